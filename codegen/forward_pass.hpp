@@ -1,0 +1,37 @@
+// The forward pass of a whole Net, layer by layer, over parameters laid out by model_plan.
+#pragma once
+
+#include <boost/hana/for_each.hpp>
+#include <cstddef>
+
+#include "arena.hpp"
+#include "dense_forward.hpp"
+#include "layout.hpp"
+#include "memory_plan.hpp"
+
+namespace ctnn::codegen {
+
+template <NetType N, std::size_t Layer>
+const float* kernel_in(const std::byte* arena) {
+  return in_arena(arena, model_plan<N>.offset(BufferRole::kernel, Layer));
+}
+template <NetType N, std::size_t Layer>
+const float* bias_in(const std::byte* arena) {
+  return in_arena(arena, model_plan<N>.offset(BufferRole::bias, Layer));
+}
+
+// x: rows x N::input_size, contiguous. output_of(hana::size_c<l>) says where layer l writes
+// (rows x Layout<N>::stride[l]); the last layer's buffer holds the probabilities.
+template <NetType N, class OutputOf>
+void forward_pass(const std::byte* arena, const float* x, std::size_t rows, OutputOf&& output_of) {
+  boost::hana::for_each(N::layer_indices, [&](auto index) {
+    constexpr std::size_t l = decltype(index)::value;
+    const float* input;
+    if constexpr (l == 0) input = x;
+    else input = output_of(boost::hana::size_c<l - 1>);
+    dense_forward<typename N::template layer<l>, Layout<N>::input_stride(l)>(input, rows, kernel_in<N, l>(arena),
+                                                                            bias_in<N, l>(arena), output_of(boost::hana::size_c<l>));
+  });
+}
+
+}  // namespace ctnn::codegen

@@ -1,0 +1,17 @@
+// A non-owning view of a row-major matrix whose rows may be padded (stride >= cols).
+#pragma once
+
+#include <cstddef>
+
+namespace ctnn {
+
+template <class T>
+struct MatrixView {
+  T* data = nullptr;
+  std::size_t rows = 0, cols = 0, stride = 0;
+
+  T& operator()(std::size_t row, std::size_t col) const { return data[row * stride + col]; }
+  std::size_t size() const { return rows * cols; }
+};
+
+}  // namespace ctnn

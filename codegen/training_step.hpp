@@ -1,0 +1,128 @@
+// One training step of a Net at mini-batch size Batch: gather a batch, forward, backward.
+// Every buffer it touches is in the model's arena, grown once to training_plan<Net, Batch>;
+// a step allocates nothing.
+#pragma once
+
+#include <boost/hana/for_each.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <type_traits>
+
+#include "dense_backward.hpp"
+#include "forward_pass.hpp"
+#include "model.hpp"
+
+namespace ctnn {
+
+struct BatchResult {
+  double loss_sum = 0.0;  // sum over the batch of the cross-entropy of each sample
+  double penalty = 0.0;   // regularisation penalty of the weights the step started from
+  std::size_t correct = 0;
+  std::size_t rows = 0;
+  // The batch's loss as Keras reports it: mean cross-entropy plus penalty.
+  double loss() const { return loss_sum / double(rows) + penalty; }
+};
+
+template <NetType N, std::size_t Batch>
+class TrainingStep {
+  static_assert(Batch > 0, "ctnn: the mini-batch size must be at least 1");
+  static_assert(std::is_same_v<typename N::template layer<N::depth - 1>::activation, detail::SoftmaxActivation>,
+                "ctnn: training uses categorical cross-entropy, which needs a Softmax<N> output layer");
+  using L = codegen::Layout<N>;
+  static constexpr auto& plan = training_plan<N, Batch>;
+  static constexpr std::size_t last = N::depth - 1;
+
+ public:
+  static constexpr std::size_t batch_size = Batch;
+
+  explicit TrainingStep(Model<N>& model) : model_(model) { model_.reserve_arena(plan.bytes); }
+
+  // Copies the samples named by `indices` (at most Batch of them) into the arena.
+  void load_batch(const float* images, const std::uint8_t* labels, std::span<const std::uint32_t> indices) {
+    float* x = buffer<BufferRole::input_batch>();
+    std::int32_t* y = label_buffer();
+    for (std::size_t r = 0; r < indices.size(); ++r) {
+      std::memcpy(x + r * N::input_size, images + std::size_t(indices[r]) * N::input_size, N::input_size * sizeof(float));
+      y[r] = labels[indices[r]];
+    }
+  }
+
+  // Forward and backward over the first `rows` samples of the loaded batch (rows <= Batch):
+  // fills the gradient buffers and returns the batch's loss and correct count.
+  BatchResult compute_gradients(std::size_t rows) {
+    codegen::forward_pass<N>(model_.arena(), buffer<BufferRole::input_batch>(), rows,
+                             [this](auto l) { return activation<decltype(l)::value>(); });
+    const codegen::LossSums sums = codegen::softmax_cross_entropy_delta<N::output_size, L::stride[last]>(
+        activation<last>(), label_buffer(), rows, delta<last>());
+
+    boost::hana::for_each(N::layer_indices, [&](auto index) {
+      constexpr std::size_t l = last - decltype(index)::value;  // from the output layer back
+      using layer = typename N::template layer<l>;
+      const float* layer_input;
+      if constexpr (l == 0) layer_input = buffer<BufferRole::input_batch>();
+      else layer_input = activation<l - 1>();
+      codegen::bias_gradient<L::stride[l]>(delta<l>(), rows, buffer<BufferRole::bias_gradient, l>());
+      codegen::kernel_gradient<layer, L::input_stride(l)>(layer_input, rows, delta<l>(), buffer<BufferRole::kernel, l>(),
+                                                          buffer<BufferRole::kernel_gradient, l>());
+      if constexpr (l > 0) {
+        float* transposed = buffer<BufferRole::transposed_kernel>();
+        codegen::transpose_kernel<layer>(buffer<BufferRole::kernel, l>(), transposed);
+        codegen::input_gradient<layer, typename N::template layer<l - 1>::activation>(
+            delta<l>(), rows, transposed, activation<l - 1>(), delta<l - 1>());
+      }
+    });
+    return {sums.loss, model_.regularization_penalty(), sums.correct, rows};
+  }
+
+  // Parameters, gradients and optimiser state as flat arrays of the same layout, padding included
+  // (padding stays zero under any element-wise update).
+  std::span<float> parameters() { return region<BufferRole::kernel>(); }
+  std::span<float> gradients() { return region<BufferRole::kernel_gradient>(); }
+  std::span<float> velocities() { return region<BufferRole::kernel_velocity>(); }
+
+  template <std::size_t I>
+  MatrixView<const float> kernel_gradient() {
+    return {buffer<BufferRole::kernel_gradient, I>(), N::layer_inputs[I], N::layer_outputs[I], L::stride[I]};
+  }
+  template <std::size_t I>
+  std::span<const float> bias_gradient() {
+    return {buffer<BufferRole::bias_gradient, I>(), N::layer_outputs[I]};
+  }
+  // Layer I's outputs for the current batch (rows x outputs, padded rows).
+  template <std::size_t I>
+  MatrixView<const float> layer_output(std::size_t rows) {
+    return {activation<I>(), rows, N::layer_outputs[I], L::stride[I]};
+  }
+
+ private:
+  template <BufferRole Role, std::size_t Layer = no_layer>
+  float* buffer() {
+    constexpr std::size_t offset = plan.offset(Role, Layer);
+    return in_arena(model_.arena(), offset);
+  }
+  std::int32_t* label_buffer() {
+    constexpr std::size_t offset = plan.offset(BufferRole::labels);
+    return in_arena<std::int32_t>(model_.arena(), offset);
+  }
+  template <std::size_t Layer>
+  float* activation() { return buffer<BufferRole::activation, Layer>(); }
+  template <std::size_t Layer>
+  float* delta() { return buffer<BufferRole::deltas_pingpong>() + L::pingpong_offset(Layer, Batch); }
+
+  // The kernel/bias buffers of every layer for the given kernel role form one contiguous region.
+  static constexpr std::size_t region_floats = [] {
+    const PlannedBuffer& last_bias = plan.find(BufferRole::bias, last);
+    return (last_bias.offset + last_bias.bytes - plan.offset(BufferRole::kernel, 0)) / sizeof(float);
+  }();
+  static_assert(plan.offset(BufferRole::kernel_gradient, 0) - plan.offset(BufferRole::kernel, 0) ==
+                    plan.offset(BufferRole::bias_gradient, last) - plan.offset(BufferRole::bias, last),
+                "gradients must repeat the parameters' layout");
+  template <BufferRole FirstKernel>
+  std::span<float> region() { return {buffer<FirstKernel, 0>(), region_floats}; }
+
+  Model<N>& model_;
+};
+
+}  // namespace ctnn

@@ -1,0 +1,25 @@
+// ctnn: compile-time neural networks. A network is a type; its code is generated from it.
+//
+//   using SeedNet = ctnn::Net<ctnn::Dense<784, 400, ctnn::ReLU>, ctnn::Dense<400, 20>, ctnn::Softmax<10>>;
+//   auto data = ctnn::io::load_idx();                  // Fashion-MNIST by default
+//   ctnn::Model<SeedNet> model{ctnn::Seed{42}};
+//   ctnn::fit<200>(model, data.train, {.epochs = 10, .optimizer = ctnn::SGD{.learning_rate = 0.01f},
+//                                      .validation = data.test});
+#pragma once
+
+#include "codegen/memory_plan.hpp"
+#include "codegen/model.hpp"
+#include "codegen/training_step.hpp"
+#include "dsl/activations.hpp"
+#include "dsl/initializers.hpp"
+#include "dsl/layers.hpp"
+#include "dsl/net.hpp"
+#include "dsl/random.hpp"
+#include "dsl/regularizers.hpp"
+#include "error.hpp"
+#include "io/dataset.hpp"
+#include "io/idx.hpp"
+#include "train/evaluate.hpp"
+#include "train/fit.hpp"
+#include "train/history.hpp"
+#include "train/sgd.hpp"

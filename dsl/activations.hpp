@@ -1,0 +1,25 @@
+// Activation functions: the names a user writes in Dense<In, Out, Act>.
+// They are tags; the vector code for each lives in codegen/activation_kernels.hpp.
+#pragma once
+
+#include <concepts>
+#include <string_view>
+
+namespace ctnn {
+
+struct ReLU    { static constexpr std::string_view name = "ReLU"; };
+struct Linear  { static constexpr std::string_view name = "Linear"; };
+struct Sigmoid { static constexpr std::string_view name = "Sigmoid"; };
+struct Tanh    { static constexpr std::string_view name = "Tanh"; };
+
+namespace detail {
+// The activation of a Softmax<N> layer. Users never name it: softmax only makes sense
+// as the output layer, fused with the cross-entropy loss.
+struct SoftmaxActivation { static constexpr std::string_view name = "Softmax"; };
+}  // namespace detail
+
+template <class T>
+concept Activation = std::same_as<T, ReLU> || std::same_as<T, Linear> || std::same_as<T, Sigmoid> ||
+                     std::same_as<T, Tanh> || std::same_as<T, detail::SoftmaxActivation>;
+
+}  // namespace ctnn

@@ -1,0 +1,103 @@
+// Layer types: Dense<In, Out, Act, Options...> and Softmax<N, Options...>.
+// Inside a Net every layer is resolved to a LayerSpec, the single shape the code generator sees.
+#pragma once
+
+#include <boost/hana/ext/std/integral_constant.hpp>
+#include <boost/hana/find_if.hpp>
+#include <boost/hana/optional.hpp>
+#include <boost/hana/traits.hpp>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+#include <cstddef>
+#include <string>
+#include <type_traits>
+
+#include "activations.hpp"
+#include "initializers.hpp"
+#include "regularizers.hpp"
+
+namespace ctnn {
+
+// A fully resolved layer: y = Act(x W + b), W of In x Out. What codegen works from.
+template <std::size_t In, std::size_t Out, class Act, class Reg, class Init>
+struct LayerSpec {
+  static constexpr std::size_t inputs = In;
+  static constexpr std::size_t outputs = Out;
+  static constexpr std::size_t param_count = In * Out + Out;
+  using activation = Act;
+  using regularizer = Reg;
+  using initializer = Init;
+};
+
+namespace detail {
+
+template <class T> struct is_regularizer : std::bool_constant<Regularizer<T>> {};
+template <class T> struct is_initializer : std::bool_constant<Initializer<T>> {};
+
+template <template <class> class Kind, class Fallback, class... Options>
+using option_of_kind = typename std::remove_cvref_t<decltype(
+    boost::hana::find_if(boost::hana::tuple_t<Options...>, boost::hana::trait<Kind>)
+        .value_or(boost::hana::type_c<Fallback>))>::type;
+
+// Checks shared by Dense and Softmax: every option is a regulariser or an initialiser, one of each at most.
+template <class... Options>
+struct LayerOptions {
+  static_assert(((Regularizer<Options> || Initializer<Options>) && ...),
+                "ctnn layer options must be a regulariser (L1<c>, L2<c>, L1L2<a, b>) or an "
+                "initialiser (GlorotUniform, HeNormal, RandomNormal<mean, stddev>, Zeros)");
+  static_assert((0 + ... + int(Regularizer<Options>)) <= 1,
+                "a ctnn layer takes at most one kernel regulariser; use L1L2<a, b> for both L1 and L2");
+  static_assert((0 + ... + int(Initializer<Options>)) <= 1,
+                "a ctnn layer takes at most one initialiser");
+
+  using regularizer = option_of_kind<is_regularizer, NoRegularizer, Options...>;
+  using initializer = option_of_kind<is_initializer, GlorotUniform, Options...>;
+
+  // The options as they read in a type, defaults left out: ", L2<0.01>, HeNormal".
+  static std::string describe() {
+    std::string text;
+    if constexpr (!std::is_same_v<regularizer, NoRegularizer>) text += ", " + regularizer::describe();
+    if constexpr (!std::is_same_v<initializer, GlorotUniform>) text += ", " + initializer::describe();
+    return text;
+  }
+};
+
+}  // namespace detail
+
+// A fully connected layer of Out units reading In values.
+template <std::size_t In, std::size_t Out, class Act = ReLU, class... Options>
+struct Dense {
+  static_assert(In > 0 && Out > 0, "ctnn::Dense<In, Out>: both sizes must be at least 1");
+  static_assert(Activation<Act> && !std::is_same_v<Act, detail::SoftmaxActivation>,
+                "ctnn::Dense<In, Out, Act>: Act must be an activation (ReLU, Linear, Sigmoid or Tanh); "
+                "regularisers and initialisers come after it");
+  using options = detail::LayerOptions<Options...>;
+
+  static constexpr std::size_t declared_inputs = In;
+  static constexpr std::size_t outputs = Out;
+  template <std::size_t Inputs>
+  using resolve = LayerSpec<Inputs, Out, Act, typename options::regularizer, typename options::initializer>;
+
+  static std::string describe() {
+    return "Dense<" + std::to_string(In) + ", " + std::to_string(Out) + ", " + std::string(Act::name) +
+           options::describe() + ">";
+  }
+};
+
+// The output layer: N units with softmax, reading whatever the previous layer outputs.
+// Trained with categorical cross-entropy; the two are fused into one gradient, p - y.
+template <std::size_t N, class... Options>
+struct Softmax {
+  static_assert(N >= 2, "ctnn::Softmax<N>: a softmax needs at least two classes");
+  using options = detail::LayerOptions<Options...>;
+
+  static constexpr std::size_t declared_inputs = 0;  // taken from the previous layer
+  static constexpr std::size_t outputs = N;
+  template <std::size_t Inputs>
+  using resolve = LayerSpec<Inputs, N, detail::SoftmaxActivation, typename options::regularizer,
+                            typename options::initializer>;
+
+  static std::string describe() { return "Softmax<" + std::to_string(N) + options::describe() + ">"; }
+};
+
+}  // namespace ctnn

@@ -1,0 +1,53 @@
+// A labelled data set in memory (samples scaled to [0, 1]) and a non-owning view of one.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../error.hpp"
+
+namespace ctnn {
+
+// What fit(), evaluate() and predict() read: `count` samples of `features` floats each.
+// The sources name the files, so that errors about the data can point at them.
+struct DatasetView {
+  const float* images = nullptr;
+  const std::uint8_t* labels = nullptr;
+  std::size_t count = 0;
+  std::size_t features = 0;
+  std::string_view images_source;
+  std::string_view labels_source;
+
+  bool empty() const { return count == 0; }
+  const float* sample(std::size_t i) const { return images + i * features; }
+};
+
+struct Dataset {
+  std::vector<float> images;  // count x features, row-major
+  std::vector<std::uint8_t> labels;
+  std::size_t count = 0;
+  std::size_t features = 0;
+  std::size_t image_rows = 0, image_cols = 0;  // features == image_rows * image_cols
+  std::string images_source, labels_source;
+
+  DatasetView view() const { return slice(0, count); }
+  operator DatasetView() const { return view(); }
+
+  // Samples [first, last), e.g. for a validation split.
+  DatasetView slice(std::size_t first, std::size_t last) const {
+    if (first > last || last > count)
+      throw Error("Dataset::slice(" + std::to_string(first) + ", " + std::to_string(last) + ") is outside the " +
+                  std::to_string(count) + " samples of " + images_source);
+    return {images.data() + first * features, labels.data() + first, last - first, features, images_source,
+            labels_source};
+  }
+};
+
+struct TrainTestData {
+  Dataset train, test;
+};
+
+}  // namespace ctnn

@@ -1,0 +1,111 @@
+// A naive scalar multilayer perceptron in double precision: the independent reference the
+// generated code is tested against. Nothing here shares code with ctnn's kernels.
+#pragma once
+
+#include <boost/hana/for_each.hpp>
+#include <cmath>
+#include <cstddef>
+#include <ctnn/ctnn.hpp>
+#include <type_traits>
+#include <vector>
+
+namespace reference {
+
+enum class Act { relu, linear, sigmoid, tanh, softmax };
+
+struct Layer {
+  std::size_t in = 0, out = 0;
+  Act act = Act::relu;
+  double l1 = 0.0, l2 = 0.0;
+  std::vector<double> w;  // in x out, row-major
+  std::vector<double> b;
+  double& weight(std::size_t i, std::size_t o) { return w[i * out + o]; }
+};
+
+inline double activate(Act act, double z) {
+  switch (act) {
+    case Act::relu: return z > 0.0 ? z : 0.0;
+    case Act::sigmoid: return 1.0 / (1.0 + std::exp(-z));
+    case Act::tanh: return std::tanh(z);
+    default: return z;
+  }
+}
+
+struct Mlp {
+  std::vector<Layer> layers;
+
+  // Outputs of the last layer for `rows` samples of x (row-major, layers[0].in per row).
+  std::vector<double> forward(const std::vector<double>& x, std::size_t rows) const {
+    std::vector<double> a = x;
+    for (const Layer& layer : layers) {
+      std::vector<double> z(rows * layer.out);
+      for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t o = 0; o < layer.out; ++o) {
+          double sum = layer.b[o];
+          for (std::size_t i = 0; i < layer.in; ++i) sum += a[r * layer.in + i] * layer.w[i * layer.out + o];
+          z[r * layer.out + o] = activate(layer.act, sum);
+        }
+      if (layer.act == Act::softmax)
+        for (std::size_t r = 0; r < rows; ++r) {
+          double largest = z[r * layer.out];
+          for (std::size_t o = 0; o < layer.out; ++o) largest = std::max(largest, z[r * layer.out + o]);
+          double total = 0.0;
+          for (std::size_t o = 0; o < layer.out; ++o) total += std::exp(z[r * layer.out + o] - largest);
+          for (std::size_t o = 0; o < layer.out; ++o) z[r * layer.out + o] = std::exp(z[r * layer.out + o] - largest) / total;
+        }
+      a = std::move(z);
+    }
+    return a;
+  }
+
+  double penalty() const {
+    double total = 0.0;
+    for (const Layer& layer : layers)
+      for (double w : layer.w) total += layer.l1 * std::abs(w) + layer.l2 * w * w;
+    return total;
+  }
+
+  // Mean categorical cross-entropy plus the regularisation penalty.
+  double loss(const std::vector<double>& x, const std::vector<int>& labels) const {
+    const std::size_t rows = labels.size();
+    const std::vector<double> p = forward(x, rows);
+    const std::size_t classes = layers.back().out;
+    double total = 0.0;
+    for (std::size_t r = 0; r < rows; ++r) total -= std::log(p[r * classes + std::size_t(labels[r])]);
+    return total / double(rows) + penalty();
+  }
+};
+
+template <class A>
+constexpr Act act_of() {
+  if constexpr (std::is_same_v<A, ctnn::ReLU>) return Act::relu;
+  else if constexpr (std::is_same_v<A, ctnn::Linear>) return Act::linear;
+  else if constexpr (std::is_same_v<A, ctnn::Sigmoid>) return Act::sigmoid;
+  else if constexpr (std::is_same_v<A, ctnn::Tanh>) return Act::tanh;
+  else return Act::softmax;
+}
+
+// The reference twin of a model: same architecture, same weights.
+template <class N>
+Mlp from_model(const ctnn::Model<N>& model) {
+  Mlp mlp;
+  boost::hana::for_each(N::layer_indices, [&](auto index) {
+    constexpr std::size_t l = decltype(index)::value;
+    using spec = typename N::template layer<l>;
+    Layer layer{spec::inputs, spec::outputs, act_of<typename spec::activation>(), spec::regularizer::l1,
+                spec::regularizer::l2, std::vector<double>(spec::inputs * spec::outputs), std::vector<double>(spec::outputs)};
+    const auto kernel = model.template kernel<l>();
+    for (std::size_t i = 0; i < spec::inputs; ++i)
+      for (std::size_t o = 0; o < spec::outputs; ++o) layer.weight(i, o) = kernel(i, o);
+    for (std::size_t o = 0; o < spec::outputs; ++o) layer.b[o] = model.template bias<l>()[o];
+    mlp.layers.push_back(std::move(layer));
+  });
+  return mlp;
+}
+
+// Relative difference with a floor, so that values near zero are compared absolutely.
+inline double relative_difference(double a, double b, double floor = 1e-3) {
+  return std::abs(a - b) / std::max({std::abs(a), std::abs(b), floor});
+}
+
+}  // namespace reference

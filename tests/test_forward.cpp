@@ -1,0 +1,67 @@
+// The generated forward pass against the naive double-precision reference.
+#include <catch2/catch.hpp>
+#include <ctnn/ctnn.hpp>
+
+#include "reference_mlp.hpp"
+#include "test_data.hpp"
+
+using namespace ctnn;
+
+namespace {
+
+template <class N>
+void check_against_reference(std::size_t rows, std::uint64_t seed) {
+  Model<N> model{Seed{seed}};
+  const testing::Batch batch = testing::random_batch(rows, N::input_size, N::output_size, seed);
+  std::vector<float> generated(rows * N::output_size);
+  model.predict(batch.x.data(), rows, generated.data());
+  const std::vector<double> expected = reference::from_model(model).forward(batch.x_double(), rows);
+  double worst = 0.0;
+  for (std::size_t i = 0; i < generated.size(); ++i)
+    worst = std::max(worst, reference::relative_difference(generated[i], expected[i]));
+  INFO(N::describe() << ", " << rows << " rows");
+  CHECK(worst <= 1e-5);
+}
+
+}  // namespace
+
+TEST_CASE("forward pass equals the scalar reference") {
+  // Widths that are and are not multiples of the SIMD width, every activation.
+  check_against_reference<Net<Dense<13, 7, Tanh>, Dense<7, 5, Sigmoid>, Softmax<3>>>(11, 1);
+  check_against_reference<Net<Dense<37, 33, ReLU>, Dense<33, 17, Linear>, Softmax<10>>>(29, 2);
+  check_against_reference<Net<Dense<9, 19, Sigmoid>>>(7, 3);
+  check_against_reference<Net<Dense<16, 16, Tanh>, Dense<16, 16, ReLU>, Softmax<4>>>(1, 4);
+  check_against_reference<Net<Dense<784, 400, ReLU>, Dense<400, 20>, Softmax<10>>>(21, 5);
+}
+
+TEST_CASE("a row's prediction does not depend on the batch it is in") {
+  using N = Net<Dense<31, 45, ReLU>, Dense<45, 12, Tanh>, Softmax<6>>;
+  Model<N> model{Seed{7}};
+  const std::size_t rows = prediction_rows * 2 + 13;  // two full chunks and a partial one
+  const testing::Batch batch = testing::random_batch(rows, N::input_size, N::output_size, 7);
+  std::vector<float> together(rows * N::output_size);
+  model.predict(batch.x.data(), rows, together.data());
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::array<float, N::output_size> alone{};
+    model.predict(std::span<const float, N::input_size>(batch.x.data() + r * N::input_size, N::input_size), alone);
+    for (std::size_t o = 0; o < N::output_size; ++o) REQUIRE(alone[o] == together[r * N::output_size + o]);
+  }
+}
+
+TEST_CASE("softmax outputs are probabilities even for huge logits") {
+  using N = Net<Dense<3, 5, Linear>, Softmax<3>>;
+  Model<N> model{Seed{1}};
+  auto w = model.kernel<0>();
+  for (std::size_t i = 0; i < 3; ++i)
+    for (std::size_t o = 0; o < 5; ++o) w(i, o) = 1000.0f * float(o + 1);
+  const float x[3] = {1.0f, 2.0f, 3.0f};
+  float p[3];
+  model.predict(x, p);
+  double total = 0.0;
+  for (float v : p) {
+    CHECK(std::isfinite(v));
+    CHECK(v >= 0.0f);
+    total += v;
+  }
+  CHECK(total == Approx(1.0).epsilon(1e-6));
+}

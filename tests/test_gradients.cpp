@@ -1,0 +1,87 @@
+// Gradients of the generated backward pass against central finite differences of the
+// double-precision reference loss.
+#include <catch2/catch.hpp>
+#include <ctnn/ctnn.hpp>
+
+#include "reference_mlp.hpp"
+#include "test_data.hpp"
+
+using namespace ctnn;
+
+namespace {
+
+// Compares every kernel and bias gradient of every layer (or, for big layers, a strided sample).
+template <class N, std::size_t Batch>
+void check_gradients(std::size_t rows, std::uint64_t seed, double tolerance = 1e-4) {
+  Model<N> model{Seed{seed}};
+  // Non-zero biases, so that the bias gradient path is exercised away from the initial state.
+  boost::hana::for_each(N::layer_indices, [&](auto index) {
+    constexpr std::size_t l = decltype(index)::value;
+    Rng rng(seed, 100 + l);
+    for (float& b : model.template bias<l>()) b = float(0.2 * (rng.uniform() - 0.5));
+  });
+  const testing::Batch batch = testing::random_batch(rows, N::input_size, N::output_size, seed);
+  TrainingStep<N, Batch> step(model);
+  const auto indices = testing::first_indices(rows);
+  step.load_batch(batch.x.data(), batch.labels.data(), indices);
+  const BatchResult result = step.compute_gradients(rows);
+
+  reference::Mlp mlp = reference::from_model(model);
+  const std::vector<double> x = batch.x_double();
+  const std::vector<int> labels = batch.labels_int();
+  CHECK(reference::relative_difference(result.loss(), mlp.loss(x, labels)) < 1e-5);
+
+  const double h = 1e-6;
+  auto finite_difference = [&](double& parameter) {
+    const double saved = parameter;
+    parameter = saved + h;
+    const double up = mlp.loss(x, labels);
+    parameter = saved - h;
+    const double down = mlp.loss(x, labels);
+    parameter = saved;
+    return (up - down) / (2 * h);
+  };
+
+  double worst = 0.0;
+  std::size_t compared = 0;
+  boost::hana::for_each(N::layer_indices, [&](auto index) {
+    constexpr std::size_t l = decltype(index)::value;
+    reference::Layer& layer = mlp.layers[l];
+    const auto kernel_gradient = step.template kernel_gradient<l>();
+    const std::size_t stride = std::max<std::size_t>(1, layer.in * layer.out / 400);  // at most ~400 per layer
+    for (std::size_t k = 0; k < layer.in * layer.out; k += stride) {
+      const std::size_t i = k / layer.out, o = k % layer.out;
+      worst = std::max(worst, reference::relative_difference(kernel_gradient(i, o), finite_difference(layer.weight(i, o)), 1e-2));
+      ++compared;
+    }
+    const auto bias_gradient = step.template bias_gradient<l>();
+    for (std::size_t o = 0; o < layer.out; ++o) {
+      worst = std::max(worst, reference::relative_difference(bias_gradient[o], finite_difference(layer.b[o]), 1e-2));
+      ++compared;
+    }
+  });
+  INFO(N::describe() << ": " << compared << " gradients, worst relative difference " << worst);
+  CHECK(worst < tolerance);
+}
+
+}  // namespace
+
+TEST_CASE("gradients of odd-sized layers with every activation") {
+  check_gradients<Net<Dense<13, 7, Tanh>, Dense<7, 5, Sigmoid>, Softmax<3>>, 8>(8, 11);
+  check_gradients<Net<Dense<6, 9, Linear>, Dense<9, 4, ReLU>, Softmax<5>>, 16>(16, 12);
+}
+
+TEST_CASE("gradients include each regulariser's derivative") {
+  check_gradients<Net<Dense<13, 7, Tanh, L1<0.01f>>, Dense<7, 5, Sigmoid, L2<0.02f>>, Softmax<3, L1L2<0.01f, 0.03f>>>, 8>(
+      8, 13);
+}
+
+TEST_CASE("gradients of a partial last batch") {
+  // 19 of 32 rows: the mean must be over 19 samples and stale rows must not leak in.
+  check_gradients<Net<Dense<21, 18, ReLU>, Dense<18, 11, Tanh>, Softmax<4>>, 32>(19, 14);
+  check_gradients<Net<Dense<21, 18, ReLU>, Dense<18, 11, Tanh>, Softmax<4>>, 32>(1, 15);
+}
+
+TEST_CASE("gradients of the seed network") {
+  check_gradients<Net<Dense<784, 400, ReLU>, Dense<400, 20>, Softmax<10>>, 8>(5, 16);
+}

@@ -1,0 +1,66 @@
+#include <catch2/catch.hpp>
+#include <ctnn/ctnn.hpp>
+
+using namespace ctnn;
+
+namespace {
+
+using SeedNet = Net<Dense<784, 400, ReLU>, Dense<400, 20>, Softmax<10>>;
+
+// Independent of the plan code: sizes written out from the network's shape.
+constexpr std::size_t V = simd::lanes;
+constexpr std::size_t pad(std::size_t n) { return (n + V - 1) / V * V; }
+constexpr std::size_t align64(std::size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+template <std::size_t Capacity>
+void check_disjoint_and_aligned(const MemoryPlan<Capacity>& plan) {
+  for (std::size_t i = 0; i < plan.count; ++i) {
+    const PlannedBuffer& a = plan.buffers[i];
+    CHECK(a.offset % 64 == 0);
+    CHECK(a.offset + a.bytes <= plan.bytes);
+    for (std::size_t j = i + 1; j < plan.count; ++j) {
+      const PlannedBuffer& b = plan.buffers[j];
+      CHECK((a.offset + a.bytes <= b.offset || b.offset + b.bytes <= a.offset));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the seed network's training plan matches a hand computation") {
+  constexpr std::size_t B = 200;
+  const std::size_t h1 = pad(400), h2 = pad(20), out = pad(10);
+  const std::size_t params = align64(4 * 784 * h1) + align64(4 * h1) + align64(4 * 400 * h2) + align64(4 * h2) +
+                             align64(4 * 20 * out) + align64(4 * out);
+  const std::size_t prediction = align64(4 * prediction_rows * (h1 + h2));  // layers 0 and 1 side by side
+  const std::size_t per_step = align64(4 * B * 784) + align64(4 * B) +      // input batch, labels
+                               align64(4 * B * h1) + align64(4 * B * h2) + align64(4 * B * out) +  // activations
+                               align64(4 * B * (h1 + h2)) +                                         // deltas
+                               align64(4 * 20 * h1);  // W^T of layer 1 (20 x 400) is larger than layer 2's (10 x 20)
+  const std::size_t expected = params /*weights*/ + prediction + params /*gradients*/ + params /*velocity*/ + per_step;
+
+  constexpr auto& plan = training_plan<SeedNet, B>;
+  CHECK(plan.bytes == expected);
+  CHECK(model_plan<SeedNet>.bytes == params + prediction);
+  check_disjoint_and_aligned(plan);
+  // The training plan starts with the model plan, so parameters do not move when a model trains.
+  for (std::size_t i = 0; i < model_plan<SeedNet>.count; ++i)
+    CHECK(plan.buffers[i].offset == model_plan<SeedNet>.buffers[i].offset);
+}
+
+TEST_CASE("inference ping-pong holds only the two largest adjacent activations") {
+  using Wide = Net<Dense<10, 64, ReLU>, Dense<64, 8>, Dense<8, 96>, Dense<96, 16>, Softmax<4>>;
+  // Adjacent pairs: 64+8, 8+96, 96+16, 16+4 (padded): the largest is 96+16.
+  const std::size_t widest_pair = std::max({pad(64) + pad(8), pad(8) + pad(96), pad(96) + pad(16), pad(16) + pad(4)});
+  CHECK(codegen::Layout<Wide>::pingpong_floats_per_row == widest_pair);
+  constexpr auto& single = inference_plan<Wide, 1>;
+  CHECK(single.find(BufferRole::prediction_pingpong).bytes == 4 * widest_pair);
+  check_disjoint_and_aligned(single);
+}
+
+TEST_CASE("the plan prints every buffer and the total") {
+  const std::string table = format_plan(training_plan<SeedNet, 200>);
+  CHECK(table.find("layer 0 kernel") != std::string::npos);
+  CHECK(table.find("deltas ping-pong") != std::string::npos);
+  CHECK(table.find(std::to_string(training_plan<SeedNet, 200>.bytes)) != std::string::npos);
+}

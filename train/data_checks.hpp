@@ -1,0 +1,29 @@
+// Checks that a data set fits a network before any work is done on it.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "../dsl/net.hpp"
+#include "../error.hpp"
+#include "../io/dataset.hpp"
+
+namespace ctnn {
+
+// `role` says what the data is for ("training data", "validation data") in the message.
+template <NetType N>
+void check_fits(const DatasetView& data, const char* role) {
+  const std::string source = data.images_source.empty() ? std::string(role) : std::string(data.images_source);
+  if (data.empty()) throw Error(std::string(role) + " " + source + " holds no samples");
+  if (data.features != N::input_size)
+    throw Error(source + ": " + role + " has " + std::to_string(data.features) + " values per sample but " +
+                N::describe() + " reads " + std::to_string(N::input_size));
+  for (std::size_t i = 0; i < data.count; ++i)
+    if (data.labels[i] >= N::output_size)
+      throw Error((data.labels_source.empty() ? std::string(role) : std::string(data.labels_source)) + ": label " +
+                  std::to_string(data.labels[i]) + " of sample " + std::to_string(i) + " is outside 0.." +
+                  std::to_string(N::output_size - 1) + " (the network has " + std::to_string(N::output_size) +
+                  " outputs)");
+}
+
+}  // namespace ctnn

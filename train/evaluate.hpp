@@ -1,0 +1,51 @@
+// evaluate(): loss and accuracy of a model on a data set; predict(): probabilities for a data set.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "../codegen/model.hpp"
+#include "data_checks.hpp"
+
+namespace ctnn {
+
+struct Evaluation {
+  double loss = 0.0;  // mean categorical cross-entropy plus the regularisation penalty, as Keras reports it
+  double accuracy = 0.0;
+};
+
+template <NetType N>
+Evaluation evaluate(Model<N>& model, const DatasetView& data) {
+  check_fits<N>(data, "evaluation data");
+  constexpr std::size_t classes = N::output_size;
+  constexpr float epsilon = 1e-7f;
+  std::vector<float> probabilities(prediction_rows * classes);
+  double loss = 0.0;
+  std::size_t correct = 0;
+  for (std::size_t first = 0; first < data.count; first += prediction_rows) {
+    const std::size_t rows = std::min(prediction_rows, data.count - first);
+    model.predict(data.sample(first), rows, probabilities.data());
+    for (std::size_t r = 0; r < rows; ++r) {
+      const float* p = probabilities.data() + r * classes;
+      const std::size_t label = data.labels[first + r];
+      loss -= std::log(double(std::clamp(p[label], epsilon, 1.0f - epsilon)));
+      correct += std::size_t(std::max_element(p, p + classes) - p) == label;
+    }
+  }
+  return {loss / double(data.count) + model.regularization_penalty(), double(correct) / double(data.count)};
+}
+
+// Probabilities for every sample of `data`: count x N::output_size, row-major.
+template <NetType N>
+std::vector<float> predict(Model<N>& model, const DatasetView& data) {
+  if (data.features != N::input_size)
+    throw Error(std::string(data.images_source) + ": samples have " + std::to_string(data.features) +
+                " values but " + N::describe() + " reads " + std::to_string(N::input_size));
+  std::vector<float> probabilities(data.count * N::output_size);
+  model.predict(data.images, data.count, probabilities.data());
+  return probabilities;
+}
+
+}  // namespace ctnn
