@@ -149,9 +149,15 @@ inline Dataset read_idx(const std::filesystem::path& images_path, const std::fil
 // Reads the four files of an MNIST-style directory (train-images-idx3-ubyte, train-labels-idx1-ubyte,
 // t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each possibly with .gz).
 inline TrainTestData load_idx(const std::filesystem::path& directory = default_data_directory) {
-  using detail::find_file;
-  return {read_idx(find_file(directory, "train-images-idx3-ubyte"), find_file(directory, "train-labels-idx1-ubyte")),
-          read_idx(find_file(directory, "t10k-images-idx3-ubyte"), find_file(directory, "t10k-labels-idx1-ubyte"))};
+  const auto read_pair = [&](const std::string& prefix) {
+    const std::filesystem::path images = detail::find_file(directory, prefix + "-images-idx3-ubyte");
+    const std::filesystem::path labels = detail::find_file(directory, prefix + "-labels-idx1-ubyte");
+    return read_idx(images, labels);
+  };
+  TrainTestData data;
+  data.train = read_pair("train");
+  data.test = read_pair("t10k");
+  return data;
 }
 
 }  // namespace ctnn::io

@@ -1,6 +1,7 @@
 // Checks that a data set fits a network before any work is done on it.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <string>
 
@@ -18,6 +19,10 @@ void check_fits(const DatasetView& data, const char* role) {
   if (data.features != N::input_size)
     throw Error(source + ": " + role + " has " + std::to_string(data.features) + " values per sample but " +
                 N::describe() + " reads " + std::to_string(N::input_size));
+  for (std::size_t i = 0; i < data.count * data.features; ++i)
+    if (!std::isfinite(data.images[i]))
+      throw Error(source + ": " + role + " sample " + std::to_string(i / data.features) + " holds " +
+                  std::to_string(data.images[i]) + " at position " + std::to_string(i % data.features));
   for (std::size_t i = 0; i < data.count; ++i)
     if (data.labels[i] >= N::output_size)
       throw Error((data.labels_source.empty() ? std::string(role) : std::string(data.labels_source)) + ": label " +

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what ctnn needs from Debian 12 packages; does nothing when all are present.
+set -euo pipefail
+
+packages=(g++ make cmake libboost-dev libxsimd-dev catch2 zlib1g-dev dataset-fashion-mnist)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "Installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,68 @@
+// A training step and a prediction allocate nothing: every global operator new is replaced
+// here by one that counts, and the count must not move during the measured region.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <ctnn/ctnn.hpp>
+#include <new>
+
+#include "test_data.hpp"
+
+namespace {
+std::atomic<std::size_t> allocations{0};
+
+void* counted(std::size_t bytes, std::size_t alignment = alignof(std::max_align_t)) {
+  ++allocations;
+  void* p = std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment + alignment);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+}  // namespace
+
+void* operator new(std::size_t bytes) { return counted(bytes); }
+void* operator new[](std::size_t bytes) { return counted(bytes); }
+void* operator new(std::size_t bytes, std::align_val_t a) { return counted(bytes, std::size_t(a)); }
+void* operator new[](std::size_t bytes, std::align_val_t a) { return counted(bytes, std::size_t(a)); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+using namespace ctnn;
+using SeedNet = Net<Dense<784, 400, ReLU>, Dense<400, 20>, Softmax<10>>;
+
+TEST_CASE("the counter sees allocations") {
+  const std::size_t before = allocations;
+  auto* p = new std::vector<int>(1000);
+  delete p;
+  CHECK(allocations > before);
+}
+
+TEST_CASE("a training step allocates nothing") {
+  Model<SeedNet> model{Seed{1}};
+  const testing::Batch batch = testing::random_batch(200, 784, 10, 1);
+  const auto indices = testing::first_indices(150);
+  TrainingStep<SeedNet, 200> step(model);  // grows the arena: allowed, once
+
+  const std::size_t before = allocations;
+  step.load_batch(batch.x.data(), batch.labels.data(), indices);
+  const BatchResult result = step.compute_gradients(indices.size());
+  apply_update(SGD{.learning_rate = 0.1f, .momentum = 0.9f}, step.parameters(), step.gradients(), step.velocities());
+  CHECK(allocations == before);
+  CHECK(result.rows == 150);
+}
+
+TEST_CASE("predictions allocate nothing") {
+  Model<SeedNet> model{Seed{2}};
+  const testing::Batch batch = testing::random_batch(300, 784, 10, 2);
+  std::vector<float> probabilities(300 * 10);
+
+  const std::size_t before = allocations;
+  model.predict(batch.x.data(), probabilities.data());       // one sample
+  model.predict(batch.x.data(), 300, probabilities.data());  // a batch, in several chunks
+  CHECK(allocations == before);
+}

@@ -1,0 +1,153 @@
+// fit() and SGD against a double-precision reference that trains the same network with
+// gradients from finite differences and Keras's update formulas.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <ctnn/ctnn.hpp>
+#include <limits>
+
+#include "reference_mlp.hpp"
+#include "test_data.hpp"
+
+using namespace ctnn;
+using Catch::Matchers::Contains;
+
+namespace {
+
+using Small = Net<Dense<5, 4, Tanh>, Dense<4, 6, ReLU, L2<0.01f>>, Softmax<3>>;
+
+// Every parameter of the reference, in a fixed order, for updates.
+std::vector<double*> parameters_of(reference::Mlp& mlp) {
+  std::vector<double*> all;
+  for (auto& layer : mlp.layers) {
+    for (double& w : layer.w) all.push_back(&w);
+    for (double& b : layer.b) all.push_back(&b);
+  }
+  return all;
+}
+
+// `steps` full-batch steps of Keras SGD on the reference, gradients by central differences.
+void reference_sgd(reference::Mlp& mlp, const testing::Batch& batch, SGD sgd, int steps) {
+  const auto x = batch.x_double();
+  const auto labels = batch.labels_int();
+  std::vector<double*> params = parameters_of(mlp);
+  std::vector<double> velocity(params.size(), 0.0), gradient(params.size());
+  for (int s = 0; s < steps; ++s) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const double saved = *params[i], h = 1e-6;
+      *params[i] = saved + h;
+      const double up = mlp.loss(x, labels);
+      *params[i] = saved - h;
+      const double down = mlp.loss(x, labels);
+      *params[i] = saved;
+      gradient[i] = (up - down) / (2 * h);
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      velocity[i] = sgd.momentum * velocity[i] - sgd.learning_rate * gradient[i];
+      *params[i] += sgd.nesterov ? sgd.momentum * velocity[i] - sgd.learning_rate * gradient[i] : velocity[i];
+    }
+  }
+}
+
+double max_parameter_difference(reference::Mlp& a, reference::Mlp& b) {
+  auto pa = parameters_of(a), pb = parameters_of(b);
+  double worst = 0.0;
+  for (std::size_t i = 0; i < pa.size(); ++i) worst = std::max(worst, std::abs(*pa[i] - *pb[i]));
+  return worst;
+}
+
+template <class N>
+bool same_weights(const Model<N>& a, const Model<N>& b) {
+  bool same = true;
+  boost::hana::for_each(N::layer_indices, [&](auto index) {
+    constexpr std::size_t l = decltype(index)::value;
+    const auto ka = a.template kernel<l>(), kb = b.template kernel<l>();
+    for (std::size_t i = 0; i < ka.rows; ++i)
+      for (std::size_t o = 0; o < ka.cols; ++o) same = same && ka(i, o) == kb(i, o);
+    same = same && std::ranges::equal(a.template bias<l>(), b.template bias<l>());
+  });
+  return same;
+}
+
+}  // namespace
+
+TEST_CASE("SGD steps match Keras's formulas") {
+  const testing::Batch batch = testing::random_batch(8, 5, 3, 21);
+  for (const SGD sgd : {SGD{.learning_rate = 0.5f}, SGD{.learning_rate = 0.2f, .momentum = 0.9f},
+                        SGD{.learning_rate = 0.2f, .momentum = 0.9f, .nesterov = true}}) {
+    Model<Small> model{Seed{3}};
+    reference::Mlp expected = reference::from_model(model);
+    // One batch of all 8 samples per epoch, so each epoch is exactly one step.
+    fit<8>(model, batch.view(), {.epochs = 3, .optimizer = sgd, .shuffle = false, .verbose = false});
+    reference_sgd(expected, batch, sgd, 3);
+    reference::Mlp trained = reference::from_model(model);
+    INFO("momentum " << sgd.momentum << ", nesterov " << sgd.nesterov);
+    CHECK(max_parameter_difference(trained, expected) < 2e-5);
+  }
+}
+
+TEST_CASE("the same seeds give the same weights, other seeds others") {
+  const testing::Batch batch = testing::random_batch(300, 5, 3, 22);
+  auto train = [&](std::uint64_t model_seed, std::uint64_t shuffle_seed) {
+    Model<Small> model{Seed{model_seed}};
+    fit<32>(model, batch.view(), {.epochs = 2, .seed = shuffle_seed, .verbose = false});
+    return model;
+  };
+  const Model<Small> first = train(1, 7);
+  CHECK(same_weights(first, train(1, 7)));
+  CHECK_FALSE(same_weights(first, train(1, 8)));
+  CHECK_FALSE(same_weights(first, train(2, 7)));
+}
+
+TEST_CASE("the loss reported per epoch is the loss of the weights it was computed on") {
+  // With a learning rate of zero nothing moves: the epoch's loss must equal evaluate()'s.
+  const testing::Batch batch = testing::random_batch(100, 5, 3, 23);
+  Model<Small> model{Seed{4}};
+  const History history =
+      fit<16>(model, batch.view(), {.epochs = 1, .optimizer = {.learning_rate = 1e-30f}, .validation = batch.view(),
+                                    .verbose = false});
+  const Evaluation evaluation = evaluate(model, batch.view());
+  const reference::Mlp mlp = reference::from_model(model);
+  CHECK(history.loss[0] == Approx(evaluation.loss).epsilon(1e-5));
+  CHECK(history.val_loss[0] == Approx(mlp.loss(batch.x_double(), batch.labels_int())).epsilon(1e-5));
+  CHECK(history.accuracy[0] == Approx(evaluation.accuracy));
+  CHECK(history.epochs() == 1);
+  CHECK(history.seconds.size() == 1);
+}
+
+TEST_CASE("NaN or Inf in the data is refused before training, naming the sample") {
+  testing::Batch batch = testing::random_batch(64, 5, 3, 24);
+  batch.x[40 * 5 + 2] = std::numeric_limits<float>::quiet_NaN();
+  Model<Small> model{Seed{5}};
+  CHECK_THROWS_WITH(fit<16>(model, batch.view(), {.verbose = false}), Contains("test batch") && Contains("sample 40") &&
+                                                                           Contains("nan") && Contains("position 2"));
+}
+
+TEST_CASE("a diverging loss stops training with the epoch and batch") {
+  const testing::Batch batch = testing::random_batch(64, 5, 3, 26);
+  Model<Net<Dense<5, 4, Linear>, Softmax<3>>> model{Seed{6}};
+  try {
+    fit<16>(model, batch.view(), {.epochs = 50, .optimizer = {.learning_rate = 1e37f}, .verbose = false});
+    FAIL("training with a learning rate of 1e37 did not diverge");
+  } catch (const Error& e) {
+    CHECK_THAT(e.what(), Contains("the loss became") && Contains("in epoch ") && Contains(" of 4") &&
+                             Contains("lower the learning rate"));
+  }
+}
+
+TEST_CASE("a bad learning rate is refused") {
+  const testing::Batch batch = testing::random_batch(8, 5, 3, 25);
+  Model<Small> model;
+  CHECK_THROWS_WITH(fit<8>(model, batch.view(), {.optimizer = {.learning_rate = -1.0f}, .verbose = false}),
+                    Contains("learning rate"));
+}
+
+TEST_CASE("the seed network learns Fashion-MNIST in two epochs") {
+  using SeedNet = Net<Dense<784, 400, ReLU>, Dense<400, 20>, Softmax<10>>;
+  const TrainTestData data = io::load_idx();
+  Model<SeedNet> model{Seed{42}};
+  const History history = fit<200>(model, data.train, {.epochs = 2, .optimizer = SGD{.learning_rate = 0.01f},
+                                                       .validation = data.test, .verbose = false});
+  CHECK(history.loss[1] < history.loss[0]);
+  CHECK(evaluate(model, data.test).accuracy > 0.75);
+  CHECK(history.val_accuracy[1] == evaluate(model, data.test).accuracy);
+}
