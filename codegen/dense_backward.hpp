@@ -80,7 +80,7 @@ template <class Layer, std::size_t InputStride>
 void kernel_gradient(const float* x, std::size_t rows, const float* delta, const float* kernel, float* gradient) {
   constexpr std::size_t stride = simd::padded(Layer::outputs);
   using R = typename Layer::regularizer;
-  gemm<stride, stride, AOrder::transposed>(Layer::inputs, rows, x, InputStride, delta,
+  gemm<stride, AOrder::transposed, InputStride, stride>(Layer::inputs, rows, x, delta,
                                            [kernel, gradient](std::size_t r, std::size_t c, floats acc) {
                                              if constexpr (is_regularized<R>)
                                                acc += regularizer_gradient<R>(floats::load_aligned(kernel + r * stride + c));
@@ -108,8 +108,8 @@ void input_gradient(const float* delta, std::size_t rows, const float* packed_tr
   constexpr std::size_t stride = simd::padded(Layer::outputs);
   constexpr std::size_t previous_stride = simd::padded(Layer::inputs);
   using act = activation_kernel<PreviousActivation>;
-  gemm<previous_stride, previous_stride, AOrder::rows>(
-      rows, fixed_count<Layer::outputs>{}, delta, stride, packed_transposed_kernel,
+  gemm<previous_stride, AOrder::rows, stride, previous_stride>(
+      rows, fixed_count<Layer::outputs>{}, delta, packed_transposed_kernel,
       [previous_output, previous_delta](std::size_t r, std::size_t c, floats acc) {
         const std::size_t at = r * previous_stride + c;
         (acc * act::derivative_from_output(floats::load_aligned(previous_output + at))).store_aligned(previous_delta + at);

@@ -16,7 +16,7 @@ template <class Layer, std::size_t InputStride>
 void dense_forward(const float* x, std::size_t rows, const float* kernel, const float* bias, float* y) {
   constexpr std::size_t stride = simd::padded(Layer::outputs);
   using act = activation_kernel<typename Layer::activation>;
-  gemm<stride, stride, AOrder::rows>(rows, fixed_count<Layer::inputs>{}, x, InputStride, kernel,
+  gemm<stride, AOrder::rows, InputStride, stride>(rows, fixed_count<Layer::inputs>{}, x, kernel,
                                      [y, bias](std::size_t r, std::size_t c, floats acc) {
                                        act::forward(acc + floats::load_aligned(bias + c)).store_aligned(y + r * stride + c);
                                      });

@@ -34,20 +34,20 @@ enum class AOrder { rows, transposed };
 
 namespace detail {
 
-template <std::size_t Rows, std::size_t Vectors, AOrder Order, class Count, class Epilogue>
+template <std::size_t Rows, std::size_t Vectors, AOrder Order, std::size_t LDA, std::size_t LDB, class Count, class Epilogue>
 [[gnu::always_inline]] inline void micro_tile(std::size_t row0, std::size_t col0, Count k, const float* a,
-                                              std::size_t lda, const float* b, std::size_t ldb, Epilogue& epilogue) {
+                                              const float* b, Epilogue& epilogue) {
   floats acc[Rows][Vectors];
   CTNN_UNROLL for (std::size_t r = 0; r < Rows; ++r)
     CTNN_UNROLL for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = floats(0.0f);
 
-  const float* a_tile = Order == AOrder::rows ? a + row0 * lda : a + row0;
+  const float* a_tile = Order == AOrder::rows ? a + row0 * LDA : a + row0;
   const float* b_tile = b + col0;
   for (std::size_t kk = 0; kk < std::size_t(k); ++kk) {
     floats b_row[Vectors];
-    CTNN_UNROLL for (std::size_t j = 0; j < Vectors; ++j) b_row[j] = floats::load_aligned(b_tile + kk * ldb + j * lanes);
+    CTNN_UNROLL for (std::size_t j = 0; j < Vectors; ++j) b_row[j] = floats::load_aligned(b_tile + kk * LDB + j * lanes);
     CTNN_UNROLL for (std::size_t r = 0; r < Rows; ++r) {
-      const floats a_value(Order == AOrder::rows ? a_tile[r * lda + kk] : a_tile[kk * lda + r]);
+      const floats a_value(Order == AOrder::rows ? a_tile[r * LDA + kk] : a_tile[kk * LDA + r]);
       CTNN_UNROLL for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = xsimd::fma(a_value, b_row[j], acc[r][j]);
     }
   }
@@ -56,21 +56,22 @@ template <std::size_t Rows, std::size_t Vectors, AOrder Order, class Count, clas
 }
 
 // The last rows_left < tile_rows rows: one instantiation per possible count, picked at run time.
-template <std::size_t Vectors, AOrder Order, class Count, class Epilogue, std::size_t... R>
+template <std::size_t Vectors, AOrder Order, std::size_t LDA, std::size_t LDB, class Count, class Epilogue,
+          std::size_t... R>
 inline void remainder_rows(std::size_t rows_left, std::size_t row0, std::size_t col0, Count k, const float* a,
-                           std::size_t lda, const float* b, std::size_t ldb, Epilogue& epilogue,
-                           std::index_sequence<R...>) {
-  ((rows_left == R + 1 ? (micro_tile<R + 1, Vectors, Order>(row0, col0, k, a, lda, b, ldb, epilogue), true) : false) ||
+                           const float* b, Epilogue& epilogue, std::index_sequence<R...>) {
+  ((rows_left == R + 1 ? (micro_tile<R + 1, Vectors, Order, LDA, LDB>(row0, col0, k, a, b, epilogue), true) : false) ||
    ...);
 }
 
 }  // namespace detail
 
-// C (m x N) = A (m x k) * B (k x N). A is read as a[row * lda + kk] (AOrder::rows) or
-// a[kk * lda + row] (AOrder::transposed); B is b[kk * LDB + col], 64-byte aligned rows.
+// C (m x N) = A (m x k) * B (k x N). A is read as a[row * LDA + kk] (AOrder::rows) or
+// a[kk * LDA + row] (AOrder::transposed); B is b[kk * LDB + col], 64-byte aligned rows.
+// Strides are compile-time constants, so that a tile's loads are constant offsets from one pointer.
 // epilogue(row, col, acc) receives lanes consecutive results of row `row` from column `col`.
-template <std::size_t N, std::size_t LDB, AOrder Order, class Count, class Epilogue>
-void gemm(std::size_t m, Count k, const float* a, std::size_t lda, const float* b, Epilogue&& epilogue) {
+template <std::size_t N, AOrder Order, std::size_t LDA, std::size_t LDB, class Count, class Epilogue>
+void gemm(std::size_t m, Count k, const float* a, const float* b, Epilogue&& epilogue) {
   static_assert(N % lanes == 0 && LDB % lanes == 0, "gemm: B's columns must be padded to whole vectors");
   constexpr std::size_t vectors = N / lanes;
   constexpr std::size_t full_column_tiles = vectors / tile_vectors;
@@ -78,18 +79,35 @@ void gemm(std::size_t m, Count k, const float* a, std::size_t lda, const float* 
   const std::size_t full_row_tiles = m / tile_rows;
   const std::size_t rows_left = m % tile_rows;
 
-  // Column strips outermost: a strip of B stays in cache while every row tile passes over it.
-  auto column_strip = [&]<std::size_t Vectors>(std::integral_constant<std::size_t, Vectors>, std::size_t col0) {
-    for (std::size_t t = 0; t < full_row_tiles; ++t)
-      detail::micro_tile<tile_rows, Vectors, Order>(t * tile_rows, col0, k, a, lda, b, LDB, epilogue);
-    if (rows_left != 0)
-      detail::remainder_rows<Vectors, Order>(rows_left, full_row_tiles * tile_rows, col0, k, a, lda, b, LDB, epilogue,
-                                             std::make_index_sequence<tile_rows - 1>{});
+  auto tile_rows_of = [&]<std::size_t Vectors>(std::integral_constant<std::size_t, Vectors>, std::size_t t, std::size_t col0) {
+    if (t < full_row_tiles)
+      detail::micro_tile<tile_rows, Vectors, Order, LDA, LDB>(t * tile_rows, col0, k, a, b, epilogue);
+    else
+      detail::remainder_rows<Vectors, Order, LDA, LDB>(rows_left, full_row_tiles * tile_rows, col0, k, a, b, epilogue,
+                                                       std::make_index_sequence<tile_rows - 1>{});
   };
-  for (std::size_t t = 0; t < full_column_tiles; ++t)
-    column_strip(std::integral_constant<std::size_t, tile_vectors>{}, t * tile_vectors * lanes);
+  auto all_columns_of_row_tile = [&](std::size_t t) {
+    for (std::size_t c = 0; c < full_column_tiles; ++c)
+      tile_rows_of(std::integral_constant<std::size_t, tile_vectors>{}, t, c * tile_vectors * lanes);
+    if constexpr (last_tile_vectors != 0)
+      tile_rows_of(std::integral_constant<std::size_t, last_tile_vectors>{}, t, full_column_tiles * tile_vectors * lanes);
+  };
+  const std::size_t row_tiles = full_row_tiles + (rows_left != 0);
+
+  // Which operand a tile streams from the outer cache decides the loop order. When B fits in
+  // half the L2 cache, row tiles go outermost: the tile's rows of A stay in L1 across all of B.
+  // Otherwise column strips go outermost, and each strip of B stays in cache across all of A.
+  constexpr std::size_t l2_budget_bytes = 256 * 1024;
+  if (std::size_t(k) * N * sizeof(float) <= l2_budget_bytes) {
+    for (std::size_t t = 0; t < row_tiles; ++t) all_columns_of_row_tile(t);
+    return;
+  }
+  for (std::size_t c = 0; c < full_column_tiles; ++c)
+    for (std::size_t t = 0; t < row_tiles; ++t)
+      tile_rows_of(std::integral_constant<std::size_t, tile_vectors>{}, t, c * tile_vectors * lanes);
   if constexpr (last_tile_vectors != 0)
-    column_strip(std::integral_constant<std::size_t, last_tile_vectors>{}, full_column_tiles * tile_vectors * lanes);
+    for (std::size_t t = 0; t < row_tiles; ++t)
+      tile_rows_of(std::integral_constant<std::size_t, last_tile_vectors>{}, t, full_column_tiles * tile_vectors * lanes);
 }
 
 }  // namespace ctnn::codegen
