@@ -18,20 +18,31 @@ struct LossSums {
   std::size_t correct = 0;    // samples whose most probable class is the label
 };
 
-// Softmax + categorical cross-entropy, fused: dZ = (p - onehot(label)) / rows. The loss clips
-// p to [1e-7, 1 - 1e-7] as Keras does, so a confident mistake costs at most -log(1e-7).
+// -log p(label) of one sample, p clipped to [1e-7, 1 - 1e-7] as Keras does, so that a
+// confident mistake costs at most -log(1e-7) instead of infinity.
+inline double cross_entropy(float probability_of_label) {
+  constexpr float epsilon = 1e-7f;
+  return -std::log(double(std::clamp(probability_of_label, epsilon, 1.0f - epsilon)));
+}
+
+// Whether the most probable of N classes (the first, on ties) is the label.
+template <std::size_t N>
+bool predicts(const float* probabilities, std::size_t label) {
+  return std::size_t(std::max_element(probabilities, probabilities + N) - probabilities) == label;
+}
+
+// Softmax + categorical cross-entropy, fused: dZ = (p - onehot(label)) / rows.
 template <std::size_t N, std::size_t Stride>
 LossSums softmax_cross_entropy_delta(const float* probabilities, const std::int32_t* labels, std::size_t rows,
                                      float* delta) {
-  constexpr float epsilon = 1e-7f;
   const floats inverse_rows(1.0f / float(rows));
   LossSums sums;
   for (std::size_t r = 0; r < rows; ++r) {
     const float* p = probabilities + r * Stride;
     float* d = delta + r * Stride;
     const auto label = static_cast<std::size_t>(labels[r]);
-    sums.loss -= std::log(double(std::clamp(p[label], epsilon, 1.0f - epsilon)));
-    sums.correct += std::size_t(std::max_element(p, p + N) - p) == label;
+    sums.loss += cross_entropy(p[label]);
+    sums.correct += predicts<N>(p, label);
     CTNN_UNROLL for (std::size_t c = 0; c < Stride; c += lanes)
       (floats::load_aligned(p + c) * inverse_rows).store_aligned(d + c);
     d[label] -= 1.0f / float(rows);

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <vector>
 
@@ -16,11 +15,12 @@ struct Evaluation {
   double accuracy = 0.0;
 };
 
+namespace detail {
+
+// evaluate() on data already checked by check_fits().
 template <NetType N>
-Evaluation evaluate(Model<N>& model, const DatasetView& data) {
-  check_fits<N>(data, "evaluation data");
+Evaluation evaluate_checked(Model<N>& model, const DatasetView& data) {
   constexpr std::size_t classes = N::output_size;
-  constexpr float epsilon = 1e-7f;
   std::vector<float> probabilities(prediction_rows * classes);
   double loss = 0.0;
   std::size_t correct = 0;
@@ -30,11 +30,19 @@ Evaluation evaluate(Model<N>& model, const DatasetView& data) {
     for (std::size_t r = 0; r < rows; ++r) {
       const float* p = probabilities.data() + r * classes;
       const std::size_t label = data.labels[first + r];
-      loss -= std::log(double(std::clamp(p[label], epsilon, 1.0f - epsilon)));
-      correct += std::size_t(std::max_element(p, p + classes) - p) == label;
+      loss += codegen::cross_entropy(p[label]);
+      correct += codegen::predicts<classes>(p, label);
     }
   }
   return {loss / double(data.count) + model.regularization_penalty(), double(correct) / double(data.count)};
+}
+
+}  // namespace detail
+
+template <NetType N>
+Evaluation evaluate(Model<N>& model, const DatasetView& data) {
+  check_fits<N>(data, "evaluation data");
+  return detail::evaluate_checked(model, data);
 }
 
 // Probabilities for every sample of `data`: count x N::output_size, row-major.

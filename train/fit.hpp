@@ -79,7 +79,7 @@ History fit(Model<N>& model, const DatasetView& data, const FitOptions& options 
     history.loss.push_back(loss_sum / double(seen));
     history.accuracy.push_back(double(correct) / double(seen));
     if (!options.validation.empty()) {
-      const Evaluation validation = evaluate(model, options.validation);
+      const Evaluation validation = detail::evaluate_checked(model, options.validation);
       history.val_loss.push_back(validation.loss);
       history.val_accuracy.push_back(validation.accuracy);
     }
