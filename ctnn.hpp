@@ -7,6 +7,7 @@
 //                                      .validation = data.test});
 #pragma once
 
+#include "codegen/denormals.hpp"
 #include "codegen/memory_plan.hpp"
 #include "codegen/model.hpp"
 #include "codegen/training_step.hpp"

@@ -44,13 +44,14 @@ Flags parse_flags(int argc, char** argv) {
       std::fputs(usage, stdout);
       std::exit(0);
     }
-    if (i + 1 >= argc) throw ctnn::Error("unknown flag or missing value: '" + std::string(flag) + "'");
+    if (flag != "--epochs" && flag != "--learning-rate" && flag != "--data" && flag != "--seed")
+      throw ctnn::Error("unknown flag '" + std::string(flag) + "'");
+    if (i + 1 >= argc) throw ctnn::Error(std::string(flag) + " needs a value");
     const std::string_view value = argv[++i];
     if (flag == "--epochs") flags.epochs = parse_number<std::size_t>(flag, value);
     else if (flag == "--learning-rate") flags.learning_rate = parse_number<float>(flag, value);
     else if (flag == "--data") flags.data = value;
-    else if (flag == "--seed") flags.seed = parse_number<std::uint64_t>(flag, value);
-    else throw ctnn::Error("unknown flag '" + std::string(flag) + "'");
+    else flags.seed = parse_number<std::uint64_t>(flag, value);
   }
   return flags;
 }
@@ -62,7 +63,7 @@ int main(int argc, char** argv) {
     std::printf("%s: %zu parameters\n", SeedNet::describe().c_str(), SeedNet::param_count);
     std::printf("data: %zu training and %zu test images of %zux%zu from %s\n", data.train.count, data.test.count,
                 data.train.image_rows, data.train.image_cols, flags.data.c_str());
-    std::printf("SGD, learning rate %g, batch %zu, %zu epochs, SIMD %s\n", double(flags.learning_rate), batch_size,
+    std::printf("SGD with learning rate %g, batch size %zu, epochs: %zu, SIMD: %s\n", double(flags.learning_rate), batch_size,
                 flags.epochs, ctnn::simd::architecture_name());
 
     ctnn::Model<SeedNet> model{ctnn::Seed{flags.seed}};

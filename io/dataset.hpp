@@ -33,6 +33,7 @@ struct Dataset {
   std::size_t image_rows = 0, image_cols = 0;  // features == image_rows * image_cols
   std::string images_source, labels_source;
 
+  const float* sample(std::size_t i) const { return images.data() + i * features; }
   DatasetView view() const { return slice(0, count); }
   operator DatasetView() const { return view(); }
 
