@@ -14,9 +14,10 @@ struct activation_kernel;
 
 template <>
 struct activation_kernel<ReLU> {
-  // max(0, z), not max(z, 0): the x86 instruction returns its second operand when one is NaN,
-  // and a NaN must reach the loss so that divergence is reported at the batch where it happens.
-  static floats forward(floats z) { return xsimd::max(floats(0.0f), z); }
+  // A NaN must pass through (it is false for z < 0) so that divergence is reported at the batch
+  // where it happens. Written as a select rather than xsimd::max: GCC 12 reports a false
+  // maybe-uninitialized inside the AVX-512 max intrinsic.
+  static floats forward(floats z) { return xsimd::select(z < floats(0.0f), floats(0.0f), z); }
   static floats derivative_from_output(floats a) { return xsimd::select(a > floats(0.0f), floats(1.0f), floats(0.0f)); }
 };
 
