@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string>
 #include <type_traits>
 
+#include "../error.hpp"
 #include "dense_backward.hpp"
 #include "forward_pass.hpp"
 #include "model.hpp"
@@ -41,6 +43,7 @@ class TrainingStep {
 
   // Copies the samples named by `indices` (at most Batch of them) into the arena.
   void load_batch(const float* images, const std::uint8_t* labels, std::span<const std::uint32_t> indices) {
+    check_rows(indices.size());
     float* x = buffer<BufferRole::input_batch>();
     std::int32_t* y = label_buffer();
     for (std::size_t r = 0; r < indices.size(); ++r) {
@@ -52,6 +55,7 @@ class TrainingStep {
   // Forward and backward over the first `rows` samples of the loaded batch (rows <= Batch):
   // fills the gradient buffers and returns the batch's loss and correct count.
   BatchResult compute_gradients(std::size_t rows) {
+    check_rows(rows);
     codegen::forward_pass<N>(model_.arena(), buffer<BufferRole::input_batch>(), rows,
                              [this](auto l) { return activation<decltype(l)::value>(); });
     const codegen::LossSums sums = codegen::softmax_cross_entropy_delta<N::output_size, L::stride[last]>(
@@ -97,6 +101,12 @@ class TrainingStep {
   }
 
  private:
+  static void check_rows(std::size_t rows) {
+    if (rows == 0 || rows > Batch)
+      throw Error("TrainingStep: a batch of " + std::to_string(rows) + " rows does not fit; this step takes 1 to " +
+                  std::to_string(Batch));
+  }
+
   template <BufferRole Role, std::size_t Layer = no_layer>
   float* buffer() {
     constexpr std::size_t offset = plan.offset(Role, Layer);

@@ -85,3 +85,14 @@ TEST_CASE("gradients of a partial last batch") {
 TEST_CASE("gradients of the seed network") {
   check_gradients<Net<Dense<784, 400, ReLU>, Dense<400, 20>, Softmax<10>>, 8>(5, 16);
 }
+
+TEST_CASE("a training step refuses batches larger than its plan") {
+  using N = Net<Dense<3, 4, ReLU>, Softmax<2>>;
+  Model<N> model;
+  TrainingStep<N, 4> step(model);
+  const testing::Batch batch = testing::random_batch(5, 3, 2, 1);
+  const auto five = testing::first_indices(5);
+  CHECK_THROWS_WITH(step.load_batch(batch.x.data(), batch.labels.data(), five),
+                    Catch::Matchers::Contains("5 rows") && Catch::Matchers::Contains("1 to 4"));
+  CHECK_THROWS_AS(step.compute_gradients(0), Error);
+}
