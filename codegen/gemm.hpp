@@ -78,36 +78,37 @@ void gemm(std::size_t m, Count k, const float* a, const float* b, Epilogue&& epi
   constexpr std::size_t last_tile_vectors = vectors % tile_vectors;
   const std::size_t full_row_tiles = m / tile_rows;
   const std::size_t rows_left = m % tile_rows;
+  const std::size_t row_tiles = full_row_tiles + (rows_left != 0);
 
-  auto tile_rows_of = [&]<std::size_t Vectors>(std::integral_constant<std::size_t, Vectors>, std::size_t t, std::size_t col0) {
+  // Row tile t against the columns [col0, col0 + Vectors * lanes).
+  auto tile = [&]<std::size_t Vectors>(std::integral_constant<std::size_t, Vectors>, std::size_t t, std::size_t col0) {
     if (t < full_row_tiles)
       detail::micro_tile<tile_rows, Vectors, Order, LDA, LDB>(t * tile_rows, col0, k, a, b, epilogue);
     else
       detail::remainder_rows<Vectors, Order, LDA, LDB>(rows_left, full_row_tiles * tile_rows, col0, k, a, b, epilogue,
                                                        std::make_index_sequence<tile_rows - 1>{});
   };
-  auto all_columns_of_row_tile = [&](std::size_t t) {
-    for (std::size_t c = 0; c < full_column_tiles; ++c)
-      tile_rows_of(std::integral_constant<std::size_t, tile_vectors>{}, t, c * tile_vectors * lanes);
+  // Calls visit(width, col0) for every column strip; the narrower last strip is fixed at compile time.
+  auto for_each_column_strip = [](auto&& visit) {
+    if constexpr (full_column_tiles > 0)
+      for (std::size_t c = 0; c < full_column_tiles; ++c)
+        visit(std::integral_constant<std::size_t, tile_vectors>{}, c * tile_vectors * lanes);
     if constexpr (last_tile_vectors != 0)
-      tile_rows_of(std::integral_constant<std::size_t, last_tile_vectors>{}, t, full_column_tiles * tile_vectors * lanes);
+      visit(std::integral_constant<std::size_t, last_tile_vectors>{}, full_column_tiles * tile_vectors * lanes);
   };
-  const std::size_t row_tiles = full_row_tiles + (rows_left != 0);
 
-  // Which operand a tile streams from the outer cache decides the loop order. When B fits in
-  // half the L2 cache, row tiles go outermost: the tile's rows of A stay in L1 across all of B.
-  // Otherwise column strips go outermost, and each strip of B stays in cache across all of A.
+  // The loop order decides which operand is streamed again and again. When B fits in about half
+  // of a 512 KiB L2 cache, row tiles go outermost: a tile's rows of A stay in L1 while all of B
+  // passes. Otherwise column strips go outermost: each strip of B stays in cache while all of A passes.
   constexpr std::size_t l2_budget_bytes = 256 * 1024;
   if (std::size_t(k) * N * sizeof(float) <= l2_budget_bytes) {
-    for (std::size_t t = 0; t < row_tiles; ++t) all_columns_of_row_tile(t);
-    return;
+    for (std::size_t t = 0; t < row_tiles; ++t)
+      for_each_column_strip([&](auto width, std::size_t col0) { tile(width, t, col0); });
+  } else {
+    for_each_column_strip([&](auto width, std::size_t col0) {
+      for (std::size_t t = 0; t < row_tiles; ++t) tile(width, t, col0);
+    });
   }
-  for (std::size_t c = 0; c < full_column_tiles; ++c)
-    for (std::size_t t = 0; t < row_tiles; ++t)
-      tile_rows_of(std::integral_constant<std::size_t, tile_vectors>{}, t, c * tile_vectors * lanes);
-  if constexpr (last_tile_vectors != 0)
-    for (std::size_t t = 0; t < row_tiles; ++t)
-      tile_rows_of(std::integral_constant<std::size_t, last_tile_vectors>{}, t, full_column_tiles * tile_vectors * lanes);
 }
 
 }  // namespace ctnn::codegen
