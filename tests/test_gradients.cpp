@@ -71,6 +71,12 @@ TEST_CASE("gradients of odd-sized layers with every activation") {
   check_gradients<Net<Dense<6, 9, Linear>, Dense<9, 4, ReLU>, Softmax<5>>, 16>(16, 12);
 }
 
+TEST_CASE("gradients through a layer of one unit and from one input") {
+  // The hidden layer of 1 unit from the Keras width experiments, and a single input feature.
+  check_gradients<Net<Dense<9, 1, Tanh>, Softmax<2>>, 8>(8, 17);
+  check_gradients<Net<Dense<1, 3, Sigmoid>, Dense<3, 1, Linear>, Softmax<2>>, 4>(3, 18);
+}
+
 TEST_CASE("gradients include each regulariser's derivative") {
   check_gradients<Net<Dense<13, 7, Tanh, L1<0.01f>>, Dense<7, 5, Sigmoid, L2<0.02f>>, Softmax<3, L1L2<0.01f, 0.03f>>>, 8>(
       8, 13);

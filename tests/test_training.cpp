@@ -151,3 +151,23 @@ TEST_CASE("the seed network learns Fashion-MNIST in two epochs") {
   CHECK(evaluate(model, data.test).accuracy > 0.75);
   CHECK(history.val_accuracy[1] == evaluate(model, data.test).accuracy);
 }
+
+TEST_CASE("one Keras-style line per epoch when the log is not a terminal") {
+  const testing::Batch batch = testing::random_batch(40, 5, 3, 27);
+  std::FILE* log = std::tmpfile();
+  REQUIRE(log != nullptr);
+  Model<Small> model{Seed{8}};
+  const History history = fit<16>(model, batch.view(), {.epochs = 2, .validation = batch.view(), .log = log});
+  std::rewind(log);
+  std::string text;
+  for (int c; (c = std::fgetc(log)) != EOF;) text += char(c);
+  std::fclose(log);
+
+  char expected[256];
+  std::snprintf(expected, sizeof expected, "Epoch 2/2 - %.2fs - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f\n",
+                history.seconds[1], history.loss[1], history.accuracy[1], history.val_loss[1], history.val_accuracy[1]);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 2);
+  CHECK(text.find("Epoch 1/2 - ") == 0);
+  CHECK(text.find('\r') == std::string::npos);  // no progress bar outside a terminal
+  CHECK(text.substr(text.find("Epoch 2/2")) == expected);
+}
