@@ -164,6 +164,13 @@ std::string format_plan(const MemoryPlan<Capacity>& plan) {
   return text + line;
 }
 
+// Prints the inference plan of Net for predicting Rows samples at once.
+template <NetType N, std::size_t Rows = 1>
+void print_inference_plan(std::FILE* out = stdout) {
+  std::fprintf(out, "Memory plan of %s, predicting %zu sample%s at once:\n%s", N::describe().c_str(), Rows,
+               Rows == 1 ? "" : "s", format_plan(inference_plan<N, Rows>).c_str());
+}
+
 // Prints the training plan of Net at mini-batch size Batch.
 template <NetType N, std::size_t Batch>
 void print_plan(std::FILE* out = stdout) {

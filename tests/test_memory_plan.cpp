@@ -64,3 +64,9 @@ TEST_CASE("the plan prints every buffer and the total") {
   CHECK(table.find("deltas ping-pong") != std::string::npos);
   CHECK(table.find(std::to_string(training_plan<SeedNet, 200>.bytes)) != std::string::npos);
 }
+
+TEST_CASE("the single-sample inference plan is the parameters and one ping-pong row") {
+  constexpr auto& single = inference_plan<SeedNet, 1>;
+  CHECK(single.count == 2 * SeedNet::depth + 1);
+  CHECK(single.find(BufferRole::prediction_pingpong).bytes == 4 * (pad(400) + pad(20)));
+}
