@@ -44,14 +44,15 @@ Flags parse_flags(int argc, char** argv) {
       std::fputs(usage, stdout);
       std::exit(0);
     }
-    if (flag != "--epochs" && flag != "--learning-rate" && flag != "--data" && flag != "--seed")
-      throw ctnn::Error("unknown flag '" + std::string(flag) + "'");
-    if (i + 1 >= argc) throw ctnn::Error(std::string(flag) + " needs a value");
-    const std::string_view value = argv[++i];
-    if (flag == "--epochs") flags.epochs = parse_number<std::size_t>(flag, value);
-    else if (flag == "--learning-rate") flags.learning_rate = parse_number<float>(flag, value);
-    else if (flag == "--data") flags.data = value;
-    else flags.seed = parse_number<std::uint64_t>(flag, value);
+    const auto value = [&] {
+      if (i + 1 >= argc) throw ctnn::Error(std::string(flag) + " needs a value");
+      return std::string_view(argv[++i]);
+    };
+    if (flag == "--epochs") flags.epochs = parse_number<std::size_t>(flag, value());
+    else if (flag == "--learning-rate") flags.learning_rate = parse_number<float>(flag, value());
+    else if (flag == "--data") flags.data = value();
+    else if (flag == "--seed") flags.seed = parse_number<std::uint64_t>(flag, value());
+    else throw ctnn::Error("unknown flag '" + std::string(flag) + "'");
   }
   return flags;
 }

@@ -48,9 +48,7 @@ Evaluation evaluate(Model<N>& model, const DatasetView& data) {
 // Probabilities for every sample of `data`: count x N::output_size, row-major.
 template <NetType N>
 std::vector<float> predict(Model<N>& model, const DatasetView& data) {
-  if (data.features != N::input_size)
-    throw Error(std::string(data.images_source) + ": samples have " + std::to_string(data.features) +
-                " values but " + N::describe() + " reads " + std::to_string(N::input_size));
+  check_input_size<N>(data, "prediction data");
   std::vector<float> probabilities(data.count * N::output_size);
   model.predict(data.images, data.count, probabilities.data());
   return probabilities;
