@@ -9,6 +9,7 @@
 
 #include "../dsl/regularizers.hpp"
 #include "activation_kernels.hpp"
+#include "extent.hpp"
 #include "gemm.hpp"
 
 namespace ctnn::codegen {
@@ -25,25 +26,26 @@ inline double cross_entropy(float probability_of_label) {
   return -std::log(double(std::clamp(probability_of_label, epsilon, 1.0f - epsilon)));
 }
 
-// Whether the most probable of N classes (the first, on ties) is the label.
-template <std::size_t N>
-bool predicts(const float* probabilities, std::size_t label) {
-  return std::size_t(std::max_element(probabilities, probabilities + N) - probabilities) == label;
+// Whether the most probable of n classes (the first, on ties) is the label.
+template <Extent N>
+bool predicts(const float* probabilities, N n, std::size_t label) {
+  return std::size_t(std::max_element(probabilities, probabilities + std::size_t(n)) - probabilities) == label;
 }
 
 // Softmax + categorical cross-entropy, fused: dZ = (p - onehot(label)) / rows.
-template <std::size_t N, std::size_t Stride>
-LossSums softmax_cross_entropy_delta(const float* probabilities, const std::int32_t* labels, std::size_t rows,
-                                     float* delta) {
+template <Extent N, Extent Stride>
+LossSums softmax_cross_entropy_delta(N classes, Stride stride, const float* probabilities, const std::int32_t* labels,
+                                     std::size_t rows, float* delta) {
   const floats inverse_rows(1.0f / float(rows));
+  const std::size_t row_floats = stride;
   LossSums sums;
   for (std::size_t r = 0; r < rows; ++r) {
-    const float* p = probabilities + r * Stride;
-    float* d = delta + r * Stride;
+    const float* p = probabilities + r * row_floats;
+    float* d = delta + r * row_floats;
     const auto label = static_cast<std::size_t>(labels[r]);
     sums.loss += cross_entropy(p[label]);
-    sums.correct += predicts<N>(p, label);
-    CTNN_UNROLL for (std::size_t c = 0; c < Stride; c += lanes)
+    sums.correct += predicts(p, classes, label);
+    CTNN_UNROLL for (std::size_t c = 0; c < row_floats; c += lanes)
       (floats::load_aligned(p + c) * inverse_rows).store_aligned(d + c);
     d[label] -= 1.0f / float(rows);
   }
@@ -51,80 +53,84 @@ LossSums softmax_cross_entropy_delta(const float* probabilities, const std::int3
 }
 
 // db = column sums of dZ over the batch.
-template <std::size_t Stride>
-void bias_gradient(const float* delta, std::size_t rows, float* gradient) {
-  CTNN_UNROLL for (std::size_t c = 0; c < Stride; c += lanes) {
+template <Extent Stride>
+void bias_gradient(Stride stride, const float* delta, std::size_t rows, float* gradient) {
+  const std::size_t row_floats = stride;
+  CTNN_UNROLL for (std::size_t c = 0; c < row_floats; c += lanes) {
     floats sum(0.0f);
-    for (std::size_t r = 0; r < rows; ++r) sum += floats::load_aligned(delta + r * Stride + c);
+    for (std::size_t r = 0; r < rows; ++r) sum += floats::load_aligned(delta + r * row_floats + c);
     sum.store_aligned(gradient + c);
   }
 }
 
+// A regulariser as the kernels read it: anything with l1 and l2 members, static constants for a
+// DSL type (L2<0.01>{}), run-time values for the engine.
+template <class R>
+bool regularizes(const R& r) { return r.l1 != 0.0f || r.l2 != 0.0f; }
+
 // d(penalty)/dw = l1 * sign(w) + 2 * l2 * w, with sign(0) = 0.
-template <Regularizer R>
-floats regularizer_gradient(floats w) {
+template <class R>
+floats regularizer_gradient(const R& r, floats w) {
   floats g(0.0f);
-  if constexpr (R::l1 != 0.0f)
-    g = xsimd::select(w > floats(0.0f), floats(R::l1), xsimd::select(w < floats(0.0f), floats(-R::l1), floats(0.0f)));
-  if constexpr (R::l2 != 0.0f) g = xsimd::fma(floats(2.0f * R::l2), w, g);
+  if (r.l1 != 0.0f)
+    g = xsimd::select(w > floats(0.0f), floats(r.l1), xsimd::select(w < floats(0.0f), floats(-r.l1), floats(0.0f)));
+  if (r.l2 != 0.0f) g = xsimd::fma(floats(2.0f * r.l2), w, g);
   return g;
 }
 
 // The penalty l1 * sum|w| + l2 * sum w^2 over a padded kernel (padding is zero).
-template <Regularizer R>
-double regularizer_penalty(const float* kernel, std::size_t floats_count) {
-  if constexpr (!is_regularized<R>) {
-    return 0.0;
-  } else {
-    floats absolute(0.0f), squares(0.0f);
-    for (std::size_t i = 0; i < floats_count; i += lanes) {
-      const floats w = floats::load_aligned(kernel + i);
-      absolute += xsimd::abs(w);
-      squares = xsimd::fma(w, w, squares);
-    }
-    return double(R::l1) * double(xsimd::hadd(absolute)) + double(R::l2) * double(xsimd::hadd(squares));
+template <class R>
+double regularizer_penalty(const R& r, const float* kernel, std::size_t floats_count) {
+  if (!regularizes(r)) return 0.0;
+  floats absolute(0.0f), squares(0.0f);
+  for (std::size_t i = 0; i < floats_count; i += lanes) {
+    const floats w = floats::load_aligned(kernel + i);
+    absolute += xsimd::abs(w);
+    squares = xsimd::fma(w, w, squares);
   }
+  return double(r.l1) * double(xsimd::hadd(absolute)) + double(r.l2) * double(xsimd::hadd(squares));
 }
 
-// dW = X^T dZ (+ regulariser gradient). x: rows x inputs, row stride InputStride.
-template <class Layer, std::size_t InputStride>
-void kernel_gradient(const float* x, std::size_t rows, const float* delta, const float* kernel, float* gradient) {
-  constexpr std::size_t stride = simd::padded(Layer::outputs);
-  using R = typename Layer::regularizer;
-  gemm<stride, AOrder::transposed, InputStride, stride>(Layer::inputs, rows, x, delta,
-                                           [kernel, gradient](std::size_t r, std::size_t c, floats acc) {
-                                             if constexpr (is_regularized<R>)
-                                               acc += regularizer_gradient<R>(floats::load_aligned(kernel + r * stride + c));
-                                             acc.store_aligned(gradient + r * stride + c);
-                                           });
+// dW = X^T dZ (+ regulariser gradient). x: rows x inputs, row stride shape.input_stride.
+template <class Shape, class R>
+void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::size_t rows, const float* delta,
+                     const float* kernel, float* gradient) {
+  const auto stride = shape.stride();
+  const bool regularized = regularizes(regularizer);
+  gemm<AOrder::transposed>(std::size_t(shape.inputs), stride, rows, shape.input_stride, stride, x, delta,
+                           [=, &regularizer](std::size_t r, std::size_t c, floats acc) {
+                             const std::size_t at = r * std::size_t(stride) + c;
+                             if (regularized) acc += regularizer_gradient(regularizer, floats::load_aligned(kernel + at));
+                             acc.store_aligned(gradient + at);
+                           });
 }
 
 // Packs W (inputs x stride) as W^T (outputs x padded(inputs)), zero padding included.
-template <class Layer>
-void transpose_kernel(const float* kernel, float* packed) {
-  constexpr std::size_t stride = simd::padded(Layer::outputs);
-  constexpr std::size_t packed_stride = simd::padded(Layer::inputs);
-  for (std::size_t o = 0; o < Layer::outputs; ++o) {
+template <class Shape>
+void transpose_kernel(Shape shape, const float* kernel, float* packed) {
+  const std::size_t stride = shape.stride(), packed_stride = shape.padded_inputs();
+  const std::size_t inputs = shape.inputs, outputs = shape.outputs;
+  for (std::size_t o = 0; o < outputs; ++o) {
     float* row = packed + o * packed_stride;
-    for (std::size_t i = 0; i < Layer::inputs; ++i) row[i] = kernel[i * stride + o];
-    std::fill(row + Layer::inputs, row + packed_stride, 0.0f);
+    for (std::size_t i = 0; i < inputs; ++i) row[i] = kernel[i * stride + o];
+    std::fill(row + inputs, row + packed_stride, 0.0f);
   }
 }
 
 // dZ_prev = (dZ W^T) * act'(A_prev), the activation derivative fused into the epilogue.
 // previous_output: rows x padded(inputs), the previous layer's stored activations.
-template <class Layer, Activation PreviousActivation>
-void input_gradient(const float* delta, std::size_t rows, const float* packed_transposed_kernel,
+template <Activation PreviousActivation, class Shape>
+void input_gradient(Shape shape, const float* delta, std::size_t rows, const float* packed_transposed_kernel,
                     const float* previous_output, float* previous_delta) {
-  constexpr std::size_t stride = simd::padded(Layer::outputs);
-  constexpr std::size_t previous_stride = simd::padded(Layer::inputs);
+  const auto stride = shape.stride();
+  const auto previous_stride = shape.padded_inputs();
   using act = activation_kernel<PreviousActivation>;
-  gemm<previous_stride, AOrder::rows, stride, previous_stride>(
-      rows, fixed_count<Layer::outputs>{}, delta, packed_transposed_kernel,
-      [previous_output, previous_delta](std::size_t r, std::size_t c, floats acc) {
-        const std::size_t at = r * previous_stride + c;
-        (acc * act::derivative_from_output(floats::load_aligned(previous_output + at))).store_aligned(previous_delta + at);
-      });
+  gemm<AOrder::rows>(rows, previous_stride, shape.outputs, stride, previous_stride, delta, packed_transposed_kernel,
+                     [=](std::size_t r, std::size_t c, floats acc) {
+                       const std::size_t at = r * std::size_t(previous_stride) + c;
+                       (acc * act::derivative_from_output(floats::load_aligned(previous_output + at)))
+                           .store_aligned(previous_delta + at);
+                     });
 }
 
 }  // namespace ctnn::codegen

@@ -29,8 +29,9 @@ void forward_pass(const std::byte* arena, const float* x, std::size_t rows, Outp
     const float* input;
     if constexpr (l == 0) input = x;
     else input = output_of(boost::hana::size_c<l - 1>);
-    dense_forward<typename N::template layer<l>, Layout<N>::input_stride(l)>(input, rows, kernel_in<N, l>(arena),
-                                                                            bias_in<N, l>(arena), output_of(boost::hana::size_c<l>));
+    dense_forward<typename N::template layer<l>::activation>(Layout<N>::template shape<l>(), input, rows,
+                                                             kernel_in<N, l>(arena), bias_in<N, l>(arena),
+                                                             output_of(boost::hana::size_c<l>));
   });
 }
 

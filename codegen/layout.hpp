@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "../dsl/net.hpp"
+#include "extent.hpp"
 #include "simd.hpp"
 
 namespace ctnn::codegen {
@@ -26,6 +27,12 @@ struct Layout {
 
   // Row stride of what layer l reads: the caller's samples for layer 0, else the padded outputs before it.
   static constexpr std::size_t input_stride(std::size_t l) { return l == 0 ? inputs[0] : stride[l - 1]; }
+
+  // Layer l's shape for the kernels, every extent fixed.
+  template <std::size_t l>
+  static constexpr auto shape() {
+    return DenseShape{fixed<inputs[l]>{}, fixed<outputs[l]>{}, fixed<input_stride(l)>{}};
+  }
 
   static constexpr std::size_t kernel_floats(std::size_t l) { return inputs[l] * stride[l]; }
   static constexpr std::size_t bias_floats(std::size_t l) { return stride[l]; }

@@ -92,8 +92,8 @@ class Model {
     double total = 0.0;
     boost::hana::for_each(N::layer_indices, [&](auto index) {
       constexpr std::size_t l = decltype(index)::value;
-      total += codegen::regularizer_penalty<typename N::template layer<l>::regularizer>(
-          kernel<l>().data, codegen::Layout<N>::kernel_floats(l));
+      total += codegen::regularizer_penalty(typename N::template layer<l>::regularizer{}, kernel<l>().data,
+                                            codegen::Layout<N>::kernel_floats(l));
     });
     return total;
   }

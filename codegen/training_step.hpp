@@ -58,8 +58,9 @@ class TrainingStep {
     check_rows(rows);
     codegen::forward_pass<N>(model_.arena(), buffer<BufferRole::input_batch>(), rows,
                              [this](auto l) { return activation<decltype(l)::value>(); });
-    const codegen::LossSums sums = codegen::softmax_cross_entropy_delta<N::output_size, L::stride[last]>(
-        activation<last>(), label_buffer(), rows, delta<last>());
+    const codegen::LossSums sums =
+        codegen::softmax_cross_entropy_delta(codegen::fixed<N::output_size>{}, codegen::fixed<L::stride[last]>{},
+                                             activation<last>(), label_buffer(), rows, delta<last>());
 
     boost::hana::for_each(N::layer_indices, [&](auto index) {
       constexpr std::size_t l = last - decltype(index)::value;  // from the output layer back
@@ -67,14 +68,15 @@ class TrainingStep {
       const float* layer_input;
       if constexpr (l == 0) layer_input = buffer<BufferRole::input_batch>();
       else layer_input = activation<l - 1>();
-      codegen::bias_gradient<L::stride[l]>(delta<l>(), rows, buffer<BufferRole::bias_gradient, l>());
-      codegen::kernel_gradient<layer, L::input_stride(l)>(layer_input, rows, delta<l>(), buffer<BufferRole::kernel, l>(),
-                                                          buffer<BufferRole::kernel_gradient, l>());
+      constexpr auto shape = L::template shape<l>();
+      codegen::bias_gradient(shape.stride(), delta<l>(), rows, buffer<BufferRole::bias_gradient, l>());
+      codegen::kernel_gradient(shape, typename layer::regularizer{}, layer_input, rows, delta<l>(),
+                               buffer<BufferRole::kernel, l>(), buffer<BufferRole::kernel_gradient, l>());
       if constexpr (l > 0) {
         float* transposed = buffer<BufferRole::transposed_kernel>();
-        codegen::transpose_kernel<layer>(buffer<BufferRole::kernel, l>(), transposed);
-        codegen::input_gradient<layer, typename N::template layer<l - 1>::activation>(
-            delta<l>(), rows, transposed, activation<l - 1>(), delta<l - 1>());
+        codegen::transpose_kernel(shape, buffer<BufferRole::kernel, l>(), transposed);
+        codegen::input_gradient<typename N::template layer<l - 1>::activation>(shape, delta<l>(), rows, transposed,
+                                                                               activation<l - 1>(), delta<l - 1>());
       }
     });
     return {sums.loss, model_.regularization_penalty(), sums.correct, rows};

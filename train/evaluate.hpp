@@ -31,7 +31,7 @@ Evaluation evaluate_checked(Model<N>& model, const DatasetView& data) {
       const float* p = probabilities.data() + r * classes;
       const std::size_t label = data.labels[first + r];
       loss += codegen::cross_entropy(p[label]);
-      correct += codegen::predicts<classes>(p, label);
+      correct += codegen::predicts(p, codegen::fixed<classes>{}, label);
     }
   }
   return {loss / double(data.count) + model.regularization_penalty(), double(correct) / double(data.count)};
