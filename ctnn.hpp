@@ -5,6 +5,10 @@
 //   ctnn::Model<SeedNet> model{ctnn::Seed{42}};
 //   ctnn::fit<200>(model, data.train, {.epochs = 10, .optimizer = ctnn::SGD{.learning_rate = 0.01f},
 //                                      .validation = data.test});
+//
+// The generic engine runs the same network from a spec read at run time:
+//   ctnn::engine::Network twin{SeedNet::spec(), ctnn::Seed{42}};  // "784-400:relu-20:relu-10:softmax"
+//   ctnn::fit<200>(twin, data.train, {...});                        // the same training loop
 #pragma once
 
 #include "codegen/denormals.hpp"
@@ -17,9 +21,15 @@
 #include "dsl/net.hpp"
 #include "dsl/random.hpp"
 #include "dsl/regularizers.hpp"
+#include "engine/fit.hpp"
+#include "engine/network.hpp"
+#include "engine/parse_spec.hpp"
+#include "engine/spec.hpp"
+#include "engine/training_step.hpp"
 #include "error.hpp"
 #include "io/dataset.hpp"
 #include "io/idx.hpp"
+#include "train/backend.hpp"
 #include "train/evaluate.hpp"
 #include "train/fit.hpp"
 #include "train/history.hpp"

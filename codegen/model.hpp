@@ -23,6 +23,8 @@ class Model {
   using net = N;
   static constexpr std::size_t inputs = N::input_size;
   static constexpr std::size_t outputs = N::output_size;
+  static constexpr std::size_t input_size() { return inputs; }
+  static constexpr std::size_t output_size() { return outputs; }
 
   explicit Model(Seed seed = {}) : arena_(model_plan<N>.bytes) { initialize(seed); }
 

@@ -12,20 +12,12 @@
 #include <type_traits>
 
 #include "../error.hpp"
+#include "batch_result.hpp"
 #include "dense_backward.hpp"
 #include "forward_pass.hpp"
 #include "model.hpp"
 
 namespace ctnn {
-
-struct BatchResult {
-  double loss_sum = 0.0;  // sum over the batch of the cross-entropy of each sample
-  double penalty = 0.0;   // regularisation penalty of the weights the step started from
-  std::size_t correct = 0;
-  std::size_t rows = 0;
-  // The batch's loss as Keras reports it: mean cross-entropy plus penalty.
-  double loss() const { return loss_sum / double(rows) + penalty; }
-};
 
 template <NetType N, std::size_t Batch>
 class TrainingStep {
@@ -37,7 +29,7 @@ class TrainingStep {
   static constexpr std::size_t last = N::depth - 1;
 
  public:
-  static constexpr std::size_t batch_size = Batch;
+  static constexpr std::size_t batch_size() { return Batch; }
 
   explicit TrainingStep(Model<N>& model) : model_(model) { model_.reserve_arena(plan.bytes); }
 
@@ -136,5 +128,11 @@ class TrainingStep {
 
   Model<N>& model_;
 };
+
+// The training step fit() uses for a generated model.
+template <std::size_t Batch, NetType N>
+TrainingStep<N, Batch> training_step(Model<N>& model) {
+  return TrainingStep<N, Batch>(model);
+}
 
 }  // namespace ctnn

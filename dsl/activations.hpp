@@ -1,5 +1,5 @@
 // Activation functions: the names a user writes in Dense<In, Out, Act>.
-// They are tags; the vector code for each lives in codegen/activation_kernels.hpp.
+// They are tags with their name in a type and in a run-time spec; the vector code for each lives in codegen/activation_kernels.hpp.
 #pragma once
 
 #include <concepts>
@@ -7,15 +7,15 @@
 
 namespace ctnn {
 
-struct ReLU    { static constexpr std::string_view name = "ReLU"; };
-struct Linear  { static constexpr std::string_view name = "Linear"; };
-struct Sigmoid { static constexpr std::string_view name = "Sigmoid"; };
-struct Tanh    { static constexpr std::string_view name = "Tanh"; };
+struct ReLU { static constexpr std::string_view name = "ReLU", spec = "relu"; };
+struct Linear { static constexpr std::string_view name = "Linear", spec = "linear"; };
+struct Sigmoid { static constexpr std::string_view name = "Sigmoid", spec = "sigmoid"; };
+struct Tanh { static constexpr std::string_view name = "Tanh", spec = "tanh"; };
 
 namespace detail {
 // The activation of a Softmax<N> layer. Users never name it: softmax only makes sense
 // as the output layer, fused with the cross-entropy loss.
-struct SoftmaxActivation { static constexpr std::string_view name = "Softmax"; };
+struct SoftmaxActivation { static constexpr std::string_view name = "Softmax", spec = "softmax"; };
 }  // namespace detail
 
 template <class T>

@@ -14,6 +14,7 @@ namespace ctnn {
 // U(-limit, limit) with limit = sqrt(6 / (fan_in + fan_out)).
 struct GlorotUniform {
   static std::string describe() { return "GlorotUniform"; }
+  static std::string spec() { return "glorot_uniform"; }
   template <class Rng>
   static float sample(Rng& rng, std::size_t fan_in, std::size_t fan_out) {
     const double limit = std::sqrt(6.0 / double(fan_in + fan_out));
@@ -25,6 +26,7 @@ struct GlorotUniform {
 // scaled so that the truncated distribution has variance 2 / fan_in.
 struct HeNormal {
   static std::string describe() { return "HeNormal"; }
+  static std::string spec() { return "he_normal"; }
   template <class Rng>
   static float sample(Rng& rng, std::size_t fan_in, std::size_t) {
     constexpr double truncation_correction = 0.87962566103423978;
@@ -35,20 +37,30 @@ struct HeNormal {
   }
 };
 
+// One draw of RandomNormal, shared with the run-time engine so that both start from the same weights.
+template <class Rng>
+float sample_normal(Rng& rng, float mean, float stddev) {
+  return float(mean + stddev * rng.normal());
+}
+
 template <float Mean = 0.0f, float Stddev = 0.05f>
 struct RandomNormal {
   static_assert(Stddev >= 0.0f, "ctnn::RandomNormal<mean, stddev>: stddev must not be negative");
   static std::string describe() {
     return "RandomNormal<" + detail::format_float(Mean) + ", " + detail::format_float(Stddev) + ">";
   }
+  static std::string spec() {
+    return "random_normal=" + detail::format_float(Mean) + "," + detail::format_float(Stddev);
+  }
   template <class Rng>
   static float sample(Rng& rng, std::size_t, std::size_t) {
-    return float(Mean + Stddev * rng.normal());
+    return sample_normal(rng, Mean, Stddev);
   }
 };
 
 struct Zeros {
   static std::string describe() { return "Zeros"; }
+  static std::string spec() { return "zeros"; }
   template <class Rng>
   static float sample(Rng&, std::size_t, std::size_t) { return 0.0f; }
 };

@@ -27,6 +27,14 @@ struct LayerSpec {
   using activation = Act;
   using regularizer = Reg;
   using initializer = Init;
+
+  // The layer in a run-time spec: "400:relu", "10:softmax:l2=0.01:he_normal" (defaults left out).
+  static std::string spec() {
+    std::string text = std::to_string(Out) + ":" + std::string(Act::spec);
+    if constexpr (!std::is_same_v<Reg, NoRegularizer>) text += ":" + Reg::spec();
+    if constexpr (!std::is_same_v<Init, GlorotUniform>) text += ":" + Init::spec();
+    return text;
+  }
 };
 
 namespace detail {

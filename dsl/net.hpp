@@ -14,6 +14,13 @@
 
 namespace ctnn {
 
+namespace detail {
+template <class N, std::size_t... I>
+std::string spec_of(std::index_sequence<I...>) {
+  return std::to_string(N::input_size) + (("-" + N::template layer<I>::spec()) + ...);
+}
+}  // namespace detail
+
 template <class... Layers>
 struct Net {
   static_assert(sizeof...(Layers) > 0, "ctnn::Net needs at least one layer");
@@ -68,6 +75,10 @@ struct Net {
     text.resize(text.size() - 2);
     return text + ">";
   }
+
+  // The same network as a run-time spec for the generic engine ("784-400:relu-20:relu-10:softmax"):
+  // engine::Network{Net::spec()} is this network's generic twin.
+  static std::string spec() { return detail::spec_of<Net>(std::make_index_sequence<depth>{}); }
 };
 
 template <class T>

@@ -14,6 +14,7 @@ struct L1 {
   static_assert(C >= 0.0f, "ctnn::L1<c>: the coefficient c must not be negative");
   static constexpr float l1 = C, l2 = 0.0f;
   static std::string describe() { return "L1<" + detail::format_float(C) + ">"; }
+  static std::string spec() { return "l1=" + detail::format_float(C); }
 };
 
 template <float C>
@@ -21,6 +22,7 @@ struct L2 {
   static_assert(C >= 0.0f, "ctnn::L2<c>: the coefficient c must not be negative");
   static constexpr float l1 = 0.0f, l2 = C;
   static std::string describe() { return "L2<" + detail::format_float(C) + ">"; }
+  static std::string spec() { return "l2=" + detail::format_float(C); }
 };
 
 template <float A, float B>
@@ -30,12 +32,14 @@ struct L1L2 {
   static std::string describe() {
     return "L1L2<" + detail::format_float(A) + ", " + detail::format_float(B) + ">";
   }
+  static std::string spec() { return "l1l2=" + detail::format_float(A) + "," + detail::format_float(B); }
 };
 
 // What a layer gets when it names no regulariser.
 struct NoRegularizer {
   static constexpr float l1 = 0.0f, l2 = 0.0f;
   static std::string describe() { return {}; }
+  static std::string spec() { return {}; }
 };
 
 template <class T>
@@ -43,6 +47,7 @@ concept Regularizer = requires {
   { T::l1 } -> std::convertible_to<float>;
   { T::l2 } -> std::convertible_to<float>;
   { T::describe() } -> std::convertible_to<std::string>;
+  { T::spec() } -> std::convertible_to<std::string>;
 };
 
 template <class R>

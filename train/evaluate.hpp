@@ -1,11 +1,14 @@
 // evaluate(): loss and accuracy of a model on a data set; predict(): probabilities for a data set.
+// Both work on any backend: a generated Model<Net> or an engine::Network.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <vector>
 
-#include "../codegen/model.hpp"
+#include "../codegen/dense_backward.hpp"
+#include "../codegen/memory_plan.hpp"
+#include "backend.hpp"
 #include "data_checks.hpp"
 
 namespace ctnn {
@@ -18,9 +21,9 @@ struct Evaluation {
 namespace detail {
 
 // evaluate() on data already checked by check_fits().
-template <NetType N>
-Evaluation evaluate_checked(Model<N>& model, const DatasetView& data) {
-  constexpr std::size_t classes = N::output_size;
+template <Backend M>
+Evaluation evaluate_checked(M& model, const DatasetView& data) {
+  const std::size_t classes = model.output_size();
   std::vector<float> probabilities(prediction_rows * classes);
   double loss = 0.0;
   std::size_t correct = 0;
@@ -31,7 +34,7 @@ Evaluation evaluate_checked(Model<N>& model, const DatasetView& data) {
       const float* p = probabilities.data() + r * classes;
       const std::size_t label = data.labels[first + r];
       loss += codegen::cross_entropy(p[label]);
-      correct += codegen::predicts(p, codegen::fixed<classes>{}, label);
+      correct += codegen::predicts(p, classes, label);
     }
   }
   return {loss / double(data.count) + model.regularization_penalty(), double(correct) / double(data.count)};
@@ -39,17 +42,17 @@ Evaluation evaluate_checked(Model<N>& model, const DatasetView& data) {
 
 }  // namespace detail
 
-template <NetType N>
-Evaluation evaluate(Model<N>& model, const DatasetView& data) {
-  check_fits<N>(data, "evaluation data");
+template <Backend M>
+Evaluation evaluate(M& model, const DatasetView& data) {
+  check_fits(model, data, "evaluation data");
   return detail::evaluate_checked(model, data);
 }
 
-// Probabilities for every sample of `data`: count x N::output_size, row-major.
-template <NetType N>
-std::vector<float> predict(Model<N>& model, const DatasetView& data) {
-  check_input_size<N>(data, "prediction data");
-  std::vector<float> probabilities(data.count * N::output_size);
+// Probabilities for every sample of `data`: count x output_size, row-major.
+template <Backend M>
+std::vector<float> predict(M& model, const DatasetView& data) {
+  check_input_size(model, data, "prediction data");
+  std::vector<float> probabilities(data.count * model.output_size());
   model.predict(data.images, data.count, probabilities.data());
   return probabilities;
 }

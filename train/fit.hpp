@@ -15,6 +15,7 @@
 #include "../codegen/denormals.hpp"
 #include "../codegen/training_step.hpp"
 #include "../dsl/random.hpp"
+#include "backend.hpp"
 #include "data_checks.hpp"
 #include "evaluate.hpp"
 #include "history.hpp"
@@ -33,20 +34,21 @@ struct FitOptions {
   std::FILE* log = stdout;
 };
 
-// Trains `model` on `data` in mini-batches of Batch samples (the last one may be smaller).
-// Throws ctnn::Error if the data does not fit the network or the loss stops being finite.
-template <std::size_t Batch = 32, NetType N>
-History fit(Model<N>& model, const DatasetView& data, const FitOptions& options = {}) {
-  check_fits<N>(data, "training data");
-  if (!options.validation.empty()) check_fits<N>(options.validation, "validation data");
+namespace detail {
+
+// The training loop shared by every backend and batch size: `step` is the backend's training step.
+template <Backend M, BackendTrainingStep Step>
+History fit_loop(M& model, Step& step, const DatasetView& data, const FitOptions& options) {
+  check_fits(model, data, "training data");
+  if (!options.validation.empty()) check_fits(model, options.validation, "validation data");
   if (!(options.optimizer.learning_rate > 0.0f) || !std::isfinite(options.optimizer.learning_rate))
     throw Error("fit: the learning rate must be a positive number, not " + std::to_string(options.optimizer.learning_rate));
 
   FlushDenormals flush_denormals;
-  TrainingStep<N, Batch> step(model);
   std::ranges::fill(step.velocities(), 0.0f);
 
-  const std::size_t batches = (data.count + Batch - 1) / Batch;
+  const std::size_t batch_size = step.batch_size();
+  const std::size_t batches = (data.count + batch_size - 1) / batch_size;
   std::vector<std::uint32_t> order(data.count);
   std::iota(order.begin(), order.end(), 0u);
 
@@ -61,8 +63,8 @@ History fit(Model<N>& model, const DatasetView& data, const FitOptions& options 
     double loss_sum = 0.0;  // sum over samples of (cross-entropy + the penalty of its batch)
     std::size_t correct = 0, seen = 0;
     for (std::size_t batch = 0; batch < batches; ++batch) {
-      const std::size_t first = batch * Batch;
-      const std::size_t rows = std::min(Batch, data.count - first);
+      const std::size_t first = batch * batch_size;
+      const std::size_t rows = std::min(batch_size, data.count - first);
       step.load_batch(data.images, data.labels, std::span(order).subspan(first, rows));
       const BatchResult result = step.compute_gradients(rows);
       if (!std::isfinite(result.loss()))
@@ -89,6 +91,18 @@ History fit(Model<N>& model, const DatasetView& data, const FitOptions& options 
                        validated ? &history.val_loss.back() : nullptr, validated ? &history.val_accuracy.back() : nullptr);
   }
   return history;
+}
+
+}  // namespace detail
+
+// Trains `model` (a Model<Net> or an engine::Network) on `data` in mini-batches of Batch samples
+// (the last one may be smaller). Throws ctnn::Error if the data does not fit the network or the
+// loss stops being finite.
+template <std::size_t Batch = 32, Backend M>
+History fit(M& model, const DatasetView& data, const FitOptions& options = {}) {
+  static_assert(Batch > 0, "ctnn::fit<Batch>: the mini-batch size must be at least 1");
+  auto step = training_step<Batch>(model);  // the backend's own, found by argument-dependent lookup
+  return detail::fit_loop(model, step, data, options);
 }
 
 }  // namespace ctnn

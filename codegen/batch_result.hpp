@@ -1,0 +1,17 @@
+// What one training step reports, on either backend.
+#pragma once
+
+#include <cstddef>
+
+namespace ctnn {
+
+struct BatchResult {
+  double loss_sum = 0.0;  // sum over the batch of the cross-entropy of each sample
+  double penalty = 0.0;   // regularisation penalty of the weights the step started from
+  std::size_t correct = 0;
+  std::size_t rows = 0;
+  // The batch's loss as Keras reports it: mean cross-entropy plus penalty.
+  double loss() const { return loss_sum / double(rows) + penalty; }
+};
+
+}  // namespace ctnn

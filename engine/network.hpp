@@ -1,0 +1,179 @@
+// engine::Network: the generic run-time engine. A network built from a spec read at run time,
+// doing the maths of the generated code with the same xsimd kernels, driven by run-time sizes:
+// heap buffers sized when the network is built, loop bounds and strides read from memory,
+// the activation kernel picked per layer by a switch.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../codegen/arena.hpp"
+#include "../codegen/dense_backward.hpp"
+#include "../codegen/dense_forward.hpp"
+#include "../codegen/extent.hpp"
+#include "../codegen/matrix_view.hpp"
+#include "../codegen/memory_plan.hpp"
+#include "../dsl/random.hpp"
+#include "parse_spec.hpp"
+#include "spec.hpp"
+
+namespace ctnn::engine {
+
+using RuntimeShape = codegen::DenseShape<std::size_t, std::size_t, std::size_t>;
+
+// Where each layer's kernel and bias live in one flat array of parameters (and in the gradient
+// and optimiser-state arrays, which repeat it): rows padded to SIMD vectors, every block aligned
+// to 64 bytes, as in the generated code's plan.
+class ParameterLayout {
+ public:
+  explicit ParameterLayout(const NetworkSpec& spec) {
+    auto add = [this](std::size_t floats) {
+      const std::size_t offset = total_;
+      total_ += (floats * sizeof(float) + arena_alignment - 1) / arena_alignment * arena_alignment / sizeof(float);
+      return offset;
+    };
+    for (std::size_t l = 0; l < spec.layers.size(); ++l) {
+      const LayerSpec& layer = spec.layers[l];
+      shapes_.push_back({layer.inputs, layer.outputs, l == 0 ? layer.inputs : simd::padded(layer.inputs)});
+      kernel_offset_.push_back(add(layer.inputs * simd::padded(layer.outputs)));
+      bias_offset_.push_back(add(simd::padded(layer.outputs)));
+    }
+  }
+  const RuntimeShape& shape(std::size_t l) const { return shapes_[l]; }
+  std::size_t kernel_offset(std::size_t l) const { return kernel_offset_[l]; }
+  std::size_t bias_offset(std::size_t l) const { return bias_offset_[l]; }
+  std::size_t kernel_floats(std::size_t l) const { return shapes_[l].inputs * shapes_[l].stride(); }
+  std::size_t total_floats() const { return total_; }
+
+  // The widest pair of consecutive layers' padded outputs: what ping-pong buffers hold per row.
+  std::size_t pingpong_floats_per_row() const {
+    std::size_t widest = shapes_[0].stride();
+    for (std::size_t l = 0; l + 1 < shapes_.size(); ++l)
+      widest = std::max(widest, shapes_[l].stride() + shapes_[l + 1].stride());
+    return widest;
+  }
+  // Ping-pong placement: even layers from the front, odd layers ending at the back.
+  std::size_t pingpong_offset(std::size_t l, std::size_t rows) const {
+    return l % 2 == 0 ? 0 : rows * (pingpong_floats_per_row() - shapes_[l].stride());
+  }
+
+ private:
+  std::vector<RuntimeShape> shapes_;
+  std::vector<std::size_t> kernel_offset_, bias_offset_;
+  std::size_t total_ = 0;
+};
+
+class Network {
+ public:
+  explicit Network(NetworkSpec spec, Seed seed = {})
+      : spec_(checked(std::move(spec))),
+        layout_(spec_),
+        parameters_(layout_.total_floats() * sizeof(float)),
+        pingpong_(prediction_rows * layout_.pingpong_floats_per_row() * sizeof(float)) {
+    initialize(seed);
+  }
+  // From a one-line spec such as "784-400:relu-20:relu-10:softmax" (see parse_spec.hpp).
+  explicit Network(std::string_view spec, Seed seed = {}) : Network(parse_spec(spec), seed) {}
+
+  const NetworkSpec& spec() const { return spec_; }
+  const ParameterLayout& layout() const { return layout_; }
+  std::size_t depth() const { return spec_.layers.size(); }
+  std::size_t input_size() const { return spec_.input_size(); }
+  std::size_t output_size() const { return spec_.output_size(); }
+  std::size_t param_count() const { return spec_.param_count(); }
+  std::string describe() const { return spec_.to_string(); }
+
+  // Kernels from each layer's initialiser, one random stream per layer, biases zero: with the same
+  // seed, the same weights as Model<Net> of the equivalent type.
+  void initialize(Seed seed) {
+    for (std::size_t l = 0; l < depth(); ++l) {
+      const LayerSpec& layer = spec_.layers[l];
+      Rng rng(seed.value, l);
+      MatrixView<float> w = kernel(l);
+      for (std::size_t i = 0; i < w.rows; ++i)
+        for (std::size_t o = 0; o < w.cols; ++o) w(i, o) = layer.initializer.sample(rng, layer.inputs, layer.outputs);
+      std::ranges::fill(bias(l), 0.0f);
+    }
+  }
+
+  MatrixView<float> kernel(std::size_t l) {
+    return {parameter_data() + layout_.kernel_offset(l), spec_.layers[l].inputs, spec_.layers[l].outputs,
+            layout_.shape(l).stride()};
+  }
+  MatrixView<const float> kernel(std::size_t l) const {
+    return {parameter_data() + layout_.kernel_offset(l), spec_.layers[l].inputs, spec_.layers[l].outputs,
+            layout_.shape(l).stride()};
+  }
+  std::span<float> bias(std::size_t l) { return {parameter_data() + layout_.bias_offset(l), spec_.layers[l].outputs}; }
+  std::span<const float> bias(std::size_t l) const {
+    return {parameter_data() + layout_.bias_offset(l), spec_.layers[l].outputs};
+  }
+  // All parameters as one flat array, padding included (the optimiser's view).
+  std::span<float> parameters() { return {parameter_data(), layout_.total_floats()}; }
+
+  // Class probabilities of one sample, through the network's own buffers: one caller at a time.
+  void predict(const float* sample, float* probabilities) { predict(sample, 1, probabilities); }
+
+  // Probabilities of `count` samples (count x inputs in, count x outputs out), in chunks of
+  // prediction_rows through ping-pong buffers allocated with the network.
+  void predict(const float* samples, std::size_t count, float* probabilities) {
+    float* pingpong = in_arena(pingpong_.data(), 0);
+    const std::size_t last = depth() - 1, last_stride = layout_.shape(last).stride();
+    for (std::size_t first = 0; first < count; first += prediction_rows) {
+      const std::size_t rows = std::min(prediction_rows, count - first);
+      forward(samples + first * input_size(), rows,
+              [&](std::size_t l) { return pingpong + layout_.pingpong_offset(l, prediction_rows); });
+      const float* output = pingpong + layout_.pingpong_offset(last, prediction_rows);
+      for (std::size_t r = 0; r < rows; ++r)
+        std::copy_n(output + r * last_stride, output_size(), probabilities + (first + r) * output_size());
+    }
+  }
+
+  // x: rows x input_size. output_of(l) says where layer l writes (rows x padded outputs).
+  template <class OutputOf>
+  void forward(const float* x, std::size_t rows, OutputOf&& output_of) const {
+    for (std::size_t l = 0; l < depth(); ++l) {
+      const float* input = l == 0 ? x : output_of(l - 1);
+      float* output = output_of(l);
+      with_activation(spec_.layers[l].activation, [&]<class Act>(Act) {
+        codegen::dense_forward<Act>(layout_.shape(l), input, rows, kernel(l).data, bias(l).data(), output);
+      });
+    }
+  }
+
+  double regularization_penalty() const {
+    double total = 0.0;
+    for (std::size_t l = 0; l < depth(); ++l)
+      total += codegen::regularizer_penalty(spec_.layers[l].regularizer, kernel(l).data, layout_.kernel_floats(l));
+    return total;
+  }
+
+ private:
+  static NetworkSpec checked(NetworkSpec spec) {
+    if (spec.layers.empty()) throw Error("engine::Network: the spec has no layers");
+    for (std::size_t l = 0; l < spec.layers.size(); ++l) {
+      const LayerSpec& layer = spec.layers[l];
+      if (layer.inputs == 0 || layer.outputs == 0)
+        throw Error("engine::Network: layer " + std::to_string(l) + " has a size of 0");
+      if (l > 0 && layer.inputs != spec.layers[l - 1].outputs)
+        throw Error("engine::Network: layer " + std::to_string(l) + " reads " + std::to_string(layer.inputs) +
+                    " values but the layer before it outputs " + std::to_string(spec.layers[l - 1].outputs));
+      if (layer.activation == ActivationKind::softmax && l + 1 != spec.layers.size())
+        throw Error("engine::Network: softmax is only allowed on the output layer, not on layer " + std::to_string(l));
+    }
+    return spec;
+  }
+  float* parameter_data() { return in_arena(parameters_.data(), 0); }
+  const float* parameter_data() const { return in_arena(parameters_.data(), 0); }
+
+  NetworkSpec spec_;
+  ParameterLayout layout_;
+  Arena parameters_;
+  Arena pingpong_;
+};
+
+}  // namespace ctnn::engine

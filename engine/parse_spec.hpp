@@ -1,0 +1,256 @@
+// Reading a network spec, as a one-line string or a small text file.
+//
+//   spec    := input ('-' layer)+            e.g. "784-400:relu:l2=0.01-20:relu-10:softmax"
+//   layer   := units (':' option)*
+//   option  := relu | linear | sigmoid | tanh | softmax        (the activation; relu when none)
+//            | l1=c | l2=c | l1l2=a,b                         (kernel regulariser)
+//            | glorot_uniform | he_normal | zeros | random_normal[=mean,stddev]   (initialiser)
+//
+// In a file, newlines separate layers as '-' does, '#' starts a comment and blanks are ignored:
+//
+//   # the seed network
+//   784
+//   400:relu
+//   20:relu
+//   10:softmax
+//
+// A '-' directly after '=', ',' or the 'e' of an exponent is a minus sign, not a separator
+// ("l2=1e-3", "random_normal=-0.5,0.1"). Softmax may only be the output layer.
+// Any error names the offending token and shows where it is.
+#pragma once
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "../error.hpp"
+#include "spec.hpp"
+
+namespace ctnn::engine {
+
+namespace detail {
+
+class SpecParser {
+ public:
+  SpecParser(std::string_view text, std::string source) : text_(text), source_(std::move(source)) {}
+
+  NetworkSpec parse() {
+    const std::vector<Token> layers = split_layers();
+    if (layers.empty())
+      fail({text_.substr(0, 0), 0}, "the spec is empty",
+           "write the input size, then the layers: \"784-400:relu-10:softmax\"");
+    const std::vector<Token> input_parts = split(layers[0], ':');
+    if (input_parts.size() > 1)
+      fail(input_parts[1], "the first number is the input size; it takes no options",
+           "start with the input size: \"784-400:relu-...\"");
+    std::size_t inputs = parse_size(input_parts[0], "input size");
+    if (layers.size() == 1)
+      fail(layers[0], "the spec has an input size but no layers", "add layers: \"" + std::string(layers[0].text) + "-10:softmax\"");
+
+    NetworkSpec spec;
+    for (std::size_t l = 1; l < layers.size(); ++l) {
+      const std::vector<Token> parts = split(layers[l], ':');
+      LayerSpec layer{.inputs = inputs, .outputs = parse_size(parts[0], "layer size")};
+      const Token* activation = nullptr;
+      const Token* regularizer = nullptr;
+      const Token* initializer = nullptr;
+      for (std::size_t p = 1; p < parts.size(); ++p) parse_option(parts[p], layer, activation, regularizer, initializer);
+      if (layer.activation == ActivationKind::softmax && l + 1 != layers.size())
+        fail(*activation, "softmax is only allowed on the output layer",
+             "it is fused with the cross-entropy loss; use relu, linear, sigmoid or tanh for hidden layers");
+      spec.layers.push_back(layer);
+      inputs = layer.outputs;
+    }
+    return spec;
+  }
+
+ private:
+  struct Token {
+    std::string_view text;
+    std::size_t offset;  // in the whole text
+  };
+
+  static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+  Token trimmed(std::size_t begin, std::size_t end) const {
+    while (begin < end && is_blank(text_[begin])) ++begin;
+    while (end > begin && is_blank(text_[end - 1])) --end;
+    return {text_.substr(begin, end - begin), begin};
+  }
+
+  // Layers separated by '-' or newlines; comments dropped; blank lines skipped.
+  std::vector<Token> split_layers() const {
+    std::vector<Token> layers;
+    std::size_t begin = 0;
+    bool dash_before = false, in_value = false;
+    auto finish = [&](std::size_t end, bool dash_after) {
+      const Token token = trimmed(begin, end);
+      if (!token.text.empty()) layers.push_back(token);
+      else if (dash_before || dash_after)
+        fail({text_.substr(dash_after ? end : begin - 1, 1), dash_after ? end : begin - 1},
+             "a layer size is missing next to this '-'", "sizes are positive whole numbers: \"784-400-10:softmax\"");
+    };
+    for (std::size_t i = 0; i < text_.size(); ++i) {
+      const char c = text_[i];
+      if (c == '#') {
+        finish(i, false);
+        while (i < text_.size() && text_[i] != '\n') ++i;
+        begin = i + 1, dash_before = false, in_value = false;
+      } else if (c == '\n' || (c == '-' && !(in_value && i > 0 && std::string_view("=,eE").find(text_[i - 1]) != std::string_view::npos))) {
+        finish(i, c == '-');
+        begin = i + 1, dash_before = c == '-', in_value = false;
+      } else if (c == '=') {
+        in_value = true;
+      } else if (c == ':') {
+        in_value = false;
+      }
+    }
+    finish(text_.size(), false);
+    return layers;
+  }
+
+  std::vector<Token> split(Token token, char separator) const {
+    std::vector<Token> parts;
+    std::size_t begin = token.offset;
+    const std::size_t end = token.offset + token.text.size();
+    for (std::size_t i = begin; i <= end; ++i)
+      if (i == end || text_[i] == separator) {
+        const Token part = trimmed(begin, i);
+        if (part.text.empty()) fail({text_.substr(i == end ? i - 1 : i, 1), i == end ? i - 1 : i}, "empty option next to this ':'", "remove the extra ':'");
+        parts.push_back(part);
+        begin = i + 1;
+      }
+    return parts;
+  }
+
+  std::size_t parse_size(Token token, const char* what) const {
+    constexpr std::size_t largest = std::size_t(1) << 26;
+    std::size_t value = 0;
+    const auto [end, error] = std::from_chars(token.text.data(), token.text.data() + token.text.size(), value);
+    if (error == std::errc::result_out_of_range) fail(token, std::string(what) + " " + std::string(token.text) + " is too large");
+    if (error != std::errc{} || end != token.text.data() + token.text.size())
+      fail(token, "'" + std::string(token.text) + "' is not a " + what, "sizes are positive whole numbers");
+    if (value == 0) fail(token, std::string(what) + " 0: every layer needs at least one unit");
+    if (value > largest) fail(token, std::string(what) + " " + std::string(token.text) + " is too large (at most " + std::to_string(largest) + ")");
+    return value;
+  }
+
+  float parse_number(Token token, const char* what) const {
+    float value = 0.0f;
+    const auto [end, error] = std::from_chars(token.text.data(), token.text.data() + token.text.size(), value);
+    if (token.text.empty() || error != std::errc{} || end != token.text.data() + token.text.size() || !std::isfinite(value))
+      fail(token, "'" + std::string(token.text) + "' is not a number (" + what + ")", "write it like 0.01 or 1e-3");
+    return value;
+  }
+
+  float parse_coefficient(Token token) const {
+    const float value = parse_number(token, "a regulariser coefficient");
+    if (value < 0.0f) fail(token, "a regulariser coefficient must not be negative");
+    return value;
+  }
+
+  // "name=value" -> the value's token, which must be present; `expected` describes it.
+  Token value_of(Token option, std::size_t equals, const char* expected) const {
+    if (equals == std::string_view::npos) fail(option, "'" + std::string(option.text) + "' needs a value", expected);
+    return {option.text.substr(equals + 1), option.offset + equals + 1};
+  }
+
+  std::pair<Token, Token> pair_of(Token value, const char* expected) const {
+    const std::size_t comma = value.text.find(',');
+    if (comma == std::string_view::npos) fail(value, "expected two numbers separated by ','", expected);
+    return {{value.text.substr(0, comma), value.offset}, {value.text.substr(comma + 1), value.offset + comma + 1}};
+  }
+
+  void parse_option(const Token& option, LayerSpec& layer, const Token*& activation, const Token*& regularizer,
+                    const Token*& initializer) const {
+    const std::size_t equals = option.text.find('=');
+    const std::string_view name = option.text.substr(0, equals);
+    constexpr ActivationKind activations[] = {ActivationKind::relu, ActivationKind::linear, ActivationKind::sigmoid,
+                                              ActivationKind::tanh, ActivationKind::softmax};
+    for (ActivationKind kind : activations)
+      if (option.text == spec_name(kind)) {
+        if (activation) fail(option, "a layer has one activation, and this one already has '" + std::string(activation->text) + "'");
+        layer.activation = kind;
+        activation = &option;
+        return;
+      }
+    if (name == "l1" || name == "l2" || name == "l1l2") {
+      if (regularizer) fail(option, "a layer has one kernel regulariser, and this one already has '" + std::string(regularizer->text) + "'", "use l1l2=a,b for both");
+      regularizer = &option;
+      if (name == "l1l2") {
+        const auto [a, b] = pair_of(value_of(option, equals, "write l1l2=a,b"), "write l1l2=a,b");
+        layer.regularizer = {parse_coefficient(a), parse_coefficient(b)};
+      } else {
+        const float c = parse_coefficient(value_of(option, equals, "write l1=c or l2=c, e.g. l2=0.01"));
+        layer.regularizer = name == "l1" ? RegularizerSpec{c, 0.0f} : RegularizerSpec{0.0f, c};
+      }
+      return;
+    }
+    if (name == "glorot_uniform" || name == "he_normal" || name == "zeros" || name == "random_normal") {
+      if (initializer) fail(option, "a layer has one initialiser, and this one already has '" + std::string(initializer->text) + "'");
+      initializer = &option;
+      if (name == "random_normal") {
+        layer.initializer.kind = InitializerKind::random_normal;
+        if (equals != std::string_view::npos) {
+          const auto [mean, stddev] = pair_of(value_of(option, equals, ""), "write random_normal=mean,stddev");
+          layer.initializer.mean = parse_number(mean, "the mean");
+          layer.initializer.stddev = parse_number(stddev, "the standard deviation");
+          if (layer.initializer.stddev < 0.0f) fail(stddev, "a standard deviation must not be negative");
+        }
+        return;
+      }
+      if (equals != std::string_view::npos) fail(option, "'" + std::string(name) + "' takes no value");
+      layer.initializer.kind = name == "he_normal" ? InitializerKind::he_normal
+                               : name == "zeros"   ? InitializerKind::zeros
+                                                   : InitializerKind::glorot_uniform;
+      return;
+    }
+    fail(option, "unknown activation or option '" + std::string(option.text) + "'",
+         "activations: relu, linear, sigmoid, tanh, softmax; regularisers: l1=c, l2=c, l1l2=a,b; "
+         "initialisers: glorot_uniform, he_normal, zeros, random_normal=mean,stddev");
+  }
+
+  // "source:line:column: what" (or "network spec: what"), then the line with the token underlined.
+  [[noreturn]] void fail(Token token, const std::string& what, const std::string& hint = {}) const {
+    const std::size_t newline = token.offset == 0 ? std::string_view::npos : text_.rfind('\n', token.offset - 1);
+    const std::size_t line_begin = newline == std::string_view::npos ? 0 : newline + 1;
+    const std::size_t line_end = std::min(text_.find('\n', token.offset), text_.size());
+    const std::size_t line = 1 + std::size_t(std::count(text_.begin(), text_.begin() + long(line_begin), '\n'));
+    const std::size_t column = token.offset - line_begin;
+    std::ostringstream message;
+    if (source_.empty()) message << "network spec: " << what;
+    else message << source_ << ":" << line << ":" << column + 1 << ": " << what;
+    message << "\n  " << text_.substr(line_begin, line_end - line_begin) << "\n  " << std::string(column, ' ')
+            << std::string(std::max<std::size_t>(token.text.size(), 1), '^');
+    if (!hint.empty()) message << "\n  " << hint;
+    throw Error(message.str());
+  }
+
+  std::string_view text_;
+  std::string source_;
+};
+
+}  // namespace detail
+
+// Parses a one-line spec such as "784-400:relu:l2=0.01-20:relu-10:softmax".
+inline NetworkSpec parse_spec(std::string_view text) { return detail::SpecParser(text, {}).parse(); }
+
+// Reads a spec file (the format above); errors give file:line:column.
+inline NetworkSpec load_spec(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error(path.string() + ": cannot open the network spec file");
+  std::ostringstream text;
+  text << file.rdbuf();
+  const std::string content = text.str();
+  return detail::SpecParser(content, path.string()).parse();
+}
+
+}  // namespace ctnn::engine

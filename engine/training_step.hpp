@@ -1,0 +1,131 @@
+// One training step of an engine::Network at a mini-batch size chosen at run time: the same
+// interface as the generated TrainingStep<Net, Batch>, with buffers allocated when it is built.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "../codegen/arena.hpp"
+#include "../codegen/batch_result.hpp"
+#include "../codegen/dense_backward.hpp"
+#include "../error.hpp"
+#include "network.hpp"
+
+namespace ctnn::engine {
+
+class TrainingStep {
+ public:
+  TrainingStep(Network& network, std::size_t batch_size)
+      : network_(network),
+        batch_(batch_size),
+        input_(checked_batch(network, batch_size) * network.input_size() * sizeof(float)),
+        labels_(batch_size * sizeof(std::int32_t)),
+        gradients_(network.layout().total_floats() * sizeof(float)),
+        velocities_(network.layout().total_floats() * sizeof(float)),
+        deltas_(batch_size * network.layout().pingpong_floats_per_row() * sizeof(float)),
+        transposed_(transposed_floats(network) * sizeof(float)) {
+    for (std::size_t l = 0; l < network.depth(); ++l)
+      activations_.emplace_back(batch_size * network.layout().shape(l).stride() * sizeof(float));
+  }
+
+  std::size_t batch_size() const { return batch_; }
+
+  // Copies the samples named by `indices` (at most batch_size() of them).
+  void load_batch(const float* images, const std::uint8_t* labels, std::span<const std::uint32_t> indices) {
+    check_rows(indices.size());
+    const std::size_t inputs = network_.input_size();
+    float* x = in_arena(input_.data(), 0);
+    auto* y = in_arena<std::int32_t>(labels_.data(), 0);
+    for (std::size_t r = 0; r < indices.size(); ++r) {
+      std::memcpy(x + r * inputs, images + std::size_t(indices[r]) * inputs, inputs * sizeof(float));
+      y[r] = labels[indices[r]];
+    }
+  }
+
+  // Forward and backward over the first `rows` samples of the loaded batch.
+  BatchResult compute_gradients(std::size_t rows) {
+    check_rows(rows);
+    const ParameterLayout& layout = network_.layout();
+    const std::size_t last = network_.depth() - 1;
+    network_.forward(input(), rows, [this](std::size_t l) { return activation(l); });
+    const codegen::LossSums sums = codegen::softmax_cross_entropy_delta(
+        network_.output_size(), layout.shape(last).stride(), activation(last), in_arena<std::int32_t>(labels_.data(), 0),
+        rows, delta(last));
+
+    for (std::size_t l = last + 1; l-- > 0;) {
+      const RuntimeShape& shape = layout.shape(l);
+      const float* layer_input = l == 0 ? input() : activation(l - 1);
+      codegen::bias_gradient(shape.stride(), delta(l), rows, gradient_data() + layout.bias_offset(l));
+      codegen::kernel_gradient(shape, network_.spec().layers[l].regularizer, layer_input, rows, delta(l),
+                               network_.kernel(l).data, gradient_data() + layout.kernel_offset(l));
+      if (l > 0) {
+        float* transposed = in_arena(transposed_.data(), 0);
+        codegen::transpose_kernel(shape, network_.kernel(l).data, transposed);
+        with_activation(network_.spec().layers[l - 1].activation, [&]<class Act>(Act) {
+          if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>)  // softmax is never a hidden layer
+            codegen::input_gradient<Act>(shape, delta(l), rows, transposed, activation(l - 1), delta(l - 1));
+        });
+      }
+    }
+    return {sums.loss, network_.regularization_penalty(), sums.correct, rows};
+  }
+
+  std::span<float> parameters() { return network_.parameters(); }
+  std::span<float> gradients() { return {gradient_data(), network_.layout().total_floats()}; }
+  std::span<float> velocities() { return {in_arena(velocities_.data(), 0), network_.layout().total_floats()}; }
+
+  MatrixView<const float> kernel_gradient(std::size_t l) {
+    const LayerSpec& layer = network_.spec().layers.at(l);
+    return {gradient_data() + network_.layout().kernel_offset(l), layer.inputs, layer.outputs,
+            network_.layout().shape(l).stride()};
+  }
+  std::span<const float> bias_gradient(std::size_t l) {
+    return {gradient_data() + network_.layout().bias_offset(l), network_.spec().layers.at(l).outputs};
+  }
+  MatrixView<const float> layer_output(std::size_t l, std::size_t rows) {
+    return {activation(l), rows, network_.spec().layers.at(l).outputs, network_.layout().shape(l).stride()};
+  }
+
+ private:
+  static std::size_t checked_batch(const Network& network, std::size_t batch_size) {
+    if (batch_size == 0) throw Error("engine::TrainingStep: the mini-batch size must be at least 1");
+    if (network.spec().layers.back().activation != ActivationKind::softmax)
+      throw Error("engine::TrainingStep: training uses categorical cross-entropy, which needs a softmax output layer; "
+                  "the output layer of " + network.describe() + " is not softmax");
+    return batch_size;
+  }
+  static std::size_t transposed_floats(const Network& network) {
+    std::size_t largest = 1;
+    for (std::size_t l = 1; l < network.depth(); ++l)
+      largest = std::max(largest, network.spec().layers[l].outputs * simd::padded(network.spec().layers[l].inputs));
+    return largest;
+  }
+  void check_rows(std::size_t rows) const {
+    if (rows == 0 || rows > batch_)
+      throw Error("engine::TrainingStep: a batch of " + std::to_string(rows) + " rows does not fit; this step takes 1 to " +
+                  std::to_string(batch_));
+  }
+  float* input() { return in_arena(input_.data(), 0); }
+  float* activation(std::size_t l) { return in_arena(activations_[l].data(), 0); }
+  float* delta(std::size_t l) {
+    return in_arena(deltas_.data(), 0) + network_.layout().pingpong_offset(l, batch_);
+  }
+  float* gradient_data() { return in_arena(gradients_.data(), 0); }
+
+  Network& network_;
+  std::size_t batch_;
+  Arena input_, labels_, gradients_, velocities_, deltas_, transposed_;
+  std::vector<Arena> activations_;
+};
+
+// The training step fit() uses for an engine network (found by argument-dependent lookup).
+template <std::size_t Batch>
+TrainingStep training_step(Network& network) {
+  return TrainingStep(network, Batch);
+}
+
+}  // namespace ctnn::engine

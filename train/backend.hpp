@@ -1,0 +1,37 @@
+// What the training code asks of a backend: a generated Model<Net> and an engine::Network both
+// qualify, so fit(), evaluate() and predict() are written once for both.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "../codegen/batch_result.hpp"
+
+namespace ctnn {
+
+template <class M>
+concept Backend = requires(M& model, const M& const_model, const float* samples, float* probabilities, std::size_t count) {
+  { const_model.input_size() } -> std::convertible_to<std::size_t>;
+  { const_model.output_size() } -> std::convertible_to<std::size_t>;
+  { const_model.describe() } -> std::convertible_to<std::string>;
+  { const_model.regularization_penalty() } -> std::convertible_to<double>;
+  model.predict(samples, count, probabilities);
+};
+
+// A backend's training step: a batch in, gradients out, and flat views of parameters, gradients
+// and optimiser state for the optimiser.
+template <class S>
+concept BackendTrainingStep = requires(S& step, const float* images, const std::uint8_t* labels,
+                                       std::span<const std::uint32_t> indices, std::size_t rows) {
+  { step.batch_size() } -> std::convertible_to<std::size_t>;
+  step.load_batch(images, labels, indices);
+  { step.compute_gradients(rows) } -> std::same_as<BatchResult>;
+  { step.parameters() } -> std::same_as<std::span<float>>;
+  { step.gradients() } -> std::same_as<std::span<float>>;
+  { step.velocities() } -> std::same_as<std::span<float>>;
+};
+
+}  // namespace ctnn
