@@ -22,8 +22,8 @@ const float* bias_in(const std::byte* arena) {
 
 // x: rows x N::input_size, contiguous. output_of(hana::size_c<l>) says where layer l writes
 // (rows x Layout<N>::stride[l]); the last layer's buffer holds the probabilities.
-template <NetType N, class OutputOf>
-void forward_pass(const std::byte* arena, const float* x, std::size_t rows, OutputOf&& output_of) {
+template <NetType N, Extent Rows, class OutputOf>
+void forward_pass(const std::byte* arena, const float* x, Rows rows, OutputOf&& output_of) {
   boost::hana::for_each(N::layer_indices, [&](auto index) {
     constexpr std::size_t l = decltype(index)::value;
     const float* input;

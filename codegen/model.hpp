@@ -66,7 +66,7 @@ class Model {
   void predict(const float* sample, float* probabilities) const {
     using L = codegen::Layout<N>;
     alignas(arena_alignment) float scratch[L::pingpong_floats_per_row];
-    codegen::forward_pass<N>(arena_.data(), sample, 1,
+    codegen::forward_pass<N>(arena_.data(), sample, codegen::fixed<1>{},
                              [&](std::size_t l) { return scratch + L::pingpong_offset(l, 1); });
     std::copy_n(scratch + L::pingpong_offset(N::depth - 1, 1), outputs, probabilities);
   }

@@ -115,8 +115,13 @@ class Network {
   // All parameters as one flat array, padding included (the optimiser's view).
   std::span<float> parameters() { return {parameter_data(), layout_.total_floats()}; }
 
-  // Class probabilities of one sample, through the network's own buffers: one caller at a time.
-  void predict(const float* sample, float* probabilities) { predict(sample, 1, probabilities); }
+  // Class probabilities of one sample (the matrix-vector path, as the generated code takes),
+  // through the network's own buffers: one caller at a time.
+  void predict(const float* sample, float* probabilities) {
+    float* pingpong = in_arena(pingpong_.data(), 0);
+    forward(sample, codegen::fixed<1>{}, [&](std::size_t l) { return pingpong + layout_.pingpong_offset(l, 1); });
+    std::copy_n(pingpong + layout_.pingpong_offset(depth() - 1, 1), output_size(), probabilities);
+  }
 
   // Probabilities of `count` samples (count x inputs in, count x outputs out), in chunks of
   // prediction_rows through ping-pong buffers allocated with the network.
@@ -134,8 +139,8 @@ class Network {
   }
 
   // x: rows x input_size. output_of(l) says where layer l writes (rows x padded outputs).
-  template <class OutputOf>
-  void forward(const float* x, std::size_t rows, OutputOf&& output_of) const {
+  template <codegen::Extent Rows, class OutputOf>
+  void forward(const float* x, Rows rows, OutputOf&& output_of) const {
     for (std::size_t l = 0; l < depth(); ++l) {
       const float* input = l == 0 ? x : output_of(l - 1);
       float* output = output_of(l);

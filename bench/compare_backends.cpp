@@ -1,0 +1,193 @@
+// One round of the side-by-side benchmark: the generated code (Model<Net>) against the generic
+// engine (engine::Network built from Net::spec()) on four networks, every measurement alternating
+// between the two backends so that a noisy machine slows both alike. Prints the round's samples
+// as JSON on stdout; bench/compare.py runs several rounds, interleaved with PyTorch, and prints
+// the table. One thread.
+//
+//   bench_compare_backends [--data DIR] [--only NAME] [--quick]
+#include <cstdio>
+#include <cstring>
+#include <ctnn/ctnn.hpp>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "timing.hpp"
+
+using namespace ctnn;
+using bench::quantile;
+
+namespace {
+
+using TinyNet = Net<Dense<16, 16, ReLU>, Dense<16, 16, ReLU>, Softmax<4>>;
+using SmallNet = Net<Dense<784, 32, ReLU>, Softmax<10>>;
+using SeedNet = Net<Dense<784, 400, ReLU>, Dense<400, 20, ReLU>, Softmax<10>>;
+using WideNet = Net<Dense<784, 1024, ReLU>, Dense<1024, 512, ReLU>, Dense<512, 256, ReLU>, Softmax<10>>;
+
+constexpr std::size_t batch = 200;
+
+struct Repetitions {
+  std::size_t latency_calls = 10000;  // per backend, in blocks of 1000 alternating between backends
+  std::size_t batched = 5;            // predictions of the 10,000 test images
+  std::size_t steps = 50;             // training steps at batch 200
+  std::size_t epochs = 1;             // training epochs over 60,000 images
+};
+
+struct Samples {
+  std::vector<double> latency, batched, step, epoch;  // seconds
+};
+
+// The FLOPs of one training step: forward, kernel gradients, input gradients of all but the first layer.
+template <NetType N>
+constexpr double step_flops() {
+  double multiply_adds = 0.0;
+  for (std::size_t l = 0; l < N::depth; ++l)
+    multiply_adds += double(N::layer_inputs[l] * N::layer_outputs[l]) * (l == 0 ? 2.0 : 3.0);
+  return 2.0 * double(batch) * multiply_adds;
+}
+
+// Times `calls` single-sample predictions, each on its own, the clock's cost subtracted.
+template <class M>
+void time_latency(M& model, const DatasetView& test, std::size_t calls, double overhead, std::vector<double>& out) {
+  std::vector<float> probabilities(model.output_size());
+  for (std::size_t i = 0; i < calls; ++i) {
+    const float* sample = test.sample(i % test.count);
+    const auto start = bench::clock_type::now();
+    model.predict(sample, probabilities.data());
+    out.push_back(std::max(0.0, bench::seconds_since(start) - overhead));
+  }
+}
+
+// All four measurements for one backend, `rounds` interleaving steps at a time.
+template <class M>
+class Measurer {
+ public:
+  Measurer(M& model, const DatasetView& train, const DatasetView& test)
+      : model_(model), train_(train), test_(test), step_(training_step<batch>(model)), order_(train.count),
+        probabilities_(test.count * model.output_size()) {
+    std::iota(order_.begin(), order_.end(), 0u);
+  }
+
+  void latency(std::size_t calls, double overhead) { time_latency(model_, test_, calls, overhead, samples.latency); }
+  void batched() {
+    samples.batched.push_back(bench::time_runs(1, [&] { model_.predict(test_.images, test_.count, probabilities_.data()); })[0]);
+  }
+  void step() {
+    FlushDenormals flush;  // as fit() does
+    const SGD sgd{.learning_rate = 0.01f};
+    samples.step.push_back(bench::time_runs(1, [&] {
+      step_.load_batch(train_.images, train_.labels, std::span(order_).subspan(next_, batch));
+      step_.compute_gradients(batch);
+      apply_update(sgd, step_.parameters(), step_.gradients(), step_.velocities());
+    })[0]);
+    next_ = (next_ + batch) % (train_.count - batch);
+  }
+  void epoch() {
+    const FitOptions options{.epochs = 1, .optimizer = SGD{.learning_rate = 0.01f}, .seed = ++epochs_, .verbose = false};
+    samples.epoch.push_back(bench::time_runs(1, [&] { fit<batch>(model_, train_, options); })[0]);
+  }
+
+  Samples samples;
+
+ private:
+  M& model_;
+  DatasetView train_, test_;
+  decltype(training_step<batch>(std::declval<M&>())) step_;
+  std::vector<std::uint32_t> order_;
+  std::vector<float> probabilities_;
+  std::size_t next_ = 0;
+  std::uint64_t epochs_ = 0;
+};
+
+void print_samples(const char* name, const Samples& s, bool last) {
+  auto array = [](const std::vector<double>& v) {
+    std::string text = "[";
+    char number[32];
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      std::snprintf(number, sizeof number, "%s%.9g", i ? ", " : "", v[i]);
+      text += number;
+    }
+    return text + "]";
+  };
+  std::printf("      \"%s\": {\"latency_median_s\": %.9f, \"latency_p99_s\": %.9f, \"latency_calls\": %zu,\n", name,
+              quantile(s.latency, 0.5), quantile(s.latency, 0.99), s.latency.size());
+  std::printf("        \"batched_s\": %s, \"step_s\": %s, \"epoch_s\": %s}%s\n", array(s.batched).c_str(),
+              array(s.step).c_str(), array(s.epoch).c_str(), last ? "" : ",");
+}
+
+template <NetType N>
+void measure(const char* name, const DatasetView& train, const DatasetView& test, Repetitions reps, double overhead,
+             bool last) {
+  std::fprintf(stderr, "  %s %s\n", name, N::spec().c_str());
+  Model<N> generated_model{Seed{1}};
+  engine::Network generic_model{N::spec(), Seed{1}};
+  Measurer generated(generated_model, train, test);
+  Measurer generic(generic_model, train, test);
+
+  constexpr std::size_t block = 1000;
+  for (std::size_t done = 0; done < reps.latency_calls; done += block) {
+    generated.latency(block, overhead);
+    generic.latency(block, overhead);
+  }
+  for (std::size_t i = 0; i < reps.batched; ++i) generated.batched(), generic.batched();
+  for (std::size_t i = 0; i < reps.steps; ++i) generated.step(), generic.step();
+  for (std::size_t i = 0; i < reps.epochs; ++i) generated.epoch(), generic.epoch();
+
+  std::printf("  {\"name\": \"%s\", \"spec\": \"%s\", \"params\": %zu, \"step_flops\": %.0f, \"batch\": %zu,\n", name,
+              N::spec().c_str(), N::param_count, step_flops<N>(), batch);
+  std::printf("    \"backends\": {\n");
+  print_samples("generated", generated.samples, false);
+  print_samples("generic", generic.samples, true);
+  std::printf("    }}%s\n", last ? "" : ",");
+}
+
+// Random data of the tiny network's shape: 16 features, 4 classes.
+Dataset synthetic(std::size_t count, std::uint64_t seed) {
+  Dataset data;
+  data.count = count;
+  data.features = 16;
+  data.images.resize(count * 16);
+  data.labels.resize(count);
+  Rng rng(seed, 0);
+  for (float& v : data.images) v = float(rng.uniform());
+  for (auto& label : data.labels) label = std::uint8_t(rng.below(4));
+  return data;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string directory = io::default_data_directory, only;
+  Repetitions reps;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--data" && i + 1 < argc) directory = argv[++i];
+    else if (flag == "--only" && i + 1 < argc) only = argv[++i];
+    else if (flag == "--quick") reps = {.latency_calls = 10000, .batched = 2, .steps = 10, .epochs = 1};
+    else {
+      std::fprintf(stderr, "usage: %s [--data DIR] [--only tiny|small|seed|wide] [--quick]\n", argv[0]);
+      return 2;
+    }
+  }
+  try {
+    const TrainTestData fashion = io::load_idx(directory);
+    const Dataset tiny_train = synthetic(60000, 1), tiny_test = synthetic(10000, 2);
+    const double overhead = bench::timer_overhead_seconds();
+
+    std::printf("{\"simd\": \"%s\", \"lanes\": %zu, \"threads\": 1, \"timer_overhead_s\": %.9f, \"networks\": [\n",
+                simd::architecture_name(), simd::lanes, overhead);
+    const bool all = only.empty();
+    if (all || only == "tiny") measure<TinyNet>("tiny", tiny_train.view(), tiny_test.view(), reps, overhead, only == "tiny");
+    if (all || only == "small") measure<SmallNet>("small", fashion.train.view(), fashion.test.view(), reps, overhead, only == "small");
+    if (all || only == "seed") measure<SeedNet>("seed", fashion.train.view(), fashion.test.view(), reps, overhead, only == "seed");
+    if (all || only == "wide") {
+      Repetitions wide = reps;
+      wide.batched = std::max<std::size_t>(1, reps.batched / 2), wide.steps = std::max<std::size_t>(5, reps.steps / 3);
+      measure<WideNet>("wide", fashion.train.view(), fashion.test.view(), wide, overhead, true);
+    }
+    std::printf("]}\n");
+  } catch (const Error& e) {
+    std::fprintf(stderr, "bench_compare_backends: %s\n", e.what());
+    return 1;
+  }
+}
