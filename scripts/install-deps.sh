@@ -3,6 +3,9 @@
 set -euo pipefail
 
 packages=(g++ make cmake libboost-dev libxsimd-dev catch2 zlib1g-dev dataset-fashion-mnist)
+# Extra packages for one script (the benchmark's PyTorch), space-separated.
+read -r -a extra <<< "${CTNN_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
