@@ -119,8 +119,18 @@ def duration(seconds):
     return f"{seconds * 1e9:.3g} ns"
 
 
-def compile_cost(build_dir):
-    """Compile time and peak memory of examples/train_seed.cpp, with the build's own command."""
+def compile_cost(build_dir, runs=3):
+    """Compile time and peak memory of examples/train_seed.cpp, with the build's own command:
+    the median of `runs` compilations."""
+    results = [compile_once(build_dir) for _ in range(runs)]
+    failed = [r for r in results if "error" in r]
+    if failed:
+        return failed[0]
+    return {"file": results[0]["file"], "runs": runs, "seconds": median([r["seconds"] for r in results]),
+            "peak_memory_mib": median([r["peak_memory_mib"] for r in results])}
+
+
+def compile_once(build_dir):
     with open(os.path.join(build_dir, "compile_commands.json")) as file:
         entry = next(e for e in json.load(file) if e["file"].endswith("examples/train_seed.cpp"))
     command = shlex.split(entry["command"])
@@ -182,8 +192,8 @@ def table(info, summary, compile_figures, sizes, rounds):
         if "error" in compile_figures:
             lines.append(f"Compile cost: failed to measure ({compile_figures['error'][:200]})")
         else:
-            lines.append(f"Compile cost of {compile_figures['file']}: {compile_figures['seconds']:.1f} s, "
-                         f"peak compiler memory {compile_figures['peak_memory_mib']:.0f} MiB.")
+            lines.append(f"Compile cost of {compile_figures['file']} (median of {compile_figures['runs']}): "
+                         f"{compile_figures['seconds']:.1f} s, peak compiler memory {compile_figures['peak_memory_mib']:.0f} MiB.")
     if sizes:
         lines.append("Stripped inference-only binaries: " + ", ".join(
             f"{name} {size / 1024:.0f} KiB" for name, size in sizes.items()) + " (engine: any spec).")
