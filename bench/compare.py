@@ -178,16 +178,18 @@ def table(info, summary, compile_figures, sizes, rounds):
                     cells.append(f"{duration(figures['latency_median_s'])} ({duration(figures['latency_p99_s'])})")
                 else:
                     value = figures[metric]["median"]
-                    extra = ""
+                    spread = (figures[metric]["p90"] - figures[metric]["p10"]) / 2 / value * 100
+                    extra = f" ±{spread:.0f}%"
                     if metric == "batched_s":
-                        extra = f" ({10000 / value / 1e3:.0f}k/s)"
+                        extra += f" ({10000 / value / 1e3:.0f}k/s)"
                     elif metric == "step_s":
-                        extra = f" ({entry['step_flops'] / value / 1e9:.1f})"
+                        extra += f" ({entry['step_flops'] / value / 1e9:.1f})"
                     cells.append(duration(value) + extra)
             speedups = [f"{entry['speedup'][b][metric]:.2f}x" if b in entry["speedup"] else "n/a"
                         for b in ("generic", "pytorch")]
             lines.append(f"| {LABELS[name] if index == 0 else ''} | {label} | " + " | ".join(cells + speedups) + " |")
-    lines += ["", "Speed-up = the other backend's time / the generated code's time (above 1: generated is faster).", ""]
+    lines += ["", "Speed-up = the other backend's time / the generated code's time (above 1: generated is faster). "
+              "±: half the p10-p90 range of all runs, relative to the median.", ""]
     if compile_figures:
         if "error" in compile_figures:
             lines.append(f"Compile cost: failed to measure ({compile_figures['error'][:200]})")
@@ -208,7 +210,15 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer repetitions per round")
     parser.add_argument("--only", choices=sorted(LABELS), help="one network")
     parser.add_argument("--json", default=None, help="where to write the JSON (default BUILD/bench/compare.json)")
+    parser.add_argument("--from-json", default=None, help="print the table of a saved run instead of running")
     args = parser.parse_args()
+
+    if args.from_json:
+        with open(args.from_json) as file:
+            saved = json.load(file)
+        print(table(saved["machine"], summarize(saved["raw_rounds"]), saved["compile"], saved["stripped_binary_bytes"],
+                    saved["rounds"]))
+        return
 
     if pytorch_backend:
         pytorch_backend.configure(THREADS)

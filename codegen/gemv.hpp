@@ -50,7 +50,7 @@ template <std::size_t Vectors, Extent K, Extent LDB, class Epilogue>
 
 // y (1 x n) = x (1 x k) * B (k x n); B as in gemm. epilogue(0, col, acc) as in gemm.
 template <Extent N, Extent K, Extent LDB, class Epilogue>
-void gemv(N n, K k, LDB ldb, const float* x, const float* b, Epilogue&& epilogue) {
+[[gnu::flatten]] void gemv(N n, K k, LDB ldb, const float* x, const float* b, Epilogue&& epilogue) {
   const std::size_t vectors = std::size_t(n) / lanes;
   const std::size_t full_strips = vectors / gemv_accumulators;
   for (std::size_t s = 0; s < full_strips; ++s)

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "layers.hpp"
@@ -17,7 +18,9 @@ namespace ctnn {
 namespace detail {
 template <class N, std::size_t... I>
 std::string spec_of(std::index_sequence<I...>) {
-  return std::to_string(N::input_size) + (("-" + N::template layer<I>::spec()) + ...);
+  std::string text = std::to_string(N::input_size);
+  (text.append("-").append(N::template layer<I>::spec()), ...);  // appends: "-" + string chains trip a false GCC 12 -Wrestrict
+  return text;
 }
 }  // namespace detail
 
@@ -28,6 +31,8 @@ struct Net {
 
  private:
   static constexpr std::array<std::size_t, depth> declared_inputs{Layers::declared_inputs...};
+  static constexpr std::array<bool, depth> is_softmax{std::is_same_v<typename Layers::template resolve<1>::activation,
+                                                                     detail::SoftmaxActivation>...};
 
  public:
   static constexpr std::array<std::size_t, depth> layer_outputs{Layers::outputs...};
@@ -49,6 +54,9 @@ struct Net {
     static_assert((dense_input_matches_previous_output<I, layer_inputs[I], (I == 0 ? 0 : layer_outputs[I - 1])> && ...),
                   "ctnn::Net shape mismatch: a Dense layer's input size must equal the output size of the "
                   "layer before it (the note below gives the layer index, counted from 0, and both sizes)");
+    static_assert((softmax_is_the_output_layer<I, is_softmax[I], depth> && ...),
+                  "ctnn::Net: Softmax<N> can only be the output layer, where it is fused with the cross-entropy "
+                  "loss; use Dense<In, Out, Act> for hidden layers (the note below gives the layer index)");
     return true;
   }
   static_assert(shapes_fit(std::make_index_sequence<depth>{}));
