@@ -30,9 +30,10 @@ struct LayerSpec {
 
   // The layer in a run-time spec: "400:relu", "10:softmax:l2=0.01:he_normal" (defaults left out).
   static std::string spec() {
-    std::string text = std::to_string(Out) + ":" + std::string(Act::spec);
-    if constexpr (!std::is_same_v<Reg, NoRegularizer>) text += ":" + Reg::spec();
-    if constexpr (!std::is_same_v<Init, GlorotUniform>) text += ":" + Init::spec();
+    std::string text = std::to_string(Out);  // appended piece by piece: ":" + string trips a false GCC 12 -Wrestrict
+    text.append(":").append(Act::spec);
+    if constexpr (!std::is_same_v<Reg, NoRegularizer>) text.append(":").append(Reg::spec());
+    if constexpr (!std::is_same_v<Init, GlorotUniform>) text.append(":").append(Init::spec());
     return text;
   }
 };
