@@ -158,6 +158,8 @@ class Network {
   }
 
  private:
+  static constexpr std::size_t largest_kernel = std::size_t(1) << 32;
+
   static NetworkSpec checked(NetworkSpec spec) {
     if (spec.layers.empty()) throw Error("engine::Network: the spec has no layers");
     for (std::size_t l = 0; l < spec.layers.size(); ++l) {
@@ -167,6 +169,10 @@ class Network {
       if (l > 0 && layer.inputs != spec.layers[l - 1].outputs)
         throw Error("engine::Network: layer " + std::to_string(l) + " reads " + std::to_string(layer.inputs) +
                     " values but the layer before it outputs " + std::to_string(spec.layers[l - 1].outputs));
+      // Sizes are at most 2^26 each (the parser's limit), so the product cannot overflow.
+      if (layer.inputs * layer.outputs > largest_kernel)
+        throw Error("engine::Network: layer " + std::to_string(l) + " (" + std::to_string(layer.inputs) + " x " +
+                    std::to_string(layer.outputs) + ") has more than 2^32 weights");
       if (layer.activation == ActivationKind::softmax && l + 1 != spec.layers.size())
         throw Error("engine::Network: softmax is only allowed on the output layer, not on layer " + std::to_string(l));
     }

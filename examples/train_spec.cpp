@@ -3,6 +3,7 @@
 //   train_spec SPEC [--epochs N] [--batch N] [--learning-rate X] [--data DIR] [--seed N]
 //   train_spec 784-400:relu-20:relu-10:softmax --epochs 10 --batch 200
 #include <cstdio>
+#include <new>
 #include <ctnn/ctnn.hpp>
 #include <string>
 #include <string_view>
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
     std::printf("test loss %.4f, test accuracy %.4f\n", test.loss, test.accuracy);
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_spec: %s\n(train_spec --help lists the flags)\n", error.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "train_spec: not enough memory for this network and batch size\n");
     return 1;
   }
 }
