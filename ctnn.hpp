@@ -35,4 +35,5 @@
 #include "train/evaluate.hpp"
 #include "train/fit.hpp"
 #include "train/history.hpp"
+#include "train/history_files.hpp"
 #include "train/sgd.hpp"
