@@ -1,11 +1,15 @@
-// Number flags of the example programs: the whole text must be a number of the flag's type.
+// Command-line flags of the example programs.
 #pragma once
 
 #include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include <ctnn/error.hpp>
+#include <ctnn/io/idx.hpp>
 
 namespace examples {
 
@@ -17,5 +21,50 @@ T parse_number(std::string_view flag, std::string_view text) {
     throw ctnn::Error(std::string(flag) + " expects a number, not '" + std::string(text) + "'");
   return value;
 }
+
+// Walks the command line: --help (or -h) prints `usage` and exits; handle(argument, value) sees
+// every other argument, value() taking the next one as its value; handle returns false for an
+// argument it does not know.
+template <class Handle>
+void for_each_argument(int argc, char** argv, const char* usage, Handle&& handle) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view argument = argv[i];
+    if (argument == "--help" || argument == "-h") {
+      std::fputs(usage, stdout);
+      std::exit(0);
+    }
+    const auto value = [&] {
+      if (i + 1 >= argc) throw ctnn::Error(std::string(argument) + " needs a value");
+      return std::string_view(argv[++i]);
+    };
+    if (!handle(argument, value)) throw ctnn::Error("unknown flag '" + std::string(argument) + "'");
+  }
+}
+
+// The flags every training example takes.
+struct TrainingFlags {
+  std::size_t epochs = 10;
+  float learning_rate = 0.01f;
+  std::string data = ctnn::io::default_data_directory.string();
+  std::uint64_t seed = 42;
+
+  static constexpr const char* usage =
+      "  --epochs N         passes over the training set (default 10)\n"
+      "  --learning-rate X  SGD learning rate (default 0.01)\n"
+      "  --data DIR         directory of MNIST-format IDX files, gzipped or not\n"
+      "                     (default /usr/share/datasets/fashion-mnist)\n"
+      "  --seed N           seed of the initial weights and the shuffling (default 42)\n";
+
+  // Takes `flag` if it is one of these; false otherwise.
+  template <class Value>
+  bool take(std::string_view flag, Value&& value) {
+    if (flag == "--epochs") epochs = parse_number<std::size_t>(flag, value());
+    else if (flag == "--learning-rate") learning_rate = parse_number<float>(flag, value());
+    else if (flag == "--data") data = value();
+    else if (flag == "--seed") seed = parse_number<std::uint64_t>(flag, value());
+    else return false;
+    return true;
+  }
+};
 
 }  // namespace examples

@@ -13,45 +13,18 @@ using SeedNet = ctnn::Net<ctnn::Dense<784, 400, ctnn::ReLU>,
                           ctnn::Softmax<10>>;    // 20 -> 10 dense + softmax
 constexpr std::size_t batch_size = 200;
 
-struct Flags {
-  std::size_t epochs = 10;
-  float learning_rate = 0.01f;
-  std::string data = ctnn::io::default_data_directory.string();
-  std::uint64_t seed = 42;
-};
+const std::string usage = std::string("usage: train_seed [--epochs N] [--learning-rate X] [--data DIR] [--seed N]\n") +
+                          examples::TrainingFlags::usage;
 
-constexpr const char* usage =
-    "usage: train_seed [--epochs N] [--learning-rate X] [--data DIR] [--seed N]\n"
-    "  --epochs N         passes over the training set (default 10)\n"
-    "  --learning-rate X  SGD learning rate (default 0.01)\n"
-    "  --data DIR         directory of MNIST-format IDX files, gzipped or not\n"
-    "                     (default /usr/share/datasets/fashion-mnist)\n"
-    "  --seed N           seed of the initial weights and the shuffling (default 42)\n";
-
-Flags parse_flags(int argc, char** argv) {
-  Flags flags;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::fputs(usage, stdout);
-      std::exit(0);
-    }
-    const auto value = [&] {
-      if (i + 1 >= argc) throw ctnn::Error(std::string(flag) + " needs a value");
-      return std::string_view(argv[++i]);
-    };
-    if (flag == "--epochs") flags.epochs = examples::parse_number<std::size_t>(flag, value());
-    else if (flag == "--learning-rate") flags.learning_rate = examples::parse_number<float>(flag, value());
-    else if (flag == "--data") flags.data = value();
-    else if (flag == "--seed") flags.seed = examples::parse_number<std::uint64_t>(flag, value());
-    else throw ctnn::Error("unknown flag '" + std::string(flag) + "'");
-  }
+examples::TrainingFlags parse_flags(int argc, char** argv) {
+  examples::TrainingFlags flags;
+  examples::for_each_argument(argc, argv, usage.c_str(), [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
   return flags;
 }
 
 int main(int argc, char** argv) {
   try {
-    const Flags flags = parse_flags(argc, argv);
+    const examples::TrainingFlags flags = parse_flags(argc, argv);
     const auto data = ctnn::io::load_idx(flags.data);
     std::printf("%s: %zu parameters\n", SeedNet::describe().c_str(), SeedNet::param_count);
     std::printf("data: %zu training and %zu test images of %zux%zu from %s\n", data.train.count, data.test.count,

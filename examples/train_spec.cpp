@@ -12,48 +12,31 @@
 
 namespace {
 
-struct Flags {
+struct Flags : examples::TrainingFlags {
   ctnn::engine::NetworkSpec spec;
-  std::size_t epochs = 10, batch = 200;
-  float learning_rate = 0.01f;
-  std::string data = ctnn::io::default_data_directory.string();
-  std::uint64_t seed = 42;
+  std::size_t batch = 200;
 };
 
-constexpr const char* usage =
-    "usage: train_spec SPEC [--epochs N] [--batch N] [--learning-rate X] [--data DIR] [--seed N]\n"
-    "  SPEC               the network, e.g. 784-400:relu:l2=0.01-20:relu-10:softmax, or @FILE for a spec file\n"
-    "  --epochs N         passes over the training set (default 10)\n"
-    "  --batch N          mini-batch size (default 200)\n"
-    "  --learning-rate X  SGD learning rate (default 0.01)\n"
-    "  --data DIR         directory of MNIST-format IDX files, gzipped or not\n"
-    "  --seed N           seed of the initial weights and the shuffling (default 42)\n";
+const std::string usage =
+    std::string("usage: train_spec SPEC [--batch N] [--epochs N] [--learning-rate X] [--data DIR] [--seed N]\n"
+                "  SPEC               the network, e.g. 784-400:relu:l2=0.01-20:relu-10:softmax, or @FILE for a spec file\n"
+                "  --batch N          mini-batch size (default 200)\n") +
+    examples::TrainingFlags::usage;
 
 Flags parse_flags(int argc, char** argv) {
   Flags flags;
   bool have_spec = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::fputs(usage, stdout);
-      std::exit(0);
-    }
-    const auto value = [&] {
-      if (i + 1 >= argc) throw ctnn::Error(std::string(flag) + " needs a value");
-      return std::string_view(argv[++i]);
-    };
-    if (flag == "--epochs") flags.epochs = examples::parse_number<std::size_t>(flag, value());
-    else if (flag == "--batch") flags.batch = examples::parse_number<std::size_t>(flag, value());
-    else if (flag == "--learning-rate") flags.learning_rate = examples::parse_number<float>(flag, value());
-    else if (flag == "--data") flags.data = value();
-    else if (flag == "--seed") flags.seed = examples::parse_number<std::uint64_t>(flag, value());
-    else if (flag.starts_with("--")) throw ctnn::Error("unknown flag '" + std::string(flag) + "'");
-    else if (have_spec) throw ctnn::Error("one network spec only; '" + std::string(flag) + "' is a second one");
+  examples::for_each_argument(argc, argv, usage.c_str(), [&](std::string_view argument, auto&& value) {
+    if (argument == "--batch") flags.batch = examples::parse_number<std::size_t>(argument, value());
+    else if (flags.take(argument, value)) return true;
+    else if (argument.starts_with("--")) return false;
+    else if (have_spec) throw ctnn::Error("one network spec only; '" + std::string(argument) + "' is a second one");
     else {
-      flags.spec = flag.starts_with("@") ? ctnn::engine::load_spec(flag.substr(1)) : ctnn::engine::parse_spec(flag);
+      flags.spec = argument.starts_with("@") ? ctnn::engine::load_spec(argument.substr(1)) : ctnn::engine::parse_spec(argument);
       have_spec = true;
     }
-  }
+    return true;
+  });
   if (!have_spec) throw ctnn::Error("no network spec given");
   return flags;
 }
