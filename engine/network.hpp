@@ -42,6 +42,9 @@ class ParameterLayout {
       kernel_offset_.push_back(add(layer.inputs * simd::padded(layer.outputs)));
       bias_offset_.push_back(add(simd::padded(layer.outputs)));
     }
+    pingpong_floats_per_row_ = shapes_[0].stride();
+    for (std::size_t l = 0; l + 1 < shapes_.size(); ++l)
+      pingpong_floats_per_row_ = std::max(pingpong_floats_per_row_, shapes_[l].stride() + shapes_[l + 1].stride());
   }
   const RuntimeShape& shape(std::size_t l) const { return shapes_[l]; }
   std::size_t kernel_offset(std::size_t l) const { return kernel_offset_[l]; }
@@ -50,21 +53,17 @@ class ParameterLayout {
   std::size_t total_floats() const { return total_; }
 
   // The widest pair of consecutive layers' padded outputs: what ping-pong buffers hold per row.
-  std::size_t pingpong_floats_per_row() const {
-    std::size_t widest = shapes_[0].stride();
-    for (std::size_t l = 0; l + 1 < shapes_.size(); ++l)
-      widest = std::max(widest, shapes_[l].stride() + shapes_[l + 1].stride());
-    return widest;
-  }
+  std::size_t pingpong_floats_per_row() const { return pingpong_floats_per_row_; }
   // Ping-pong placement: even layers from the front, odd layers ending at the back.
   std::size_t pingpong_offset(std::size_t l, std::size_t rows) const {
-    return l % 2 == 0 ? 0 : rows * (pingpong_floats_per_row() - shapes_[l].stride());
+    return l % 2 == 0 ? 0 : rows * (pingpong_floats_per_row_ - shapes_[l].stride());
   }
 
  private:
   std::vector<RuntimeShape> shapes_;
   std::vector<std::size_t> kernel_offset_, bias_offset_;
   std::size_t total_ = 0;
+  std::size_t pingpong_floats_per_row_ = 0;
 };
 
 class Network {
