@@ -30,6 +30,8 @@
 #include "io/dataset.hpp"
 #include "io/atomic_file.hpp"
 #include "io/idx.hpp"
+#include "io/load.hpp"
+#include "io/model_file.hpp"
 #include "io/npy.hpp"
 #include "train/backend.hpp"
 #include "train/evaluate.hpp"

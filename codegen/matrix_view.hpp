@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 
 namespace ctnn {
 
@@ -12,6 +13,11 @@ struct MatrixView {
 
   T& operator()(std::size_t row, std::size_t col) const { return data[row * stride + col]; }
   std::size_t size() const { return rows * cols; }
+  operator MatrixView<const T>() const
+    requires(!std::is_const_v<T>)
+  {
+    return {data, rows, cols, stride};
+  }
 };
 
 }  // namespace ctnn

@@ -25,6 +25,8 @@ class Model {
   static constexpr std::size_t outputs = N::output_size;
   static constexpr std::size_t input_size() { return inputs; }
   static constexpr std::size_t output_size() { return outputs; }
+  static constexpr std::size_t depth() { return N::depth; }
+  static std::string architecture() { return N::architecture(); }
 
   explicit Model(Seed seed = {}) : arena_(model_plan<N>.bytes) { initialize(seed); }
 
@@ -61,6 +63,17 @@ class Model {
   std::span<const float> bias() const {
     return {in_arena(arena_.data(), model_plan<N>.offset(BufferRole::bias, I)), N::layer_outputs[I]};
   }
+
+  // Layer l's kernel and bias chosen at run time: for code written once for both backends (model files).
+  MatrixView<float> kernel(std::size_t l) {
+    return {in_arena(arena_.data(), model_plan<N>.offset(BufferRole::kernel, l)), N::layer_inputs[l],
+            N::layer_outputs[l], codegen::Layout<N>::stride[l]};
+  }
+  MatrixView<const float> kernel(std::size_t l) const { return const_cast<Model&>(*this).kernel(l); }
+  std::span<float> bias(std::size_t l) {
+    return {in_arena(arena_.data(), model_plan<N>.offset(BufferRole::bias, l)), N::layer_outputs[l]};
+  }
+  std::span<const float> bias(std::size_t l) const { return const_cast<Model&>(*this).bias(l); }
 
   // Class probabilities of one sample. Uses only the stack: thread-safe, no allocation.
   void predict(const float* sample, float* probabilities) const {

@@ -4,12 +4,14 @@
 #include <array>
 #include <boost/hana/range.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <numeric>
 #include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 
+#include "architecture.hpp"
 #include "layers.hpp"
 #include "shape_checks.hpp"
 
@@ -83,6 +85,12 @@ struct Net {
     text.resize(text.size() - 2);
     return text + ">";
   }
+
+  // Sizes and activations, as checked by model files and exported headers: "784-400:relu-20:relu-10:softmax".
+  static constexpr std::array<LayerArchitecture, depth> layer_architecture{
+      LayerArchitecture{Layers::outputs, Layers::template resolve<1>::activation::spec}...};
+  static std::string architecture() { return architecture_text(input_size, layer_architecture); }
+  static constexpr std::uint64_t fingerprint = fingerprint_of(architecture_text(input_size, layer_architecture));
 
   // The same network as a run-time spec for the generic engine ("784-400:relu-20:relu-10:softmax"):
   // engine::Network{Net::spec()} is this network's generic twin.

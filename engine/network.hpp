@@ -85,6 +85,7 @@ class Network {
   std::size_t output_size() const { return spec_.output_size(); }
   std::size_t param_count() const { return spec_.param_count(); }
   std::string describe() const { return spec_.to_string(); }
+  std::string architecture() const { return spec_.architecture(); }
 
   // Kernels from each layer's initialiser, one random stream per layer, biases zero: with the same
   // seed, the same weights as Model<Net> of the equivalent type.

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "../dsl/activations.hpp"
+#include "../dsl/architecture.hpp"
 #include "../dsl/format.hpp"
 #include "../dsl/initializers.hpp"
 
@@ -109,6 +111,14 @@ struct NetworkSpec {
     }
     return text;
   }
+  // Sizes and activations only, as Net<...>::architecture() gives them (see dsl/architecture.hpp).
+  std::string architecture() const {
+    std::vector<LayerArchitecture> layer_architecture;
+    for (const LayerSpec& layer : layers) layer_architecture.push_back({layer.outputs, spec_name(layer.activation)});
+    return architecture_text(input_size(), layer_architecture);
+  }
+  std::uint64_t fingerprint() const { return fingerprint_of(architecture()); }
+
   bool operator==(const NetworkSpec&) const = default;
 };
 

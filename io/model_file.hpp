@@ -1,0 +1,235 @@
+// Model files: a trained network's parameters, checked against the architecture they belong to.
+//
+// Format (version 1); every integer and float little-endian, whatever the machine:
+//   bytes  field
+//   8      magic "CTNNMODL"
+//   4      format version, uint32
+//   4      element type, uint32: 1 = float32 (IEEE 754 binary32)
+//   8      architecture fingerprint, uint64 (dsl/architecture.hpp: FNV-1a of the text below)
+//   4      length n of the architecture text, uint32
+//   n      architecture text, e.g. "784-400:relu-20:relu-10:softmax"
+//   8      parameter count p, uint64
+//   4p     the parameters, layer by layer: kernel (inputs x outputs, row-major), then bias
+//   4      CRC-32 (zlib's) of every byte before it
+// Files are written atomically (io/atomic_file.hpp): a killed writer leaves the old file or the new.
+#pragma once
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cerrno>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../codegen/matrix_view.hpp"
+#include "../dsl/architecture.hpp"
+#include "../error.hpp"
+#include "atomic_file.hpp"
+
+namespace ctnn::io {
+
+inline constexpr std::string_view model_file_magic = "CTNNMODL";
+inline constexpr std::uint32_t model_format_version = 1;
+inline constexpr std::uint32_t float32_element = 1;
+
+// What a model file needs of a backend: Model<Net> and engine::Network both have it.
+template <class M>
+concept LayeredModel = requires(M& model, const M& const_model, std::size_t l) {
+  { const_model.depth() } -> std::convertible_to<std::size_t>;
+  { const_model.architecture() } -> std::convertible_to<std::string>;
+  { model.kernel(l) } -> std::same_as<MatrixView<float>>;
+  { model.bias(l) } -> std::same_as<std::span<float>>;
+  { const_model.kernel(l) } -> std::same_as<MatrixView<const float>>;
+  { const_model.bias(l) } -> std::same_as<std::span<const float>>;
+};
+
+// The parsed file: what it says about itself, and the parameters in file order.
+struct ModelFile {
+  std::uint32_t version = 0;
+  std::uint64_t fingerprint = 0;
+  std::string architecture;
+  std::vector<float> parameters;
+};
+
+namespace detail {
+
+template <std::unsigned_integral T>
+void append_little_endian(std::string& bytes, T value) {
+  for (std::size_t i = 0; i < sizeof(T); ++i) bytes.push_back(char((value >> (8 * i)) & 0xff));
+}
+
+inline std::uint32_t crc32_of(const void* data, std::size_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const auto* bytes = static_cast<const Bytef*>(data);
+  while (size > 0) {  // zlib takes 32-bit lengths
+    const uInt chunk = uInt(std::min<std::size_t>(size, std::size_t(1) << 30));
+    crc = crc32(crc, bytes, chunk);
+    bytes += chunk;
+    size -= chunk;
+  }
+  return std::uint32_t(crc);
+}
+
+// Walks a file's bytes; running past the end is reported as a truncated file.
+class ByteReader {
+ public:
+  ByteReader(std::span<const std::byte> bytes, std::string path) : bytes_(bytes), path_(std::move(path)) {}
+
+  template <std::unsigned_integral T>
+  T integer(const char* field) {
+    const std::span<const std::byte> raw = take(sizeof(T), field);
+    T value = 0;
+    for (std::size_t i = 0; i < sizeof(T); ++i) value |= T(std::to_integer<std::uint8_t>(raw[i])) << (8 * i);
+    return value;
+  }
+  std::span<const std::byte> take(std::size_t count, const char* field) {
+    if (count > bytes_.size() - position_)
+      throw Error(path_ + ": truncated: the file ends inside the " + field + " (byte " + std::to_string(bytes_.size()) +
+                  " of at least " + std::to_string(position_ + count) + ")");
+    const std::span<const std::byte> raw = bytes_.subspan(position_, count);
+    position_ += count;
+    return raw;
+  }
+  std::size_t position() const { return position_; }
+  std::size_t remaining() const { return bytes_.size() - position_; }
+
+ private:
+  std::span<const std::byte> bytes_;
+  std::string path_;
+  std::size_t position_ = 0;
+};
+
+inline std::vector<std::byte> read_whole_file(const std::filesystem::path& path) {
+  struct Close {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<std::FILE, Close> file(std::fopen(path.c_str(), "rb"));
+  if (!file) throw Error(path.string() + ": cannot open model file: " + std::strerror(errno));
+  std::vector<std::byte> bytes;
+  std::array<std::byte, 1 << 16> chunk;
+  while (const std::size_t got = std::fread(chunk.data(), 1, chunk.size(), file.get()))
+    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + std::ptrdiff_t(got));
+  if (std::ferror(file.get())) throw Error(path.string() + ": cannot read model file: " + std::strerror(errno));
+  return bytes;
+}
+
+template <LayeredModel M>
+std::size_t parameter_count(const M& model) {
+  std::size_t total = 0;
+  for (std::size_t l = 0; l < model.depth(); ++l) total += model.kernel(l).size() + model.bias(l).size();
+  return total;
+}
+
+}  // namespace detail
+
+// The file's bytes for a model: the format above.
+template <LayeredModel M>
+std::string model_file_bytes(const M& model) {
+  static_assert(std::numeric_limits<float>::is_iec559, "model files store IEEE 754 floats");
+  const std::string architecture = model.architecture();
+  const std::size_t count = detail::parameter_count(model);
+  std::string bytes(model_file_magic);
+  bytes.reserve(64 + architecture.size() + 4 * count);
+  detail::append_little_endian(bytes, model_format_version);
+  detail::append_little_endian(bytes, float32_element);
+  detail::append_little_endian(bytes, fingerprint_of(architecture));
+  detail::append_little_endian(bytes, std::uint32_t(architecture.size()));
+  bytes.append(architecture);
+  detail::append_little_endian(bytes, std::uint64_t(count));
+  for (std::size_t l = 0; l < model.depth(); ++l) {
+    const MatrixView<const float> kernel = model.kernel(l);
+    for (std::size_t i = 0; i < kernel.rows; ++i)
+      for (std::size_t o = 0; o < kernel.cols; ++o) detail::append_little_endian(bytes, std::bit_cast<std::uint32_t>(kernel(i, o)));
+    for (const float b : model.bias(l)) detail::append_little_endian(bytes, std::bit_cast<std::uint32_t>(b));
+  }
+  detail::append_little_endian(bytes, detail::crc32_of(bytes.data(), bytes.size()));
+  return bytes;
+}
+
+// Writes the model to `path` atomically.
+template <LayeredModel M>
+void save(const M& model, const std::filesystem::path& path) {
+  const std::string bytes = model_file_bytes(model);
+  write_atomically(path, [&](std::FILE* file) { return std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size(); });
+}
+
+// Reads and checks a model file without knowing its architecture: magic, version, element
+// type, length and checksum. Every problem is an Error naming the file and what is wrong.
+inline ModelFile read_model_file(const std::filesystem::path& path) {
+  const std::vector<std::byte> bytes = detail::read_whole_file(path);
+  const std::string name = path.string();
+  detail::ByteReader reader(bytes, name);
+  const std::size_t magic_bytes = std::min(bytes.size(), model_file_magic.size());
+  if (bytes.empty() || std::memcmp(bytes.data(), model_file_magic.data(), magic_bytes) != 0)
+    throw Error(name + ": not a ctnn model file (it does not start with \"CTNNMODL\")");
+  reader.take(model_file_magic.size(), "magic number");
+  ModelFile file;
+  file.version = reader.integer<std::uint32_t>("format version");
+  if (file.version > model_format_version)
+    throw Error(name + ": written in model format version " + std::to_string(file.version) +
+                ", newer than this build of ctnn reads (up to version " + std::to_string(model_format_version) +
+                "); update ctnn");
+  if (file.version == 0) throw Error(name + ": corrupted: format version 0 does not exist");
+  if (const auto element = reader.integer<std::uint32_t>("element type"); element != float32_element)
+    throw Error(name + ": element type " + std::to_string(element) + " is not supported (only 1, float32)");
+  file.fingerprint = reader.integer<std::uint64_t>("architecture fingerprint");
+  const auto text_length = reader.integer<std::uint32_t>("architecture length");
+  const std::span<const std::byte> text = reader.take(text_length, "architecture text");
+  file.architecture.assign(reinterpret_cast<const char*>(text.data()), text.size());
+  const auto count = reader.integer<std::uint64_t>("parameter count");
+  if (count > (reader.remaining()) / 4)
+    throw Error(name + ": truncated: the header announces " + std::to_string(count) + " parameters (" +
+                std::to_string(reader.position() + 4 * count + 4) + " bytes in all) but the file has " +
+                std::to_string(bytes.size()) + " bytes");
+  const std::span<const std::byte> values = reader.take(4 * count, "parameters");
+  const std::size_t checked_bytes = reader.position();
+  const auto checksum = reader.integer<std::uint32_t>("checksum");
+  if (reader.remaining() != 0)
+    throw Error(name + ": corrupted: " + std::to_string(reader.remaining()) + " unexpected bytes after the checksum");
+  if (checksum != detail::crc32_of(bytes.data(), checked_bytes))
+    throw Error(name + ": corrupted: the checksum does not match the contents (the file was damaged after it was written)");
+  if (file.fingerprint != fingerprint_of(file.architecture))
+    throw Error(name + ": corrupted: the architecture fingerprint does not match the architecture text");
+  file.parameters.resize(count);
+  detail::ByteReader value_reader(values, name);
+  for (float& value : file.parameters) value = std::bit_cast<float>(value_reader.integer<std::uint32_t>("parameters"));
+  return file;
+}
+
+// Copies a checked file's parameters into a model of the same architecture.
+template <LayeredModel M>
+void assign_parameters(M& model, const ModelFile& file, const std::filesystem::path& path) {
+  const std::string expected = model.architecture();
+  if (file.fingerprint != fingerprint_of(expected))
+    throw Error(path.string() + ": holds a model of another architecture\n  in the file: " + file.architecture +
+                "\n  expected:    " + expected);
+  if (file.parameters.size() != detail::parameter_count(model))
+    throw Error(path.string() + ": corrupted: " + std::to_string(file.parameters.size()) + " parameters where " +
+                file.architecture + " has " + std::to_string(detail::parameter_count(model)));
+  const float* next = file.parameters.data();
+  for (std::size_t l = 0; l < model.depth(); ++l) {
+    const MatrixView<float> kernel = model.kernel(l);
+    for (std::size_t i = 0; i < kernel.rows; ++i)
+      for (std::size_t o = 0; o < kernel.cols; ++o) kernel(i, o) = *next++;
+    for (float& b : model.bias(l)) b = *next++;
+  }
+}
+
+// Replaces the model's parameters with those in `path`, which must hold the same architecture.
+template <LayeredModel M>
+void load_into(M& model, const std::filesystem::path& path) {
+  assign_parameters(model, read_model_file(path), path);
+}
+
+}  // namespace ctnn::io

@@ -1,0 +1,193 @@
+// Model files: the byte layout against the format's definition, bit-exact round trips on both
+// backends, and a clear error for every kind of bad file.
+#include <catch2/catch.hpp>
+#include <ctnn/ctnn.hpp>
+
+#include <bit>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "temp_dir.hpp"
+
+using namespace ctnn;
+
+namespace {
+
+using Small = Net<Dense<3, 4, Tanh>, Softmax<2>>;
+using Seedlike = Net<Dense<20, 16, ReLU>, Dense<16, 8, Sigmoid>, Softmax<5>>;
+
+std::string read_all(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(file), {}};
+}
+void write_all(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+}
+std::uint64_t little_endian_at(const std::string& bytes, std::size_t offset, std::size_t size) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < size; ++i) value |= std::uint64_t(std::uint8_t(bytes[offset + i])) << (8 * i);
+  return value;
+}
+// Every parameter's bits, layer by layer, as the backends hold them.
+template <class M>
+std::vector<std::uint32_t> parameter_bits(const M& model) {
+  std::vector<std::uint32_t> bits;
+  for (std::size_t l = 0; l < model.depth(); ++l) {
+    const MatrixView<const float> kernel = model.kernel(l);
+    for (std::size_t i = 0; i < kernel.rows; ++i)
+      for (std::size_t o = 0; o < kernel.cols; ++o) bits.push_back(std::bit_cast<std::uint32_t>(kernel(i, o)));
+    for (const float b : model.bias(l)) bits.push_back(std::bit_cast<std::uint32_t>(b));
+  }
+  return bits;
+}
+template <class M>
+void give_biases_values(M& model) {
+  for (std::size_t l = 0; l < model.depth(); ++l)
+    for (std::size_t o = 0; o < model.bias(l).size(); ++o) model.bias(l)[o] = 0.125f * float(o) - 0.3f;
+}
+
+}  // namespace
+
+TEST_CASE("the fingerprint is FNV-1a 64 and the checksum CRC-32, checked on their published test vectors") {
+  STATIC_REQUIRE(fingerprint_of("") == 0xcbf29ce484222325u);
+  STATIC_REQUIRE(fingerprint_of("a") == 0xaf63dc4c8601ec8cu);
+  STATIC_REQUIRE(fingerprint_of("foobar") == 0x85944171f73967e8u);
+  CHECK(io::detail::crc32_of("123456789", 9) == 0xcbf43926u);
+}
+
+TEST_CASE("the architecture text names sizes and activations, not training options") {
+  using Regularized = Net<Dense<3, 4, Tanh, L2<0.5f>, HeNormal>, Softmax<2>>;
+  CHECK(Small::architecture() == "3-4:tanh-2:softmax");
+  STATIC_REQUIRE(Small::fingerprint == Regularized::fingerprint);
+  STATIC_REQUIRE(Small::fingerprint != Net<Dense<3, 4, ReLU>, Softmax<2>>::fingerprint);
+  STATIC_REQUIRE(Small::fingerprint != Net<Dense<3, 5, Tanh>, Softmax<2>>::fingerprint);
+  STATIC_REQUIRE(Small::fingerprint != Net<Dense<3, 4, Tanh>, Dense<4, 2, Linear>>::fingerprint);
+  CHECK(engine::parse_spec("3-4:tanh:l1=0.1-2:softmax").fingerprint() == Small::fingerprint);
+}
+
+TEST_CASE("a model file holds the fields of the format, little-endian, in order") {
+  testing::TempDir dir;
+  Model<Small> model{Seed{3}};
+  give_biases_values(model);
+  io::save(model, dir / "small.ctnn");
+  const std::string bytes = read_all(dir / "small.ctnn");
+  const std::string architecture = "3-4:tanh-2:softmax";
+  const std::size_t parameters = 3 * 4 + 4 + 4 * 2 + 2, header = 8 + 4 + 4 + 8 + 4 + architecture.size() + 8;
+  REQUIRE(bytes.size() == header + 4 * parameters + 4);
+  CHECK(bytes.substr(0, 8) == "CTNNMODL");
+  CHECK(little_endian_at(bytes, 8, 4) == 1);
+  CHECK(little_endian_at(bytes, 12, 4) == 1);
+  CHECK(little_endian_at(bytes, 16, 8) == fingerprint_of(architecture));
+  CHECK(little_endian_at(bytes, 24, 4) == architecture.size());
+  CHECK(bytes.substr(28, architecture.size()) == architecture);
+  CHECK(little_endian_at(bytes, 28 + architecture.size(), 8) == parameters);
+  // Kernel 0 row-major, bias 0, kernel 1, bias 1.
+  std::vector<float> expected;
+  for (std::size_t i = 0; i < 3; ++i)
+    for (std::size_t o = 0; o < 4; ++o) expected.push_back(model.kernel<0>()(i, o));
+  for (const float b : model.bias<0>()) expected.push_back(b);
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t o = 0; o < 2; ++o) expected.push_back(model.kernel<1>()(i, o));
+  for (const float b : model.bias<1>()) expected.push_back(b);
+  for (std::size_t p = 0; p < parameters; ++p)
+    CHECK(little_endian_at(bytes, header + 4 * p, 4) == std::bit_cast<std::uint32_t>(expected[p]));
+  CHECK(little_endian_at(bytes, bytes.size() - 4, 4) == crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), uInt(bytes.size() - 4)));
+}
+
+TEST_CASE("save then load is bit-exact, and the loaded model predicts the same") {
+  testing::TempDir dir;
+  Model<Seedlike> model{Seed{11}};
+  give_biases_values(model);
+  io::save(model, dir / "m.ctnn");
+  const Model<Seedlike> loaded = io::load<Seedlike>(dir / "m.ctnn");
+  CHECK(parameter_bits(loaded) == parameter_bits(model));
+  float sample[20], expected[5], got[5];
+  for (int i = 0; i < 20; ++i) sample[i] = 0.05f * float(i) - 0.4f;
+  model.predict(sample, expected);
+  loaded.predict(sample, got);
+  CHECK(std::memcmp(expected, got, sizeof got) == 0);
+  // Saving again replaces the file, with no temporary left behind.
+  io::save(loaded, dir / "m.ctnn");
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);
+}
+
+TEST_CASE("a model saved by one backend loads into the other and back, bit for bit") {
+  testing::TempDir dir;
+  Model<Seedlike> generated{Seed{5}};
+  give_biases_values(generated);
+  io::save(generated, dir / "generated.ctnn");
+
+  engine::Network network = io::load_network(dir / "generated.ctnn");
+  CHECK(network.architecture() == Seedlike::architecture());
+  CHECK(parameter_bits(network) == parameter_bits(generated));
+  float sample[20], from_generated[5], from_engine[5];
+  for (int i = 0; i < 20; ++i) sample[i] = 0.1f * float(i % 7) - 0.2f;
+  generated.predict(sample, from_generated);
+  network.predict(sample, from_engine);
+  CHECK(std::memcmp(from_generated, from_engine, sizeof from_engine) == 0);
+
+  network.bias(2)[0] = 42.0f;
+  io::save(network, dir / "engine.ctnn");
+  CHECK(read_all(dir / "engine.ctnn").size() == read_all(dir / "generated.ctnn").size());
+  Model<Seedlike> back{Seed{99}};
+  io::load_into(back, dir / "engine.ctnn");
+  CHECK(parameter_bits(back) == parameter_bits(network));
+  CHECK(back.bias<2>()[0] == 42.0f);
+}
+
+TEST_CASE("bad model files are rejected with a message naming the file and the problem") {
+  testing::TempDir dir;
+  Model<Small> model{Seed{1}};
+  io::save(model, dir / "good.ctnn");
+  const std::string good = read_all(dir / "good.ctnn");
+  const auto bad = dir / "bad.ctnn";
+  using Catch::Matchers::Contains;
+
+  SECTION("missing") {
+    CHECK_THROWS_WITH(io::load<Small>(dir / "absent.ctnn"), Contains("absent.ctnn: cannot open model file"));
+  }
+  SECTION("every truncation, down to an empty file") {
+    for (std::size_t size = 0; size < good.size(); ++size) {
+      write_all(bad, good.substr(0, size));
+      INFO("truncated to " << size << " bytes");
+      CHECK_THROWS_WITH(io::load<Small>(bad), Contains("bad.ctnn: ") && (size == 0 ? Contains("not a ctnn model file") : Contains("truncated")));
+    }
+  }
+  SECTION("wrong magic number") {
+    write_all(bad, "P5\n28 28\n255\n" + good.substr(13));
+    CHECK_THROWS_WITH(io::load<Small>(bad), Contains("bad.ctnn: not a ctnn model file"));
+  }
+  SECTION("a newer format version") {
+    std::string newer = good;
+    newer[8] = 2;
+    write_all(bad, newer);
+    CHECK_THROWS_WITH(io::load<Small>(bad), Contains("bad.ctnn: written in model format version 2, newer than this build"));
+  }
+  SECTION("another element type") {
+    std::string doubles = good;
+    doubles[12] = 2;
+    write_all(bad, doubles);
+    CHECK_THROWS_WITH(io::load<Small>(bad), Contains("element type 2 is not supported"));
+  }
+  SECTION("a flipped bit anywhere in the parameters breaks the checksum") {
+    for (std::size_t byte = good.size() - 4 - 4 * Small::param_count; byte < good.size() - 4; byte += 3) {
+      std::string damaged = good;
+      damaged[byte] = char(damaged[byte] ^ 0x10);
+      write_all(bad, damaged);
+      CHECK_THROWS_WITH(io::load<Small>(bad), Contains("bad.ctnn: corrupted: the checksum does not match"));
+    }
+  }
+  SECTION("bytes after the checksum") {
+    write_all(bad, good + "x");
+    CHECK_THROWS_WITH(io::load<Small>(bad), Contains("1 unexpected bytes after the checksum"));
+  }
+  SECTION("another architecture: both descriptions are printed, on either backend") {
+    using Other = Net<Dense<3, 5, Tanh>, Softmax<2>>;
+    CHECK_THROWS_WITH(io::load<Other>(dir / "good.ctnn"),
+                      Contains("good.ctnn: holds a model of another architecture") &&
+                          Contains("in the file: 3-4:tanh-2:softmax") && Contains("expected:    3-5:tanh-2:softmax"));
+    engine::Network relu{"3-4:relu-2:softmax"};
+    CHECK_THROWS_WITH(io::load_into(relu, dir / "good.ctnn"), Contains("expected:    3-4:relu-2:softmax"));
+  }
+}
