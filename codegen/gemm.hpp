@@ -16,8 +16,6 @@
 #include "extent.hpp"
 #include "simd.hpp"
 
-#define CTNN_UNROLL _Pragma("GCC unroll 16")
-
 namespace ctnn::codegen {
 
 using simd::floats;

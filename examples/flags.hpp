@@ -47,13 +47,15 @@ struct TrainingFlags {
   float learning_rate = 0.01f;
   std::string data = ctnn::io::default_data_directory.string();
   std::uint64_t seed = 42;
+  std::string save;  // model file to write after training, if any
 
   static constexpr const char* usage =
       "  --epochs N         passes over the training set (default 10)\n"
       "  --learning-rate X  SGD learning rate (default 0.01)\n"
       "  --data DIR         directory of MNIST-format IDX files, gzipped or not\n"
       "                     (default /usr/share/datasets/fashion-mnist)\n"
-      "  --seed N           seed of the initial weights and the shuffling (default 42)\n";
+      "  --seed N           seed of the initial weights and the shuffling (default 42)\n"
+      "  --save FILE        write the trained model to FILE (a ctnn model file, for ctnn-export)\n";
 
   // Takes `flag` if it is one of these; false otherwise.
   template <class Value>
@@ -62,6 +64,7 @@ struct TrainingFlags {
     else if (flag == "--learning-rate") learning_rate = parse_number<float>(flag, value());
     else if (flag == "--data") data = value();
     else if (flag == "--seed") seed = parse_number<std::uint64_t>(flag, value());
+    else if (flag == "--save") save = value();
     else return false;
     return true;
   }

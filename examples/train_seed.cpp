@@ -13,7 +13,7 @@ using SeedNet = ctnn::Net<ctnn::Dense<784, 400, ctnn::ReLU>,
                           ctnn::Softmax<10>>;    // 20 -> 10 dense + softmax
 constexpr std::size_t batch_size = 200;
 
-const std::string usage = std::string("usage: train_seed [--epochs N] [--learning-rate X] [--data DIR] [--seed N]\n") +
+const std::string usage = std::string("usage: train_seed [--epochs N] [--learning-rate X] [--data DIR] [--seed N] [--save FILE]\n") +
                           examples::TrainingFlags::usage;
 
 examples::TrainingFlags parse_flags(int argc, char** argv) {
@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
                            .seed = flags.seed});
     const ctnn::Evaluation test = ctnn::evaluate(model, data.test);
     std::printf("test loss %.4f, test accuracy %.4f\n", test.loss, test.accuracy);
+    if (!flags.save.empty()) {
+      ctnn::io::save(model, flags.save);
+      std::printf("saved %s\n", flags.save.c_str());
+    }
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_seed: %s\n", error.what());
     std::fprintf(stderr, "(train_seed --help lists the flags)\n");

@@ -1,6 +1,6 @@
 // Trains any network given as a spec with the generic engine, through the same fit() as the
 // generated code; `--spec` of SeedNet's spec reproduces the main job number for number.
-//   train_spec SPEC [--epochs N] [--batch N] [--learning-rate X] [--data DIR] [--seed N]
+//   train_spec SPEC [--epochs N] [--batch N] [--learning-rate X] [--data DIR] [--seed N] [--save FILE]
 //   train_spec 784-400:relu-20:relu-10:softmax --epochs 10 --batch 200
 #include <cstdio>
 #include <new>
@@ -18,7 +18,7 @@ struct Flags : examples::TrainingFlags {
 };
 
 const std::string usage =
-    std::string("usage: train_spec SPEC [--batch N] [--epochs N] [--learning-rate X] [--data DIR] [--seed N]\n"
+    std::string("usage: train_spec SPEC [--batch N] [--epochs N] [--learning-rate X] [--data DIR] [--seed N] [--save FILE]\n"
                 "  SPEC               the network, e.g. 784-400:relu:l2=0.01-20:relu-10:softmax, or @FILE for a spec file\n"
                 "  --batch N          mini-batch size (default 200)\n") +
     examples::TrainingFlags::usage;
@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
                        .seed = flags.seed});
     const ctnn::Evaluation test = ctnn::evaluate(network, data.test);
     std::printf("test loss %.4f, test accuracy %.4f\n", test.loss, test.accuracy);
+    if (!flags.save.empty()) {
+      ctnn::io::save(network, flags.save);
+      std::printf("saved %s\n", flags.save.c_str());
+    }
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_spec: %s\n(train_spec --help lists the flags)\n", error.what());
     return 1;

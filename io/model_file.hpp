@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -133,26 +134,32 @@ std::size_t parameter_count(const M& model) {
 
 }  // namespace detail
 
-// The file's bytes for a model: the format above.
+// A model's architecture and parameters as a model file holds them.
 template <LayeredModel M>
-std::string model_file_bytes(const M& model) {
-  static_assert(std::numeric_limits<float>::is_iec559, "model files store IEEE 754 floats");
-  const std::string architecture = model.architecture();
-  const std::size_t count = detail::parameter_count(model);
-  std::string bytes(model_file_magic);
-  bytes.reserve(64 + architecture.size() + 4 * count);
-  detail::append_little_endian(bytes, model_format_version);
-  detail::append_little_endian(bytes, float32_element);
-  detail::append_little_endian(bytes, fingerprint_of(architecture));
-  detail::append_little_endian(bytes, std::uint32_t(architecture.size()));
-  bytes.append(architecture);
-  detail::append_little_endian(bytes, std::uint64_t(count));
+ModelFile snapshot(const M& model) {
+  ModelFile file{model_format_version, 0, model.architecture(), {}};
+  file.fingerprint = fingerprint_of(file.architecture);
+  file.parameters.reserve(detail::parameter_count(model));
   for (std::size_t l = 0; l < model.depth(); ++l) {
     const MatrixView<const float> kernel = model.kernel(l);
-    for (std::size_t i = 0; i < kernel.rows; ++i)
-      for (std::size_t o = 0; o < kernel.cols; ++o) detail::append_little_endian(bytes, std::bit_cast<std::uint32_t>(kernel(i, o)));
-    for (const float b : model.bias(l)) detail::append_little_endian(bytes, std::bit_cast<std::uint32_t>(b));
+    for (std::size_t i = 0; i < kernel.rows; ++i) file.parameters.insert(file.parameters.end(), &kernel(i, 0), &kernel(i, 0) + kernel.cols);
+    file.parameters.insert(file.parameters.end(), model.bias(l).begin(), model.bias(l).end());
   }
+  return file;
+}
+
+// The bytes of a model file: the format above.
+inline std::string model_file_bytes(const ModelFile& file) {
+  static_assert(std::numeric_limits<float>::is_iec559, "model files store IEEE 754 floats");
+  std::string bytes(model_file_magic);
+  bytes.reserve(64 + file.architecture.size() + 4 * file.parameters.size());
+  detail::append_little_endian(bytes, model_format_version);
+  detail::append_little_endian(bytes, float32_element);
+  detail::append_little_endian(bytes, fingerprint_of(file.architecture));
+  detail::append_little_endian(bytes, std::uint32_t(file.architecture.size()));
+  bytes.append(file.architecture);
+  detail::append_little_endian(bytes, std::uint64_t(file.parameters.size()));
+  for (const float value : file.parameters) detail::append_little_endian(bytes, std::bit_cast<std::uint32_t>(value));
   detail::append_little_endian(bytes, detail::crc32_of(bytes.data(), bytes.size()));
   return bytes;
 }
@@ -160,7 +167,7 @@ std::string model_file_bytes(const M& model) {
 // Writes the model to `path` atomically.
 template <LayeredModel M>
 void save(const M& model, const std::filesystem::path& path) {
-  const std::string bytes = model_file_bytes(model);
+  const std::string bytes = model_file_bytes(snapshot(model));
   write_atomically(path, [&](std::FILE* file) { return std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size(); });
 }
 

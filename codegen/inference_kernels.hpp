@@ -1,0 +1,19 @@
+// The single-sample inference kernels (defined in inference_kernels.inc, which exported headers
+// share, so that an exported model predicts bit for bit what Model<Net>::predict does).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+#include "simd.hpp"
+
+namespace ctnn::codegen {
+
+using simd::floats;
+using simd::lane_indices;
+using simd::lanes;
+using simd::vector_registers;
+
+#include "inference_kernels.inc"
+
+}  // namespace ctnn::codegen

@@ -1,0 +1,78 @@
+// Exported headers, compiled here from model files by ctnn_embed_model: predictions identical bit
+// for bit to Model<Net>::predict of the model they came from.
+#include <catch2/catch.hpp>
+
+#include "fashion_mlp.hpp"  // from generated/fashion_mlp.ctnn
+#include "odd_net.hpp"      // from write_export_test_models
+#include "regression_net.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <ctnn/ctnn.hpp>
+
+#include "export_test_models.hpp"
+
+using namespace ctnn;
+
+namespace {
+using FashionNet = Net<Dense<784, 64, ReLU>, Softmax<10>>;
+
+template <std::size_t Outputs>
+void check_identical(const float* expected, const float* got) {
+  for (std::size_t o = 0; o < Outputs; ++o) {
+    INFO("output " << o);
+    CHECK(std::bit_cast<std::uint32_t>(expected[o]) == std::bit_cast<std::uint32_t>(got[o]));
+  }
+}
+}  // namespace
+
+TEST_CASE("the exported Fashion-MNIST model predicts what its model file predicts, bit for bit, on 1,000 test images") {
+  fashion_mlp::expect_architecture<FashionNet>();
+  STATIC_REQUIRE(fashion_mlp::fingerprint == FashionNet::fingerprint);
+  STATIC_REQUIRE(fashion_mlp::inputs == 784);
+  CHECK(fashion_mlp::architecture == FashionNet::architecture());
+  CHECK(std::string(fashion_mlp::class_names[9]) == "Ankle boot");
+
+  const Model<FashionNet> model = io::load<FashionNet>(CTNN_SOURCE_DIR "/generated/fashion_mlp.ctnn");
+  const auto images = io::load_idx(io::default_data_directory).test;
+  REQUIRE(images.count >= 1000);
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < 1000; ++i) {
+    const float* image = images.images.data() + i * 784;
+    float expected[10], got[10];
+    model.predict(image, expected);
+    fashion_mlp::predict(image, got);
+    INFO("image " << i);
+    check_identical<10>(expected, got);
+    std::uint8_t pixels[784];  // the file's bytes again: the reader scaled them by 1/255
+    for (std::size_t p = 0; p < 784; ++p) pixels[p] = std::uint8_t(std::lround(image[p] * 255.0f));
+    float probability = 0.0f;
+    const std::size_t predicted = fashion_mlp::classify(pixels, &probability);
+    CHECK(predicted == std::size_t(std::max_element(expected, expected + 10) - expected));
+    CHECK(probability == expected[predicted]);
+    correct += predicted == images.labels[i];
+  }
+  CHECK(correct > 850);  // the committed model reaches 88% on the test set
+}
+
+TEST_CASE("exported headers of odd sizes and every activation match their models bit for bit") {
+  const auto odd = testing::export_test_model<testing::OddNet>(7);
+  const auto regression = testing::export_test_model<testing::RegressionNet>(8);
+  odd_net::expect_architecture<testing::OddNet>();
+  regression_net::expect_architecture<testing::RegressionNet>();
+  Rng rng(5, 0);
+  for (int sample = 0; sample < 200; ++sample) {
+    float x[13];
+    for (float& v : x) v = float(rng.uniform()) * 4.0f - 2.0f;
+    float expected[5], got[5];
+    odd.predict(x, expected);
+    odd_net::predict(x, got);
+    check_identical<5>(expected, got);
+    float expected_regression[3], got_regression[3];
+    regression.predict(x, expected_regression);
+    regression_net::predict(x, got_regression);
+    check_identical<3>(expected_regression, got_regression);
+  }
+  STATIC_REQUIRE(odd_net::class_names.size() == 5);
+  CHECK(std::string(odd_net::class_names[4]) == "4");
+}
