@@ -37,6 +37,7 @@
 #include "../dsl/architecture.hpp"
 #include "../error.hpp"
 #include "atomic_file.hpp"
+#include "file_bytes.hpp"
 
 namespace ctnn::io {
 
@@ -111,20 +112,6 @@ class ByteReader {
   std::size_t position_ = 0;
 };
 
-inline std::vector<std::byte> read_whole_file(const std::filesystem::path& path) {
-  struct Close {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
-  std::unique_ptr<std::FILE, Close> file(std::fopen(path.c_str(), "rb"));
-  if (!file) throw Error(path.string() + ": cannot open model file: " + std::strerror(errno));
-  std::vector<std::byte> bytes;
-  std::array<std::byte, 1 << 16> chunk;
-  while (const std::size_t got = std::fread(chunk.data(), 1, chunk.size(), file.get()))
-    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + std::ptrdiff_t(got));
-  if (std::ferror(file.get())) throw Error(path.string() + ": cannot read model file: " + std::strerror(errno));
-  return bytes;
-}
-
 template <LayeredModel M>
 std::size_t parameter_count(const M& model) {
   std::size_t total = 0;
@@ -174,9 +161,9 @@ void save(const M& model, const std::filesystem::path& path) {
 // Reads and checks a model file without knowing its architecture: magic, version, element
 // type, length and checksum. Every problem is an Error naming the file and what is wrong.
 inline ModelFile read_model_file(const std::filesystem::path& path) {
-  const std::vector<std::byte> bytes = detail::read_whole_file(path);
+  const std::string bytes = read_file_bytes(path, "model file");
   const std::string name = path.string();
-  detail::ByteReader reader(bytes, name);
+  detail::ByteReader reader(std::as_bytes(std::span(bytes)), name);
   const std::size_t magic_bytes = std::min(bytes.size(), model_file_magic.size());
   if (bytes.empty() || std::memcmp(bytes.data(), model_file_magic.data(), magic_bytes) != 0)
     throw Error(name + ": not a ctnn model file (it does not start with \"CTNNMODL\")");

@@ -1,11 +1,14 @@
 // NumPy .npy files (format version 1.0) of float32 arrays, so that weights, activations and
-// other arrays can be read by Python tools with numpy.load. Written atomically.
+// other arrays can be read by Python tools with numpy.load (written atomically), and reading of
+// the arrays NumPy writes: float32 or float64, little-endian, C order.
 //   magic "\x93NUMPY", version 1 0, header length (uint16, little-endian), a Python dict
 //   {'descr': '<f4', 'fortran_order': False, 'shape': (...), } padded with spaces and '\n'
 //   so that the data starts at a multiple of 64 bytes, then the values, little-endian, row-major.
 #pragma once
 
 #include <bit>
+#include <charconv>
+#include <cstring>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -14,11 +17,13 @@
 #include <numeric>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../codegen/matrix_view.hpp"
 #include "../error.hpp"
 #include "atomic_file.hpp"
+#include "file_bytes.hpp"
 
 namespace ctnn::io {
 
@@ -41,21 +46,93 @@ inline std::string npy_header(std::span<const std::size_t> shape) {
   return header + dict;
 }
 
+// The header dict's value for `key`, as text: "'<f4'", "False", "(3, 4)".
+inline std::string_view npy_field(std::string_view dict, std::string_view key, const std::string& where) {
+  const std::size_t at = dict.find("'" + std::string(key) + "':");
+  if (at == std::string_view::npos) throw Error(where + ": the .npy header has no '" + std::string(key) + "'");
+  std::size_t begin = at + key.size() + 3;
+  while (begin < dict.size() && dict[begin] == ' ') ++begin;
+  const std::size_t end = dict[begin] == '(' ? dict.find(')', begin) + 1 : dict.find_first_of(",}", begin);
+  if (end == std::string_view::npos || end == 0) throw Error(where + ": malformed .npy header");
+  return dict.substr(begin, end - begin);
+}
+
 }  // namespace detail
+
+struct NpyArray {
+  std::vector<std::size_t> shape;
+  std::vector<float> values;  // row-major
+};
+
+// The bytes of a .npy file of float32 values with the given shape.
+inline std::string npy_bytes(std::span<const float> values, std::span<const std::size_t> shape) {
+  static_assert(std::endian::native == std::endian::little, "npy_bytes writes the machine's floats as '<f4'");
+  std::string bytes = detail::npy_header(shape);
+  bytes.append(reinterpret_cast<const char*>(values.data()), values.size_bytes());
+  return bytes;
+}
+
+// Parses a .npy file's bytes: float32 or float64 (converted to float), little-endian, C order.
+// `where` names the file in errors.
+inline NpyArray parse_npy(std::string_view bytes, const std::string& where) {
+  static_assert(std::endian::native == std::endian::little);
+  if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY") throw Error(where + ": not a .npy file");
+  const int major = bytes[6];
+  const std::size_t length_bytes = major == 1 ? 2 : 4;
+  if (major < 1 || major > 3 || bytes.size() < 8 + length_bytes) throw Error(where + ": unsupported .npy version " + std::to_string(major));
+  std::size_t header_length = 0;
+  for (std::size_t i = 0; i < length_bytes; ++i) header_length |= std::size_t(std::uint8_t(bytes[8 + i])) << (8 * i);
+  const std::size_t data_start = 8 + length_bytes + header_length;
+  if (data_start > bytes.size()) throw Error(where + ": truncated .npy header");
+  const std::string_view dict = bytes.substr(8 + length_bytes, header_length);
+  const std::string_view descr = detail::npy_field(dict, "descr", where);
+  if (detail::npy_field(dict, "fortran_order", where) != "False")
+    throw Error(where + ": is in Fortran order; save it in C order (numpy.ascontiguousarray)");
+  std::size_t element = 0;
+  if (descr == "'<f4'") element = 4;
+  else if (descr == "'<f8'") element = 8;
+  else throw Error(where + ": holds " + std::string(descr) + " values; float32 ('<f4') or float64 ('<f8') only");
+  NpyArray array;
+  std::string_view shape = detail::npy_field(dict, "shape", where);
+  shape = shape.substr(1, shape.size() - 2);
+  std::size_t count = 1;
+  while (!shape.empty()) {
+    std::size_t dimension = 0;
+    const auto [end, error] = std::from_chars(shape.data(), shape.data() + shape.size(), dimension);
+    if (error != std::errc{}) throw Error(where + ": malformed shape in the .npy header");
+    array.shape.push_back(dimension);
+    count *= dimension;
+    shape.remove_prefix(std::size_t(end - shape.data()));
+    while (!shape.empty() && (shape.front() == ',' || shape.front() == ' ')) shape.remove_prefix(1);
+  }
+  if (bytes.size() - data_start != count * element)
+    throw Error(where + ": holds " + std::to_string(bytes.size() - data_start) + " bytes of data; its shape needs " +
+                std::to_string(count * element));
+  array.values.resize(count);
+  const char* data = bytes.data() + data_start;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (element == 4) std::memcpy(&array.values[i], data + 4 * i, 4);
+    else {
+      double value;
+      std::memcpy(&value, data + 8 * i, 8);
+      array.values[i] = float(value);
+    }
+  }
+  return array;
+}
+
+// Reads a .npy file (see parse_npy).
+inline NpyArray load_npy(const std::filesystem::path& path) { return parse_npy(read_file_bytes(path, ".npy file"), path.string()); }
 
 // Saves `values` (row-major, as many as the shape's product) with the given shape.
 inline void save_npy(const std::filesystem::path& path, std::span<const float> values,
                      std::initializer_list<std::size_t> shape) {
-  static_assert(std::endian::native == std::endian::little, "save_npy writes the machine's floats as '<f4'");
   const std::size_t count = std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>{});
   if (count != values.size())
     throw Error(path.string() + ": save_npy was given " + std::to_string(values.size()) + " values for a shape of " +
                 std::to_string(count));
-  const std::string header = detail::npy_header(std::span(shape.begin(), shape.size()));
-  write_atomically(path, [&](std::FILE* file) {
-    return std::fwrite(header.data(), 1, header.size(), file) == header.size() &&
-           std::fwrite(values.data(), sizeof(float), values.size(), file) == values.size();
-  });
+  const std::string bytes = npy_bytes(values, std::span(shape.begin(), shape.size()));
+  write_atomically(path, [&](std::FILE* file) { return std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size(); });
 }
 
 // Saves a matrix view (a kernel, a layer's outputs for a batch) as a rows x cols array, padding dropped.

@@ -1,0 +1,181 @@
+// .npz archives: Keras-named weights round-trip bit-exactly on both backends; archives as NumPy
+// writes them (stored or deflated, Zip64 fields, float64) are read; mismatches are named.
+#include <catch2/catch.hpp>
+#include <ctnn/ctnn.hpp>
+
+#include <bit>
+#include <cstring>
+#include <fstream>
+
+#include "temp_dir.hpp"
+
+using namespace ctnn;
+using Catch::Matchers::Contains;
+
+namespace {
+
+using Small = Net<Dense<3, 4, ReLU>, Softmax<2>>;
+
+void write_all(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+}
+template <class T>
+void append(std::string& bytes, T value) {
+  for (std::size_t i = 0; i < sizeof(T); ++i) bytes.push_back(char((std::uint64_t(value) >> (8 * i)) & 0xff));
+}
+// A .npy file as NumPy 1.x writes it, here of float64 values.
+std::string npy_f8(const std::vector<double>& values, const std::string& shape) {
+  std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
+  dict.append(64 - (10 + dict.size() + 1) % 64, ' ').append("\n");
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  append(bytes, std::uint16_t(dict.size()));
+  bytes += dict;
+  bytes.append(reinterpret_cast<const char*>(values.data()), values.size() * 8);
+  return bytes;
+}
+std::string raw_deflate(const std::string& data) {
+  z_stream stream{};
+  REQUIRE(deflateInit2(&stream, 9, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(data.size() + 1024, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = uInt(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = uInt(out.size());
+  REQUIRE(deflate(&stream, Z_FINISH) == Z_STREAM_END);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+// One deflated entry with Zip64 sizes in its extra fields, as np.savez_compressed (force_zip64) writes it.
+std::string zip64_deflated(const std::string& name, const std::string& data) {
+  const std::string packed = raw_deflate(data);
+  const auto crc = std::uint32_t(crc32(0, reinterpret_cast<const Bytef*>(data.data()), uInt(data.size())));
+  std::string zip;
+  append(zip, std::uint32_t{0x04034b50});
+  for (const int f : {45, 0, 8, 0, 0x21}) append(zip, std::uint16_t(f));
+  append(zip, crc);
+  append(zip, std::uint32_t{0xffffffff});
+  append(zip, std::uint32_t{0xffffffff});
+  append(zip, std::uint16_t(name.size()));
+  append(zip, std::uint16_t(20));
+  zip += name;
+  append(zip, std::uint16_t{1});
+  append(zip, std::uint16_t{16});
+  append(zip, std::uint64_t(data.size()));
+  append(zip, std::uint64_t(packed.size()));
+  zip += packed;
+  const auto directory = std::uint32_t(zip.size());
+  append(zip, std::uint32_t{0x02014b50});
+  for (const int f : {45, 45, 0, 8, 0, 0x21}) append(zip, std::uint16_t(f));
+  append(zip, crc);
+  append(zip, std::uint32_t{0xffffffff});
+  append(zip, std::uint32_t{0xffffffff});
+  for (const std::uint16_t f : {std::uint16_t(name.size()), std::uint16_t(20), std::uint16_t(0), std::uint16_t(0), std::uint16_t(0)})
+    append(zip, f);
+  append(zip, std::uint32_t{0});
+  append(zip, std::uint32_t{0});
+  zip += name;
+  append(zip, std::uint16_t{1});
+  append(zip, std::uint16_t{16});
+  append(zip, std::uint64_t(data.size()));
+  append(zip, std::uint64_t(packed.size()));
+  const auto directory_size = std::uint32_t(zip.size() - directory);
+  append(zip, std::uint32_t{0x06054b50});
+  for (const int f : {0, 0, 1, 1}) append(zip, std::uint16_t(f));
+  append(zip, directory_size);
+  append(zip, directory);
+  append(zip, std::uint16_t{0});
+  return zip;
+}
+
+}  // namespace
+
+TEST_CASE("save_npz writes Keras-named arrays that load back bit for bit, across backends") {
+  testing::TempDir dir;
+  Model<Small> model{Seed{4}};
+  for (std::size_t o = 0; o < 4; ++o) model.bias<0>()[o] = 0.5f * float(o) + 0.1f;
+  io::save_npz(model, dir / "w.npz");
+  const auto arrays = io::read_npz(dir / "w.npz");
+  REQUIRE(arrays.size() == 4);
+  CHECK(arrays.at("dense/kernel").shape == std::vector<std::size_t>{3, 4});
+  CHECK(arrays.at("dense/bias").shape == std::vector<std::size_t>{4});
+  CHECK(arrays.at("dense_1/kernel").shape == std::vector<std::size_t>{4, 2});
+  CHECK(arrays.at("dense/kernel").values[1 * 4 + 2] == model.kernel<0>()(1, 2));
+  CHECK(arrays.at("dense/bias").values[3] == 1.6f);
+
+  engine::Network network{Small::spec(), Seed{99}};
+  io::load_npz(network, dir / "w.npz");
+  Model<Small> back{Seed{98}};
+  io::save_npz(network, dir / "engine.npz");
+  io::load_npz(back, dir / "engine.npz");
+  for (std::size_t l = 0; l < 2; ++l) {
+    for (std::size_t i = 0; i < model.kernel(l).rows; ++i)
+      for (std::size_t o = 0; o < model.kernel(l).cols; ++o) {
+        CHECK(std::bit_cast<std::uint32_t>(network.kernel(l)(i, o)) == std::bit_cast<std::uint32_t>(model.kernel(l)(i, o)));
+        CHECK(std::bit_cast<std::uint32_t>(back.kernel(l)(i, o)) == std::bit_cast<std::uint32_t>(model.kernel(l)(i, o)));
+      }
+    CHECK(std::ranges::equal(back.bias(l), model.bias(l)));
+  }
+}
+
+TEST_CASE("the zip archive of save_npz has the layout of the ZIP specification") {
+  const std::string data = "payload";
+  const std::string zip = io::zip_bytes({{"a/b.npy", data}});
+  const auto at = [&](std::size_t offset, std::size_t size) { return io::detail::read_little_endian(zip, offset, size); };
+  CHECK(at(0, 4) == 0x04034b50);   // local header
+  CHECK(at(8, 2) == 0);            // stored
+  CHECK(at(14, 4) == 0x422c6a15u);  // CRC-32 of "payload", as Python's zlib.crc32 gives it
+  CHECK(at(18, 4) == data.size());
+  CHECK(zip.substr(30, 7) == "a/b.npy");
+  CHECK(zip.substr(37, data.size()) == data);
+  const std::size_t directory = 37 + data.size();
+  CHECK(at(directory, 4) == 0x02014b50);
+  CHECK(at(directory + 42, 4) == 0);  // the local header's offset
+  CHECK(at(zip.size() - 22, 4) == 0x06054b50);
+  CHECK(at(zip.size() - 22 + 10, 2) == 1);
+  CHECK(at(zip.size() - 22 + 16, 4) == directory);
+}
+
+TEST_CASE("archives as NumPy writes them: deflated, Zip64 sizes, float64 values") {
+  testing::TempDir dir;
+  const std::vector<double> values{0.25, -1.5, 3.0, 1e-3, 2.0, -0.125};
+  write_all(dir / "c.npz", zip64_deflated("x.npy", npy_f8(values, "(2, 3)")));
+  const auto arrays = io::read_npz(dir / "c.npz");
+  REQUIRE(arrays.count("x") == 1);
+  CHECK(arrays.at("x").shape == std::vector<std::size_t>{2, 3});
+  for (std::size_t i = 0; i < values.size(); ++i) CHECK(arrays.at("x").values[i] == float(values[i]));
+}
+
+TEST_CASE("load_npz names the array and the shapes of any mismatch, and leaves the model unchanged") {
+  testing::TempDir dir;
+  Model<Small> model{Seed{1}};
+  const float before = model.kernel<0>()(0, 0);
+  const std::size_t k_shape[2] = {3, 4}, transposed[2] = {4, 3}, b_shape[1] = {4}, k1_shape[2] = {4, 2}, b1_shape[1] = {2};
+  const std::vector<float> twelve(12, 1.0f), four(4, 1.0f), eight(8, 1.0f), two(2, 1.0f);
+  const auto archive = [&](std::vector<io::ZipEntry> entries) {
+    write_all(dir / "bad.npz", io::zip_bytes(entries));
+    return dir / "bad.npz";
+  };
+  const io::ZipEntry k0{"dense/kernel.npy", io::npy_bytes(twelve, k_shape)}, b0{"dense/bias.npy", io::npy_bytes(four, b_shape)},
+      k1{"dense_1/kernel.npy", io::npy_bytes(eight, k1_shape)}, b1{"dense_1/bias.npy", io::npy_bytes(two, b1_shape)};
+
+  CHECK_THROWS_WITH(io::load_npz(model, archive({{"dense/kernel.npy", io::npy_bytes(twelve, transposed)}, b0, k1, b1})),
+                    Contains("bad.npz: \"dense/kernel\" has shape (4, 3) but layer dense of 3-4:relu-2:softmax needs (3, 4)") &&
+                        Contains("save weight.T"));
+  CHECK_THROWS_WITH(io::load_npz(model, archive({k0, b0, k1})), Contains("has no array \"dense_1/bias\"") && Contains("needs (2,)"));
+  CHECK_THROWS_WITH(io::load_npz(model, archive({k0, b0, k1, b1, {"optimizer/iterations.npy", io::npy_bytes(two, b1_shape)}})),
+                    Contains("does not have: \"optimizer/iterations\""));
+  CHECK(model.kernel<0>()(0, 0) == before);
+
+  std::string damaged = io::zip_bytes({k0, b0, k1, b1});
+  damaged[200] = char(damaged[200] ^ 1);
+  write_all(dir / "damaged.npz", damaged);
+  CHECK_THROWS_WITH(io::load_npz(model, dir / "damaged.npz"), Contains("damaged.npz: dense/") && Contains("CRC-32 mismatch"));
+  write_all(dir / "text.npz", "not a zip archive at all, but long enough to search");
+  CHECK_THROWS_WITH(io::read_npz(dir / "text.npz"), Contains("text.npz: not a zip archive"));
+  CHECK_THROWS_WITH(io::read_npz(dir / "absent.npz"), Contains("absent.npz: cannot open .npz archive"));
+
+  std::string fortran = io::npy_bytes(twelve, k_shape);
+  fortran.replace(fortran.find("False"), 5, "True ");
+  CHECK_THROWS_WITH(io::load_npz(model, archive({{"dense/kernel.npy", fortran}, b0, k1, b1})), Contains("Fortran order"));
+}
