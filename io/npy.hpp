@@ -48,7 +48,9 @@ inline std::string npy_header(std::span<const std::size_t> shape) {
 
 // The header dict's value for `key`, as text: "'<f4'", "False", "(3, 4)".
 inline std::string_view npy_field(std::string_view dict, std::string_view key, const std::string& where) {
-  const std::size_t at = dict.find("'" + std::string(key) + "':");
+  std::string quoted_key = "'";  // appended piece by piece: "'" + std::string trips a false GCC 12 -Wrestrict
+  quoted_key.append(key).append("':");
+  const std::size_t at = dict.find(quoted_key);
   if (at == std::string_view::npos) throw Error(where + ": the .npy header has no '" + std::string(key) + "'");
   std::size_t begin = at + key.size() + 3;
   while (begin < dict.size() && dict[begin] == ' ') ++begin;
