@@ -17,9 +17,7 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <array>
 #include <bit>
-#include <cerrno>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -27,7 +25,6 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
-#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -83,31 +80,34 @@ inline std::uint32_t crc32_of(const void* data, std::size_t size) {
   return std::uint32_t(crc);
 }
 
+inline std::uint64_t read_little_endian(std::string_view bytes, std::size_t at, std::size_t size) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < size; ++i) value |= std::uint64_t(std::uint8_t(bytes[at + i])) << (8 * i);
+  return value;
+}
+
 // Walks a file's bytes; running past the end is reported as a truncated file.
 class ByteReader {
  public:
-  ByteReader(std::span<const std::byte> bytes, std::string path) : bytes_(bytes), path_(std::move(path)) {}
+  ByteReader(std::string_view bytes, std::string path) : bytes_(bytes), path_(std::move(path)) {}
 
   template <std::unsigned_integral T>
   T integer(const char* field) {
-    const std::span<const std::byte> raw = take(sizeof(T), field);
-    T value = 0;
-    for (std::size_t i = 0; i < sizeof(T); ++i) value |= T(std::to_integer<std::uint8_t>(raw[i])) << (8 * i);
-    return value;
+    take(sizeof(T), field);
+    return T(read_little_endian(bytes_, position_ - sizeof(T), sizeof(T)));
   }
-  std::span<const std::byte> take(std::size_t count, const char* field) {
+  std::string_view take(std::size_t count, const char* field) {
     if (count > bytes_.size() - position_)
       throw Error(path_ + ": truncated: the file ends inside the " + field + " (byte " + std::to_string(bytes_.size()) +
                   " of at least " + std::to_string(position_ + count) + ")");
-    const std::span<const std::byte> raw = bytes_.subspan(position_, count);
     position_ += count;
-    return raw;
+    return bytes_.substr(position_ - count, count);
   }
   std::size_t position() const { return position_; }
   std::size_t remaining() const { return bytes_.size() - position_; }
 
  private:
-  std::span<const std::byte> bytes_;
+  std::string_view bytes_;
   std::string path_;
   std::size_t position_ = 0;
 };
@@ -163,7 +163,7 @@ void save(const M& model, const std::filesystem::path& path) {
 inline ModelFile read_model_file(const std::filesystem::path& path) {
   const std::string bytes = read_file_bytes(path, "model file");
   const std::string name = path.string();
-  detail::ByteReader reader(std::as_bytes(std::span(bytes)), name);
+  detail::ByteReader reader(bytes, name);
   const std::size_t magic_bytes = std::min(bytes.size(), model_file_magic.size());
   if (bytes.empty() || std::memcmp(bytes.data(), model_file_magic.data(), magic_bytes) != 0)
     throw Error(name + ": not a ctnn model file (it does not start with \"CTNNMODL\")");
@@ -179,14 +179,13 @@ inline ModelFile read_model_file(const std::filesystem::path& path) {
     throw Error(name + ": element type " + std::to_string(element) + " is not supported (only 1, float32)");
   file.fingerprint = reader.integer<std::uint64_t>("architecture fingerprint");
   const auto text_length = reader.integer<std::uint32_t>("architecture length");
-  const std::span<const std::byte> text = reader.take(text_length, "architecture text");
-  file.architecture.assign(reinterpret_cast<const char*>(text.data()), text.size());
+  file.architecture = reader.take(text_length, "architecture text");
   const auto count = reader.integer<std::uint64_t>("parameter count");
   if (count > (reader.remaining()) / 4)
     throw Error(name + ": truncated: the header announces " + std::to_string(count) + " parameters (" +
                 std::to_string(reader.position() + 4 * count + 4) + " bytes in all) but the file has " +
                 std::to_string(bytes.size()) + " bytes");
-  const std::span<const std::byte> values = reader.take(4 * count, "parameters");
+  const std::string_view values = reader.take(4 * count, "parameters");
   const std::size_t checked_bytes = reader.position();
   const auto checksum = reader.integer<std::uint32_t>("checksum");
   if (reader.remaining() != 0)

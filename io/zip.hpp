@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "../error.hpp"
-#include "model_file.hpp"  // detail::append_little_endian, detail::crc32_of
+#include "model_file.hpp"  // detail::append_little_endian, read_little_endian, crc32_of
 
 namespace ctnn::io {
 
@@ -22,12 +22,6 @@ struct ZipEntry {
 };
 
 namespace detail {
-
-inline std::uint64_t read_little_endian(std::string_view bytes, std::size_t at, std::size_t size) {
-  std::uint64_t value = 0;
-  for (std::size_t i = 0; i < size; ++i) value |= std::uint64_t(std::uint8_t(bytes[at + i])) << (8 * i);
-  return value;
-}
 
 inline std::string inflate_raw(std::string_view compressed, std::size_t size, const std::string& where) {
   std::string out(size, '\0');

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <thread>
 #include <ctnn/ctnn.hpp>
 
 #include "export_test_models.hpp"
@@ -75,4 +76,20 @@ TEST_CASE("exported headers of odd sizes and every activation match their models
   }
   STATIC_REQUIRE(odd_net::class_names.size() == 5);
   CHECK(std::string(odd_net::class_names[4]) == "4");
+}
+
+TEST_CASE("an exported header's predict is safe to call from several threads at once") {
+  const auto images = io::load_idx(io::default_data_directory).test;
+  constexpr std::size_t count = 400, threads = 4;
+  std::vector<float> alone(count * 10);
+  for (std::size_t i = 0; i < count; ++i) fashion_mlp::predict(images.sample(i), &alone[i * 10]);
+  std::vector<std::vector<float>> together(threads, std::vector<float>(count * 10));
+  std::vector<std::thread> workers;
+  for (std::size_t t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      for (int repeat = 0; repeat < 20; ++repeat)
+        for (std::size_t i = 0; i < count; ++i) fashion_mlp::predict(images.sample(i), &together[t][i * 10]);
+    });
+  for (std::thread& worker : workers) worker.join();
+  for (std::size_t t = 0; t < threads; ++t) CHECK(std::memcmp(together[t].data(), alone.data(), alone.size() * sizeof(float)) == 0);
 }

@@ -6,6 +6,7 @@
 #include <ctnn/ctnn.hpp>
 #include <new>
 
+#include "fashion_mlp.hpp"  // exported by ctnn_embed_model from generated/fashion_mlp.ctnn
 #include "test_data.hpp"
 
 namespace {
@@ -66,4 +67,18 @@ TEST_CASE("predictions allocate nothing") {
   model.predict(batch.x.data(), probabilities.data());       // one sample
   model.predict(batch.x.data(), 300, probabilities.data());  // a batch, in several chunks
   CHECK(allocations == before);
+}
+
+TEST_CASE("an exported header's predict and classify allocate nothing") {
+  float input[fashion_mlp::inputs], probabilities[fashion_mlp::outputs];
+  std::uint8_t pixels[fashion_mlp::inputs];
+  for (std::size_t i = 0; i < fashion_mlp::inputs; ++i) {
+    pixels[i] = std::uint8_t(i * 7 % 256);
+    input[i] = float(pixels[i]) / 255.0f;
+  }
+  const std::size_t before = allocations;
+  fashion_mlp::predict(input, probabilities);
+  const std::size_t predicted = fashion_mlp::classify(pixels);
+  CHECK(allocations == before);
+  CHECK(predicted < fashion_mlp::outputs);
 }
