@@ -11,6 +11,7 @@
 #include "activation_kernels.hpp"
 #include "extent.hpp"
 #include "gemm.hpp"
+#include "thread_pool.hpp"
 
 namespace ctnn::codegen {
 
@@ -92,17 +93,23 @@ double regularizer_penalty(const R& r, const float* kernel, std::size_t floats_c
 }
 
 // dW = X^T dZ (+ regulariser gradient). x: rows x inputs, row stride shape.input_stride.
+// Split over the rows of dW (the inputs) across threads: each sum over the batch stays whole.
 template <class Shape, class R>
 void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::size_t rows, const float* delta,
-                     const float* kernel, float* gradient) {
+                     const float* kernel, float* gradient, std::size_t threads = 1) {
   const auto stride = shape.stride();
   const bool regularized = regularizes(regularizer);
-  gemm<AOrder::transposed>(std::size_t(shape.inputs), stride, rows, shape.input_stride, stride, x, delta,
-                           [=, &regularizer](std::size_t r, std::size_t c, floats acc) {
-                             const std::size_t at = r * std::size_t(stride) + c;
-                             if (regularized) acc += regularizer_gradient(regularizer, floats::load_aligned(kernel + at));
-                             acc.store_aligned(gradient + at);
-                           });
+  const std::size_t row_floats = stride;
+  parallel_ranges(threads, shape.inputs, tile_rows, rows_worth_a_thread(rows * row_floats), [&](std::size_t first, std::size_t end) {
+    const float* kernel_part = kernel + first * row_floats;
+    float* gradient_part = gradient + first * row_floats;
+    gemm<AOrder::transposed>(end - first, stride, rows, shape.input_stride, stride, x + first, delta,
+                             [=, &regularizer](std::size_t r, std::size_t c, floats acc) {
+                               const std::size_t at = r * std::size_t(stride) + c;
+                               if (regularized) acc += regularizer_gradient(regularizer, floats::load_aligned(kernel_part + at));
+                               acc.store_aligned(gradient_part + at);
+                             });
+  });
 }
 
 // Packs W (inputs x stride) as W^T (outputs x padded(inputs)), zero padding included.
@@ -119,18 +126,26 @@ void transpose_kernel(Shape shape, const float* kernel, float* packed) {
 
 // dZ_prev = (dZ W^T) * act'(A_prev), the activation derivative fused into the epilogue.
 // previous_output: rows x padded(inputs), the previous layer's stored activations.
+// Split over the batch's rows across threads.
 template <Activation PreviousActivation, class Shape>
 void input_gradient(Shape shape, const float* delta, std::size_t rows, const float* packed_transposed_kernel,
-                    const float* previous_output, float* previous_delta) {
+                    const float* previous_output, float* previous_delta, std::size_t threads = 1) {
   const auto stride = shape.stride();
   const auto previous_stride = shape.padded_inputs();
   using act = activation_kernel<PreviousActivation>;
-  gemm<AOrder::rows>(rows, previous_stride, shape.outputs, stride, previous_stride, delta, packed_transposed_kernel,
-                     [=](std::size_t r, std::size_t c, floats acc) {
-                       const std::size_t at = r * std::size_t(previous_stride) + c;
-                       (acc * act::derivative_from_output(floats::load_aligned(previous_output + at)))
-                           .store_aligned(previous_delta + at);
-                     });
+  const std::size_t row_floats = stride, previous_row_floats = previous_stride;
+  parallel_ranges(threads, rows, tile_rows, rows_worth_a_thread(shape.outputs * previous_row_floats),
+                  [&](std::size_t first, std::size_t end) {
+                    const float* output_part = previous_output + first * previous_row_floats;
+                    float* delta_part = previous_delta + first * previous_row_floats;
+                    gemm<AOrder::rows>(end - first, previous_stride, shape.outputs, stride, previous_stride,
+                                       delta + first * row_floats, packed_transposed_kernel,
+                                       [=](std::size_t r, std::size_t c, floats acc) {
+                                         const std::size_t at = r * std::size_t(previous_stride) + c;
+                                         (acc * act::derivative_from_output(floats::load_aligned(output_part + at)))
+                                             .store_aligned(delta_part + at);
+                                       });
+                  });
 }
 
 }  // namespace ctnn::codegen

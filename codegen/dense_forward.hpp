@@ -10,21 +10,35 @@
 #include "gemm.hpp"
 #include "gemv.hpp"
 #include "softmax.hpp"
+#include "thread_pool.hpp"
 
 namespace ctnn::codegen {
 
 // x: rows x shape.inputs with row stride shape.input_stride; y: rows x shape.stride().
-// A single sample known as such at compile time (rows = fixed<1>) takes the matrix-vector path.
+// A single sample known as such at compile time (rows = fixed<1>) takes the matrix-vector path,
+// on the calling thread; batches are split by rows over up to `threads` threads.
 template <Activation Act, class Shape, Extent Rows>
-void dense_forward(Shape shape, const float* x, Rows rows, const float* kernel, const float* bias, float* y) {
+void dense_forward(Shape shape, const float* x, Rows rows, const float* kernel, const float* bias, float* y,
+                   std::size_t threads = 1) {
   const auto stride = shape.stride();
   using act = activation_kernel<Act>;
-  auto epilogue = [y, bias, stride](std::size_t r, std::size_t c, floats acc) {
-    act::forward(acc + floats::load_aligned(bias + c)).store_aligned(y + r * std::size_t(stride) + c);
-  };
-  if constexpr (std::is_same_v<Rows, fixed<1>>) gemv(stride, shape.inputs, stride, x, kernel, epilogue);
-  else gemm<AOrder::rows>(rows, stride, shape.inputs, shape.input_stride, stride, x, kernel, epilogue);
-  if constexpr (std::is_same_v<Act, ctnn::detail::SoftmaxActivation>) softmax_rows(shape.outputs, stride, y, rows);
+  constexpr bool softmax = std::is_same_v<Act, ctnn::detail::SoftmaxActivation>;
+  if constexpr (std::is_same_v<Rows, fixed<1>>) {
+    gemv(stride, shape.inputs, stride, x, kernel, [y, bias](std::size_t, std::size_t c, floats acc) {
+      act::forward(acc + floats::load_aligned(bias + c)).store_aligned(y + c);
+    });
+    if constexpr (softmax) softmax_rows(shape.outputs, stride, y, 1);
+  } else {
+    const std::size_t input_stride = shape.input_stride, row_floats = stride;
+    parallel_ranges(threads, rows, tile_rows, rows_worth_a_thread(shape.inputs * row_floats), [&](std::size_t first, std::size_t end) {
+      float* y_part = y + first * row_floats;
+      gemm<AOrder::rows>(end - first, stride, shape.inputs, shape.input_stride, stride, x + first * input_stride, kernel,
+                         [y_part, bias, stride](std::size_t r, std::size_t c, floats acc) {
+                           act::forward(acc + floats::load_aligned(bias + c)).store_aligned(y_part + r * std::size_t(stride) + c);
+                         });
+      if constexpr (softmax) softmax_rows(shape.outputs, stride, y_part, end - first);
+    });
+  }
 }
 
 }  // namespace ctnn::codegen

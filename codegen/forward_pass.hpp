@@ -23,7 +23,7 @@ const float* bias_in(const std::byte* arena) {
 // x: rows x N::input_size, contiguous. output_of(hana::size_c<l>) says where layer l writes
 // (rows x Layout<N>::stride[l]); the last layer's buffer holds the probabilities.
 template <NetType N, Extent Rows, class OutputOf>
-void forward_pass(const std::byte* arena, const float* x, Rows rows, OutputOf&& output_of) {
+void forward_pass(const std::byte* arena, const float* x, Rows rows, OutputOf&& output_of, std::size_t threads = 1) {
   boost::hana::for_each(N::layer_indices, [&](auto index) {
     constexpr std::size_t l = decltype(index)::value;
     const float* input;
@@ -31,7 +31,7 @@ void forward_pass(const std::byte* arena, const float* x, Rows rows, OutputOf&& 
     else input = output_of(boost::hana::size_c<l - 1>);
     dense_forward<typename N::template layer<l>::activation>(Layout<N>::template shape<l>(), input, rows,
                                                              kernel_in<N, l>(arena), bias_in<N, l>(arena),
-                                                             output_of(boost::hana::size_c<l>));
+                                                             output_of(boost::hana::size_c<l>), threads);
   });
 }
 

@@ -9,6 +9,7 @@
 // what follows (bias and activation, activation derivative, regulariser gradient).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <type_traits>
 #include <utility>
@@ -27,6 +28,14 @@ inline constexpr std::size_t tile_rows = simd::vector_registers >= 32 ? 8 : 6;
 static_assert(tile_rows * tile_vectors + tile_vectors + 1 <= simd::vector_registers);
 
 enum class AOrder { rows, transposed };
+
+// Below this many multiply-adds a thread's share of a product costs less than handing it over.
+inline constexpr std::size_t parallel_grain_multiply_adds = 64 * 1024;
+
+// The rows of a product with `multiply_adds_per_row` per row that make a thread's share worth it.
+constexpr std::size_t rows_worth_a_thread(std::size_t multiply_adds_per_row) {
+  return std::max<std::size_t>(1, parallel_grain_multiply_adds / std::max<std::size_t>(1, multiply_adds_per_row));
+}
 
 namespace detail {
 

@@ -14,6 +14,7 @@
 #include "forward_pass.hpp"
 #include "matrix_view.hpp"
 #include "memory_plan.hpp"
+#include "thread_pool.hpp"
 
 namespace ctnn {
 
@@ -29,6 +30,11 @@ class Model {
   static std::string architecture() { return N::architecture(); }
 
   explicit Model(Seed seed = {}) : arena_(model_plan<N>.bytes) { initialize(seed); }
+
+  // Threads for batched prediction and training (default: CTNN_NUM_THREADS, else the hardware's).
+  // Results are the same for every count; single-sample prediction always runs on the caller's thread.
+  void set_threads(std::size_t count) { threads_ = std::max<std::size_t>(1, count); }
+  std::size_t threads() const { return threads_; }
 
   // Kernels from each layer's initialiser, one random stream per layer; biases zero.
   void initialize(Seed seed) {
@@ -94,8 +100,9 @@ class Model {
     float* pingpong = in_arena(arena_.data(), model_plan<N>.offset(BufferRole::prediction_pingpong));
     for (std::size_t first = 0; first < count; first += prediction_rows) {
       const std::size_t rows = std::min(prediction_rows, count - first);
-      codegen::forward_pass<N>(arena_.data(), samples + first * inputs, rows,
-                               [&](std::size_t l) { return pingpong + L::pingpong_offset(l, prediction_rows); });
+      codegen::forward_pass<N>(
+          arena_.data(), samples + first * inputs, rows,
+          [&](std::size_t l) { return pingpong + L::pingpong_offset(l, prediction_rows); }, threads_);
       const float* last = pingpong + L::pingpong_offset(N::depth - 1, prediction_rows);
       for (std::size_t r = 0; r < rows; ++r)
         std::copy_n(last + r * L::stride[N::depth - 1], outputs, probabilities + (first + r) * outputs);
@@ -123,6 +130,7 @@ class Model {
 
  private:
   Arena arena_;
+  std::size_t threads_ = default_thread_count();
 };
 
 }  // namespace ctnn

@@ -30,6 +30,7 @@ class TrainingStep {
 
  public:
   static constexpr std::size_t batch_size() { return Batch; }
+  std::size_t threads() const { return model_.threads(); }
 
   explicit TrainingStep(Model<N>& model) : model_(model) { model_.reserve_arena(plan.bytes); }
 
@@ -48,8 +49,10 @@ class TrainingStep {
   // fills the gradient buffers and returns the batch's loss and correct count.
   BatchResult compute_gradients(std::size_t rows) {
     check_rows(rows);
-    codegen::forward_pass<N>(model_.arena(), buffer<BufferRole::input_batch>(), rows,
-                             [this](auto l) { return activation<decltype(l)::value>(); });
+    const std::size_t threads = model_.threads();
+    codegen::forward_pass<N>(
+        model_.arena(), buffer<BufferRole::input_batch>(), rows, [this](auto l) { return activation<decltype(l)::value>(); },
+        threads);
     const codegen::LossSums sums =
         codegen::softmax_cross_entropy_delta(codegen::fixed<N::output_size>{}, codegen::fixed<L::stride[last]>{},
                                              activation<last>(), label_buffer(), rows, delta<last>());
@@ -63,12 +66,12 @@ class TrainingStep {
       constexpr auto shape = L::template shape<l>();
       codegen::bias_gradient(shape.stride(), delta<l>(), rows, buffer<BufferRole::bias_gradient, l>());
       codegen::kernel_gradient(shape, typename layer::regularizer{}, layer_input, rows, delta<l>(),
-                               buffer<BufferRole::kernel, l>(), buffer<BufferRole::kernel_gradient, l>());
+                               buffer<BufferRole::kernel, l>(), buffer<BufferRole::kernel_gradient, l>(), threads);
       if constexpr (l > 0) {
         float* transposed = buffer<BufferRole::transposed_kernel>();
         codegen::transpose_kernel(shape, buffer<BufferRole::kernel, l>(), transposed);
         codegen::input_gradient<typename N::template layer<l - 1>::activation>(shape, delta<l>(), rows, transposed,
-                                                                               activation<l - 1>(), delta<l - 1>());
+                                                                               activation<l - 1>(), delta<l - 1>(), threads);
       }
     });
     return {sums.loss, model_.regularization_penalty(), sums.correct, rows};

@@ -78,6 +78,10 @@ class Network {
   // From a one-line spec such as "784-400:relu-20:relu-10:softmax" (see parse_spec.hpp).
   explicit Network(std::string_view spec, Seed seed = {}) : Network(parse_spec(spec), seed) {}
 
+  // Threads for batched prediction and training, as Model<Net>::set_threads.
+  void set_threads(std::size_t count) { threads_ = std::max<std::size_t>(1, count); }
+  std::size_t threads() const { return threads_; }
+
   const NetworkSpec& spec() const { return spec_; }
   const ParameterLayout& layout() const { return layout_; }
   std::size_t depth() const { return spec_.layers.size(); }
@@ -145,7 +149,7 @@ class Network {
       const float* input = l == 0 ? x : output_of(l - 1);
       float* output = output_of(l);
       with_activation(spec_.layers[l].activation, [&]<class Act>(Act) {
-        codegen::dense_forward<Act>(layout_.shape(l), input, rows, kernel(l).data, bias(l).data(), output);
+        codegen::dense_forward<Act>(layout_.shape(l), input, rows, kernel(l).data, bias(l).data(), output, threads_);
       });
     }
   }
@@ -185,6 +189,7 @@ class Network {
   ParameterLayout layout_;
   Arena parameters_;
   Arena pingpong_;
+  std::size_t threads_ = default_thread_count();
 };
 
 }  // namespace ctnn::engine

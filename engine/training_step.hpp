@@ -51,6 +51,7 @@ class TrainingStep {
     check_rows(rows);
     const ParameterLayout& layout = network_.layout();
     const std::size_t last = network_.depth() - 1;
+    const std::size_t threads = network_.threads();
     network_.forward(input(), rows, [this](std::size_t l) { return activation(l); });
     const codegen::LossSums sums = codegen::softmax_cross_entropy_delta(
         network_.output_size(), layout.shape(last).stride(), activation(last), in_arena<std::int32_t>(labels_.data(), 0),
@@ -61,13 +62,13 @@ class TrainingStep {
       const float* layer_input = l == 0 ? input() : activation(l - 1);
       codegen::bias_gradient(shape.stride(), delta(l), rows, gradient_data() + layout.bias_offset(l));
       codegen::kernel_gradient(shape, network_.spec().layers[l].regularizer, layer_input, rows, delta(l),
-                               network_.kernel(l).data, gradient_data() + layout.kernel_offset(l));
+                               network_.kernel(l).data, gradient_data() + layout.kernel_offset(l), threads);
       if (l > 0) {
         float* transposed = in_arena(transposed_.data(), 0);
         codegen::transpose_kernel(shape, network_.kernel(l).data, transposed);
         with_activation(network_.spec().layers[l - 1].activation, [&]<class Act>(Act) {
           if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>)  // softmax is never a hidden layer
-            codegen::input_gradient<Act>(shape, delta(l), rows, transposed, activation(l - 1), delta(l - 1));
+            codegen::input_gradient<Act>(shape, delta(l), rows, transposed, activation(l - 1), delta(l - 1), threads);
         });
       }
     }

@@ -49,11 +49,14 @@ TEST_CASE("a training step allocates nothing") {
   const testing::Batch batch = testing::random_batch(200, 784, 10, 1);
   const auto indices = testing::first_indices(150);
   TrainingStep<SeedNet, 200> step(model);  // grows the arena: allowed, once
+  model.set_threads(2);
+  step.load_batch(batch.x.data(), batch.labels.data(), indices);
+  step.compute_gradients(indices.size());  // the first parallel step starts the thread pool: allowed, once
 
   const std::size_t before = allocations;
   step.load_batch(batch.x.data(), batch.labels.data(), indices);
   const BatchResult result = step.compute_gradients(indices.size());
-  apply_update(SGD{.learning_rate = 0.1f, .momentum = 0.9f}, step.parameters(), step.gradients(), step.velocities());
+  apply_update(SGD{.learning_rate = 0.1f, .momentum = 0.9f}, step.parameters(), step.gradients(), step.velocities(), 2);
   CHECK(allocations == before);
   CHECK(result.rows == 150);
 }
@@ -62,6 +65,8 @@ TEST_CASE("predictions allocate nothing") {
   Model<SeedNet> model{Seed{2}};
   const testing::Batch batch = testing::random_batch(300, 784, 10, 2);
   std::vector<float> probabilities(300 * 10);
+  model.set_threads(2);
+  model.predict(batch.x.data(), 300, probabilities.data());  // starts the thread pool if no test did
 
   const std::size_t before = allocations;
   model.predict(batch.x.data(), probabilities.data());       // one sample

@@ -18,6 +18,8 @@ concept Backend = requires(M& model, const M& const_model, const float* samples,
   { const_model.output_size() } -> std::convertible_to<std::size_t>;
   { const_model.describe() } -> std::convertible_to<std::string>;
   { const_model.regularization_penalty() } -> std::convertible_to<double>;
+  { const_model.threads() } -> std::convertible_to<std::size_t>;
+  model.set_threads(count);
   model.predict(samples, count, probabilities);
 };
 

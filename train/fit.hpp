@@ -30,6 +30,7 @@ struct FitOptions {
   DatasetView validation{};   // evaluated after every epoch when not empty
   bool shuffle = true;
   std::uint64_t seed = 0;     // of the shuffling; the same seed gives the same run
+  std::size_t threads = 0;    // 0: the model's setting (CTNN_NUM_THREADS, else all hardware threads)
   bool verbose = true;        // progress and one line per epoch
   std::FILE* log = stdout;
 };
@@ -46,6 +47,8 @@ History fit_loop(M& model, Step& step, const DatasetView& data, const FitOptions
 
   FlushDenormals flush_denormals;
   std::ranges::fill(step.velocities(), 0.0f);
+  if (options.threads != 0) model.set_threads(options.threads);
+  const std::size_t threads = model.threads();
 
   const std::size_t batch_size = step.batch_size();
   const std::size_t batches = (data.count + batch_size - 1) / batch_size;
@@ -72,7 +75,7 @@ History fit_loop(M& model, Step& step, const DatasetView& data, const FitOptions
                     ", batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
                     "; training diverged: lower the learning rate (now " +
                     std::to_string(options.optimizer.learning_rate) + ") or check the data for NaN or Inf");
-      apply_update(options.optimizer, step.parameters(), step.gradients(), step.velocities());
+      apply_update(options.optimizer, step.parameters(), step.gradients(), step.velocities(), threads);
       loss_sum += result.loss() * double(rows);
       correct += result.correct;
       seen += rows;

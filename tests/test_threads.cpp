@@ -1,0 +1,113 @@
+// The parallel path: results are bit for bit the same for every thread count, on both backends,
+// because work is split over outputs and never over a sum.
+#include <catch2/catch.hpp>
+#include <ctnn/ctnn.hpp>
+
+#include <bit>
+#include <cstdlib>
+#include <cstring>
+
+#include "test_data.hpp"
+
+using namespace ctnn;
+
+namespace {
+
+using SeedNet = Net<Dense<784, 400, ReLU>, Dense<400, 20, ReLU>, Softmax<10>>;
+
+template <class M>
+std::vector<std::uint32_t> parameter_bits(const M& model) {
+  std::vector<std::uint32_t> bits;
+  for (std::size_t l = 0; l < model.depth(); ++l) {
+    const MatrixView<const float> kernel = model.kernel(l);
+    for (std::size_t i = 0; i < kernel.rows; ++i)
+      for (std::size_t o = 0; o < kernel.cols; ++o) bits.push_back(std::bit_cast<std::uint32_t>(kernel(i, o)));
+    for (const float b : model.bias(l)) bits.push_back(std::bit_cast<std::uint32_t>(b));
+  }
+  return bits;
+}
+
+const Dataset& training_images() {
+  static const Dataset data = io::load_idx().test;  // 10,000 Fashion-MNIST images: an epoch of 50 batches
+  return data;
+}
+
+FitOptions options(std::size_t threads) {
+  return {.epochs = 1, .optimizer = SGD{.learning_rate = 0.05f, .momentum = 0.9f}, .seed = 3, .threads = threads, .verbose = false};
+}
+
+}  // namespace
+
+TEST_CASE("one epoch of the seed network gives the same weights, bit for bit, on 1, 2, 3 and 4 threads") {
+  const DatasetView data = training_images().view();
+  std::vector<std::uint32_t> one_thread;
+  History one_thread_history;
+  for (const std::size_t threads : {1, 2, 3, 4}) {
+    Model<SeedNet> model{Seed{8}};
+    const History history = fit<200>(model, data, options(threads));
+    CHECK(model.threads() == threads);
+    if (threads == 1) {
+      one_thread = parameter_bits(model);
+      one_thread_history = history;
+      continue;
+    }
+    INFO(threads << " threads");
+    CHECK(parameter_bits(model) == one_thread);
+    CHECK(history.loss == one_thread_history.loss);
+    CHECK(history.accuracy == one_thread_history.accuracy);
+  }
+}
+
+TEST_CASE("the generic engine is thread-count independent too, and equal to the generated code") {
+  const DatasetView data = training_images().slice(0, 4000);
+  Model<SeedNet> generated{Seed{9}};
+  fit<100>(generated, data, options(1));
+  for (const std::size_t threads : {1, 3}) {
+    engine::Network network{SeedNet::spec(), Seed{9}};
+    engine::fit(network, data, 100, options(threads));
+    INFO(threads << " threads");
+    CHECK(parameter_bits(network) == parameter_bits(generated));
+  }
+}
+
+TEST_CASE("batched prediction is the same on any number of threads") {
+  const Dataset& data = training_images();
+  Model<SeedNet> model{Seed{10}};
+  std::vector<float> one(1000 * 10), many(1000 * 10);
+  model.set_threads(1);
+  model.predict(data.images.data(), 1000, one.data());
+  for (const std::size_t threads : {2, 4}) {
+    model.set_threads(threads);
+    model.predict(data.images.data(), 1000, many.data());
+    CHECK(std::memcmp(one.data(), many.data(), one.size() * sizeof(float)) == 0);
+  }
+}
+
+TEST_CASE("CTNN_NUM_THREADS sets the default thread count; a bad value is an error that names it") {
+  ::setenv("CTNN_NUM_THREADS", "3", 1);
+  CHECK(default_thread_count() == 3);
+  CHECK(Model<SeedNet>{}.threads() == 3);
+  ::setenv("CTNN_NUM_THREADS", "two", 1);
+  CHECK_THROWS_WITH(default_thread_count(), "CTNN_NUM_THREADS must be a thread count from 1 to 1024, not 'two'");
+  ::setenv("CTNN_NUM_THREADS", "0", 1);
+  CHECK_THROWS_WITH(default_thread_count(), Catch::Matchers::Contains("not '0'"));
+  ::unsetenv("CTNN_NUM_THREADS");
+  CHECK(default_thread_count() == std::max(1u, std::thread::hardware_concurrency()));
+}
+
+TEST_CASE("the pool runs every part exactly once, and runs alone when another thread holds it") {
+  std::vector<int> hits(7, 0);
+  auto count = [&](std::size_t part) { ++hits[part]; };
+  thread_pool().run(7, count);
+  CHECK(hits == std::vector<int>(7, 1));
+  // Nested use (a job that uses the pool) finds it busy and runs inline rather than deadlocking.
+  std::vector<int> inner(4, 0);
+  auto nested = [&](std::size_t part) {
+    if (part == 0) {
+      auto inner_count = [&](std::size_t p) { ++inner[p]; };
+      thread_pool().run(4, inner_count);
+    }
+  };
+  thread_pool().run(2, nested);
+  CHECK(inner == std::vector<int>(4, 1));
+}
