@@ -1,11 +1,14 @@
 #!/usr/bin/python3
-"""The side-by-side benchmark: generated code vs the generic engine vs PyTorch, one thread each.
+"""The side-by-side benchmark: generated code vs the generic engine vs PyTorch, at 1 and 2 threads
+(and all hardware threads when there are more).
 
-Runs several rounds; each round runs bench_compare_backends (generated and generic, alternating
-inside the process) and then PyTorch on the same networks, in this process. Figures are medians
-over all rounds; ratios are medians of the per-round ratios, so that they hold on a noisy machine.
-Also measures the compile cost of the seed example and the stripped size of inference-only
-programs. Prints a Markdown table and writes JSON. Run through scripts/run-bench.sh."""
+First measures the machine's peak with bench_fma_peak (FMA throughput on 1..N threads). Then runs
+several rounds; each round, for every thread count, runs bench_compare_backends (generated and
+generic, alternating inside the process) and then PyTorch on the same networks, in a process of
+its own with its thread variables set before torch loads. Figures are medians over all rounds;
+ratios are medians of the per-round ratios, so that they hold on a noisy machine. Also measures
+the compile cost of the seed example and the stripped size of inference-only programs. Prints
+Markdown tables and writes JSON. Run through scripts/run-bench.sh."""
 
 import argparse
 import json
@@ -17,21 +20,17 @@ import subprocess
 import sys
 import tempfile
 
-THREADS = 1
-for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-    os.environ[variable] = str(THREADS)
-os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-try:
-    import pytorch_backend
-    import torch
-except ImportError as error:  # the table then has no PyTorch column
-    pytorch_backend, torch, torch_missing = None, None, str(error)
-
+HERE = os.path.dirname(os.path.abspath(__file__))
 BACKENDS = ("generated", "generic", "pytorch")
-LABELS = {"tiny": "tiny 16-16-16-4", "small": "small 784-32-10", "seed": "seed 784-400-20-10",
-          "wide": "wide 784-1024-512-256-10"}
+LABELS = {"micro": "micro 24-8-2", "tiny": "tiny 16-16-16-4", "small": "small 784-32-10",
+          "seed": "seed 784-400-20-10", "wide": "wide 784-1024-512-256-10"}
+EPOCH_IMAGES = 60000
+
+
+def pytorch_version():
+    result = subprocess.run(["/usr/bin/python3", "-c", "import torch; print(torch.__version__)"], capture_output=True,
+                            text=True)
+    return result.stdout.strip() if result.returncode == 0 else None
 
 
 def median(values):
@@ -56,21 +55,31 @@ def machine():
             if line.startswith("flags"):
                 flags = set(line.split(":", 1)[1].split())
     simd = "AVX-512" if "avx512f" in flags else "AVX2+FMA" if "avx2" in flags else "SSE"
-    return {"cpu": model, "cpu_simd": simd, "hardware_threads": os.cpu_count(), "threads_used": THREADS,
-            "kernel": platform.release(),
-            "pytorch": torch.__version__ if torch else f"not available ({torch_missing})"}
+    version = pytorch_version()
+    return {"cpu": model, "cpu_simd": simd, "hardware_threads": os.cpu_count(), "kernel": platform.release(),
+            "pytorch": version or "not available (no torch for /usr/bin/python3)"}
 
 
-def run_round(binary, data, quick, only):
-    command = [binary, "--data", data] + (["--quick"] if quick else []) + (["--only", only] if only else [])
+def peak_gflops(build_dir, thread_counts):
+    """The FMA-throughput probe's GFLOP/s for each thread count, keyed by the count."""
+    command = [os.path.join(build_dir, "bench", "bench_fma_peak")] + [str(t) for t in thread_counts]
+    measured = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    return {int(t): gflops for t, gflops in measured["gflops"].items()}
+
+
+def run_round(binary, data, quick, only, threads, with_pytorch):
+    command = [binary, "--data", data, "--threads", str(threads)] + (["--quick"] if quick else []) + \
+              (["--only", only] if only else [])
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-    if torch:
-        fashion = pytorch_backend.load_fashion(data)
-        tiny = (pytorch_backend.synthetic(60000, 16, 4, 1), pytorch_backend.synthetic(10000, 16, 4, 2))
-        overhead = pytorch_backend.timer_overhead()
-        for network in result["networks"]:
-            print(f"  {network['name']} pytorch", file=sys.stderr)
-            network["backends"]["pytorch"] = pytorch_backend.measure(network, fashion, tiny, overhead)
+    if with_pytorch:
+        # PyTorch's threads are fixed when it loads, so it runs in a process of its own.
+        environment = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
+                           OPENBLAS_NUM_THREADS=str(threads), OMP_WAIT_POLICY="PASSIVE")
+        measured = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "pytorch_backend.py"), "--threads",
+                                   str(threads), "--data", data], input=json.dumps(result), env=environment,
+                                  check=True, capture_output=True, text=True)
+        for name, samples in json.loads(measured.stdout).items():
+            next(n for n in result["networks"] if n["name"] == name)["backends"]["pytorch"] = samples
     return result
 
 
@@ -159,14 +168,57 @@ def binary_sizes(build_dir):
     return sizes
 
 
-def table(info, summary, compile_figures, sizes, rounds):
+def table(info, summaries, peaks, compile_figures, sizes, rounds):
     lines = [f"Machine: {info['cpu']}, {info['cpu_simd']} (ctnn built for {info['ctnn_simd']}), "
-             f"{info['hardware_threads']} hardware threads, {info['threads_used']} thread used by every backend; "
-             f"PyTorch {info['pytorch']}. Medians over {rounds} rounds; speed-ups are medians of per-round ratios.", "",
-             "| network | measure | generated | generic engine | PyTorch | generated vs generic | generated vs PyTorch |",
+             f"{info['hardware_threads']} hardware threads; PyTorch {info['pytorch']}. Medians over {rounds} rounds; "
+             "speed-ups are medians of per-round ratios.",
+             "Measured peak (bench_fma_peak, FMA throughput): " +
+             ", ".join(f"{peaks[t]:.0f} GFLOP/s on {t} thread{'s' if t > 1 else ''}" for t in sorted(peaks)) + "."]
+    for threads, summary in summaries.items():
+        lines += ["", f"**{threads} thread{'s' if threads > 1 else ''}** (batch-1 latency: always one thread)", ""]
+        lines += table_rows(summary, peaks[threads])
+    if len(summaries) > 1:
+        lines += ["", scaling_table(summaries)]
+    lines += ["", "Speed-up = the other backend's time / the generated code's time (above 1: generated is faster). "
+              "±: half the p10-p90 range of all runs, relative to the median. % of peak: the training FLOPs "
+              "(forward, kernel gradients, input gradients but the first layer's) per second over the measured peak "
+              "at that thread count.", ""]
+    if compile_figures:
+        if "error" in compile_figures:
+            lines.append(f"Compile cost: failed to measure ({compile_figures['error'][:200]})")
+        else:
+            lines.append(f"Compile cost of {compile_figures['file']} (median of {compile_figures['runs']}): "
+                         f"{compile_figures['seconds']:.1f} s, peak compiler memory {compile_figures['peak_memory_mib']:.0f} MiB.")
+    if sizes:
+        lines.append("Stripped inference-only binaries: " + ", ".join(
+            f"{name} {size / 1024:.0f} KiB" for name, size in sizes.items()) + " (engine: any spec).")
+    return "\n".join(lines)
+
+
+def scaling_table(summaries):
+    """Epoch time at every thread count over the time on one thread, per backend."""
+    counts = sorted(summaries)
+    lines = ["Thread scaling: epoch time on 1 thread / epoch time on N threads",
+             "", "| network | backend | " + " | ".join(f"{t} threads" for t in counts[1:]) + " |",
+             "|---|---|" + "---|" * (len(counts) - 1)]
+    for name in summaries[counts[0]]:
+        for backend in BACKENDS:
+            base = summaries[counts[0]][name]["backends"].get(backend)
+            if base is None:
+                continue
+            cells = []
+            for t in counts[1:]:
+                other = summaries[t][name]["backends"].get(backend)
+                cells.append(f"{base['epoch_s']['median'] / other['epoch_s']['median']:.2f}x" if other else "n/a")
+            lines.append(f"| {LABELS[name]} | {backend} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def table_rows(summary, peak):
+    lines = ["| network | measure | generated | generic engine | PyTorch | generated vs generic | generated vs PyTorch |",
              "|---|---|---|---|---|---|---|"]
     rows = (("latency", "batch-1 latency, median (p99)"), ("batched_s", "10,000 test images (images/s)"),
-            ("step_s", "SGD step, batch 200 (GFLOP/s)"), ("epoch_s", "epoch, 60,000 images"))
+            ("step_s", "SGD step, batch 200 (GFLOP/s, % of peak)"), ("epoch_s", "epoch, 60,000 images (% of peak)"))
     for name, entry in summary.items():
         for index, (metric, label) in enumerate(rows):
             cells = []
@@ -183,23 +235,16 @@ def table(info, summary, compile_figures, sizes, rounds):
                     if metric == "batched_s":
                         extra += f" ({10000 / value / 1e3:.0f}k/s)"
                     elif metric == "step_s":
-                        extra += f" ({entry['step_flops'] / value / 1e9:.1f})"
+                        gflops = entry["step_flops"] / value / 1e9
+                        extra += f" ({gflops:.0f}, {100 * gflops / peak:.0f}%)"
+                    else:
+                        gflops = entry["step_flops"] * EPOCH_IMAGES / entry["batch"] / value / 1e9
+                        extra += f" ({100 * gflops / peak:.0f}%)"
                     cells.append(duration(value) + extra)
             speedups = [f"{entry['speedup'][b][metric]:.2f}x" if b in entry["speedup"] else "n/a"
                         for b in ("generic", "pytorch")]
             lines.append(f"| {LABELS[name] if index == 0 else ''} | {label} | " + " | ".join(cells + speedups) + " |")
-    lines += ["", "Speed-up = the other backend's time / the generated code's time (above 1: generated is faster). "
-              "±: half the p10-p90 range of all runs, relative to the median.", ""]
-    if compile_figures:
-        if "error" in compile_figures:
-            lines.append(f"Compile cost: failed to measure ({compile_figures['error'][:200]})")
-        else:
-            lines.append(f"Compile cost of {compile_figures['file']} (median of {compile_figures['runs']}): "
-                         f"{compile_figures['seconds']:.1f} s, peak compiler memory {compile_figures['peak_memory_mib']:.0f} MiB.")
-    if sizes:
-        lines.append("Stripped inference-only binaries: " + ", ".join(
-            f"{name} {size / 1024:.0f} KiB" for name, size in sizes.items()) + " (engine: any spec).")
-    return "\n".join(lines)
+    return lines
 
 
 def main():
@@ -209,6 +254,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions per round")
     parser.add_argument("--only", choices=sorted(LABELS), help="one network")
+    parser.add_argument("--threads", default=None,
+                        help="comma-separated thread counts (default: 1,2 and all hardware threads when more)")
     parser.add_argument("--json", default=None, help="where to write the JSON (default BUILD/bench/compare.json)")
     parser.add_argument("--from-json", default=None, help="print the table of a saved run instead of running")
     args = parser.parse_args()
@@ -216,28 +263,34 @@ def main():
     if args.from_json:
         with open(args.from_json) as file:
             saved = json.load(file)
-        print(table(saved["machine"], summarize(saved["raw_rounds"]), saved["compile"], saved["stripped_binary_bytes"],
-                    saved["rounds"]))
+        summaries = {int(t): summarize(r) for t, r in saved["raw_rounds"].items()}
+        print(table(saved["machine"], summaries, {int(t): p for t, p in saved["peak_gflops"].items()}, saved["compile"],
+                    saved["stripped_binary_bytes"], saved["rounds"]))
         return
 
-    if pytorch_backend:
-        pytorch_backend.configure(THREADS)
+    if args.threads:
+        thread_counts = sorted({int(t) for t in args.threads.split(",")})
+    else:
+        thread_counts = sorted({1, 2, os.cpu_count() or 1})
     binary = os.path.join(args.build, "bench", "bench_compare_backends")
     info = machine()
-    rounds = []
+    peaks = peak_gflops(args.build, thread_counts)
+    print("peak: " + ", ".join(f"{peaks[t]:.0f} GFLOP/s on {t}" for t in thread_counts), file=sys.stderr)
+    rounds = {t: [] for t in thread_counts}
     for index in range(args.rounds):
-        print(f"round {index + 1} of {args.rounds}", file=sys.stderr)
-        rounds.append(run_round(binary, args.data, args.quick, args.only))
-    info["ctnn_simd"] = rounds[0]["simd"]
-    summary = summarize(rounds)
+        for threads in thread_counts:
+            print(f"round {index + 1} of {args.rounds}, {threads} threads", file=sys.stderr)
+            rounds[threads].append(run_round(binary, args.data, args.quick, args.only, threads, info["pytorch"][0].isdigit()))
+    info["ctnn_simd"] = rounds[thread_counts[0]][0]["simd"]
+    summaries = {t: summarize(r) for t, r in rounds.items()}
     compile_figures = compile_cost(args.build)
     sizes = binary_sizes(args.build)
 
-    print(table(info, summary, compile_figures, sizes, args.rounds))
+    print(table(info, summaries, peaks, compile_figures, sizes, args.rounds))
     path = args.json or os.path.join(args.build, "bench", "compare.json")
     with open(path + ".tmp", "w") as file:
-        json.dump({"machine": info, "rounds": args.rounds, "summary": summary, "compile": compile_figures,
-                   "stripped_binary_bytes": sizes, "raw_rounds": rounds}, file, indent=1)
+        json.dump({"machine": info, "rounds": args.rounds, "peak_gflops": peaks, "summary": summaries,
+                   "compile": compile_figures, "stripped_binary_bytes": sizes, "raw_rounds": rounds}, file, indent=1)
     os.replace(path + ".tmp", path)
     print(f"\nJSON: {path}")
 

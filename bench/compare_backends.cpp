@@ -2,9 +2,10 @@
 // engine (engine::Network built from Net::spec()) on four networks, every measurement alternating
 // between the two backends so that a noisy machine slows both alike. Prints the round's samples
 // as JSON on stdout; bench/compare.py runs several rounds, interleaved with PyTorch, and prints
-// the table. One thread.
+// the table. Training and batched prediction use --threads threads (default 1); batch-1
+// prediction always runs on one.
 //
-//   bench_compare_backends [--data DIR] [--only NAME] [--quick]
+//   bench_compare_backends [--data DIR] [--only NAME] [--quick] [--threads N]
 #include <cstdio>
 #include <cstring>
 #include <ctnn/ctnn.hpp>
@@ -19,6 +20,7 @@ using bench::quantile;
 
 namespace {
 
+using MicroNet = Net<Dense<24, 8, ReLU>, Softmax<2>>;
 using TinyNet = Net<Dense<16, 16, ReLU>, Dense<16, 16, ReLU>, Softmax<4>>;
 using SmallNet = Net<Dense<784, 32, ReLU>, Softmax<10>>;
 using SeedNet = Net<Dense<784, 400, ReLU>, Dense<400, 20, ReLU>, Softmax<10>>;
@@ -62,10 +64,11 @@ void time_latency(M& model, const DatasetView& test, std::size_t calls, double o
 template <class M>
 class Measurer {
  public:
-  Measurer(M& model, const DatasetView& train, const DatasetView& test)
+  Measurer(M& model, const DatasetView& train, const DatasetView& test, std::size_t threads)
       : model_(model), train_(train), test_(test), step_(training_step<batch>(model)), order_(train.count),
-        probabilities_(test.count * model.output_size()) {
+        probabilities_(test.count * model.output_size()), threads_(threads) {
     std::iota(order_.begin(), order_.end(), 0u);
+    model_.set_threads(threads);
   }
 
   void latency(std::size_t calls, double overhead) { time_latency(model_, test_, calls, overhead, samples.latency); }
@@ -78,7 +81,7 @@ class Measurer {
     samples.step.push_back(bench::time_runs(1, [&] {
       step_.load_batch(train_.images, train_.labels, std::span(order_).subspan(next_, batch));
       step_.compute_gradients(batch);
-      apply_update(sgd, step_.parameters(), step_.gradients(), step_.velocities());
+      apply_update(sgd, step_.parameters(), step_.gradients(), step_.velocities(), threads_);
     })[0]);
     next_ = (next_ + batch) % (train_.count - batch);
   }
@@ -95,6 +98,7 @@ class Measurer {
   decltype(training_step<batch>(std::declval<M&>())) step_;
   std::vector<std::uint32_t> order_;
   std::vector<float> probabilities_;
+  std::size_t threads_;
   std::size_t next_ = 0;
   std::uint64_t epochs_ = 0;
 };
@@ -117,12 +121,12 @@ void print_samples(const char* name, const Samples& s, bool last) {
 
 template <NetType N>
 void measure(const char* name, const DatasetView& train, const DatasetView& test, Repetitions reps, double overhead,
-             bool last) {
+             std::size_t threads, bool last) {
   std::fprintf(stderr, "  %s %s\n", name, N::spec().c_str());
   Model<N> generated_model{Seed{1}};
   engine::Network generic_model{N::spec(), Seed{1}};
-  Measurer generated(generated_model, train, test);
-  Measurer generic(generic_model, train, test);
+  Measurer generated(generated_model, train, test, threads);
+  Measurer generic(generic_model, train, test, threads);
 
   // Each repetition runs both backends, in the order A B, then B A, and so on: whichever runs
   // first after the other pays for caches the other warmed, and the alternation cancels that out.
@@ -144,16 +148,16 @@ void measure(const char* name, const DatasetView& train, const DatasetView& test
   std::printf("    }}%s\n", last ? "" : ",");
 }
 
-// Random data of the tiny network's shape: 16 features, 4 classes.
-Dataset synthetic(std::size_t count, std::uint64_t seed) {
+// Random data for the small synthetic networks (bench/pytorch_backend.py draws the same shapes).
+Dataset synthetic(std::size_t count, std::size_t features, std::size_t classes, std::uint64_t seed) {
   Dataset data;
   data.count = count;
-  data.features = 16;
-  data.images.resize(count * 16);
+  data.features = features;
+  data.images.resize(count * features);
   data.labels.resize(count);
   Rng rng(seed, 0);
   for (float& v : data.images) v = float(rng.uniform());
-  for (auto& label : data.labels) label = std::uint8_t(rng.below(4));
+  for (auto& label : data.labels) label = std::uint8_t(rng.below(classes));
   return data;
 }
 
@@ -162,31 +166,38 @@ Dataset synthetic(std::size_t count, std::uint64_t seed) {
 int main(int argc, char** argv) {
   std::string directory = io::default_data_directory, only;
   Repetitions reps;
+  std::size_t threads = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--data" && i + 1 < argc) directory = argv[++i];
     else if (flag == "--only" && i + 1 < argc) only = argv[++i];
     else if (flag == "--quick") reps = {.latency_calls = 10000, .batched = 2, .steps = 10, .epochs = 2};
+    else if (flag == "--threads" && i + 1 < argc) threads = std::max(1, std::atoi(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: %s [--data DIR] [--only tiny|small|seed|wide] [--quick]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--data DIR] [--only micro|tiny|small|seed|wide] [--quick] [--threads N]\n", argv[0]);
       return 2;
     }
   }
   try {
     const TrainTestData fashion = io::load_idx(directory);
-    const Dataset tiny_train = synthetic(60000, 1), tiny_test = synthetic(10000, 2);
+    const Dataset tiny_train = synthetic(60000, 16, 4, 1), tiny_test = synthetic(10000, 16, 4, 2);
+    const Dataset micro_train = synthetic(60000, 24, 2, 3), micro_test = synthetic(10000, 24, 2, 4);
     const double overhead = bench::timer_overhead_seconds();
 
-    std::printf("{\"simd\": \"%s\", \"lanes\": %zu, \"threads\": 1, \"timer_overhead_s\": %.9f, \"networks\": [\n",
-                simd::architecture_name(), simd::lanes, overhead);
+    std::printf("{\"simd\": \"%s\", \"lanes\": %zu, \"threads\": %zu, \"timer_overhead_s\": %.9f, \"networks\": [\n",
+                simd::architecture_name(), simd::lanes, threads, overhead);
     const bool all = only.empty();
-    if (all || only == "tiny") measure<TinyNet>("tiny", tiny_train.view(), tiny_test.view(), reps, overhead, only == "tiny");
-    if (all || only == "small") measure<SmallNet>("small", fashion.train.view(), fashion.test.view(), reps, overhead, only == "small");
-    if (all || only == "seed") measure<SeedNet>("seed", fashion.train.view(), fashion.test.view(), reps, overhead, only == "seed");
+    if (all || only == "micro")
+      measure<MicroNet>("micro", micro_train.view(), micro_test.view(), reps, overhead, threads, only == "micro");
+    if (all || only == "tiny") measure<TinyNet>("tiny", tiny_train.view(), tiny_test.view(), reps, overhead, threads, only == "tiny");
+    if (all || only == "small")
+      measure<SmallNet>("small", fashion.train.view(), fashion.test.view(), reps, overhead, threads, only == "small");
+    if (all || only == "seed")
+      measure<SeedNet>("seed", fashion.train.view(), fashion.test.view(), reps, overhead, threads, only == "seed");
     if (all || only == "wide") {
       Repetitions wide = reps;
       wide.batched = std::max<std::size_t>(2, reps.batched / 2), wide.steps = std::max<std::size_t>(6, reps.steps / 3);
-      measure<WideNet>("wide", fashion.train.view(), fashion.test.view(), wide, overhead, true);
+      measure<WideNet>("wide", fashion.train.view(), fashion.test.view(), wide, overhead, threads, true);
     }
     std::printf("]}\n");
   } catch (const Error& e) {

@@ -125,10 +125,11 @@ class Measurer:
         }
 
 
-def measure(network, fashion, tiny_data, overhead):
-    """One round for one network, with the repetitions the C++ round used (read from its JSON)."""
+def measure(network, fashion, synthetic_data, overhead):
+    """One round for one network, with the repetitions the C++ round used (read from its JSON).
+    synthetic_data maps the names of the networks that train on random data to (train, test)."""
     backend = network["backends"]["generated"]
-    train, test = tiny_data if network["name"] == "tiny" else fashion
+    train, test = synthetic_data.get(network["name"], fashion)
     measurer = Measurer(network["spec"], train, test, network["batch"])
     for _ in range(0, backend["latency_calls"], 1000):
         measurer.latency(1000, overhead)
@@ -144,3 +145,32 @@ def measure(network, fashion, tiny_data, overhead):
 def configure(threads):
     torch.set_num_threads(threads)
     torch.set_flush_denormal(True)  # as ctnn does during training
+
+
+def main():
+    """Run as a program (by compare.py, with the thread variables already in the environment):
+    reads one C++ round's JSON on stdin, measures PyTorch on the same networks and repetitions,
+    and writes {network name: samples} as JSON on stdout."""
+    import argparse
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--data", required=True)
+    args = parser.parse_args()
+    configure(args.threads)
+    cpp_round = json.load(sys.stdin)
+    fashion = load_fashion(args.data)
+    synthetic_data = {"tiny": (synthetic(60000, 16, 4, 1), synthetic(10000, 16, 4, 2)),
+                      "micro": (synthetic(60000, 24, 2, 3), synthetic(10000, 24, 2, 4))}
+    overhead = timer_overhead()
+    results = {}
+    for network in cpp_round["networks"]:
+        print(f"  {network['name']} pytorch, {args.threads} threads", file=sys.stderr)
+        results[network["name"]] = measure(network, fashion, synthetic_data, overhead)
+    json.dump(results, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
