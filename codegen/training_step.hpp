@@ -15,6 +15,7 @@
 #include "batch_result.hpp"
 #include "dense_backward.hpp"
 #include "forward_pass.hpp"
+#include "gather_rows.hpp"
 #include "model.hpp"
 
 namespace ctnn {
@@ -37,12 +38,9 @@ class TrainingStep {
   // Copies the samples named by `indices` (at most Batch of them) into the arena.
   void load_batch(const float* images, const std::uint8_t* labels, std::span<const std::uint32_t> indices) {
     check_rows(indices.size());
-    float* x = buffer<BufferRole::input_batch>();
+    codegen::gather_rows(images, N::input_size, indices, buffer<BufferRole::input_batch>(), model_.threads());
     std::int32_t* y = label_buffer();
-    for (std::size_t r = 0; r < indices.size(); ++r) {
-      std::memcpy(x + r * N::input_size, images + std::size_t(indices[r]) * N::input_size, N::input_size * sizeof(float));
-      y[r] = labels[indices[r]];
-    }
+    for (std::size_t r = 0; r < indices.size(); ++r) y[r] = labels[indices[r]];
   }
 
   // Forward and backward over the first `rows` samples of the loaded batch (rows <= Batch):

@@ -12,6 +12,7 @@
 #include "../codegen/arena.hpp"
 #include "../codegen/batch_result.hpp"
 #include "../codegen/dense_backward.hpp"
+#include "../codegen/gather_rows.hpp"
 #include "../error.hpp"
 #include "network.hpp"
 
@@ -37,13 +38,9 @@ class TrainingStep {
   // Copies the samples named by `indices` (at most batch_size() of them).
   void load_batch(const float* images, const std::uint8_t* labels, std::span<const std::uint32_t> indices) {
     check_rows(indices.size());
-    const std::size_t inputs = network_.input_size();
-    float* x = in_arena(input_.data(), 0);
+    codegen::gather_rows(images, network_.input_size(), indices, in_arena(input_.data(), 0), network_.threads());
     auto* y = in_arena<std::int32_t>(labels_.data(), 0);
-    for (std::size_t r = 0; r < indices.size(); ++r) {
-      std::memcpy(x + r * inputs, images + std::size_t(indices[r]) * inputs, inputs * sizeof(float));
-      y[r] = labels[indices[r]];
-    }
+    for (std::size_t r = 0; r < indices.size(); ++r) y[r] = labels[indices[r]];
   }
 
   // Forward and backward over the first `rows` samples of the loaded batch.

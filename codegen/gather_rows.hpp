@@ -1,0 +1,30 @@
+// Gathering a mini-batch: the samples named by a shuffled index list, copied into one contiguous
+// block. Rows come from all over a large data set, so each row's start misses the caches; the
+// copy prefetches a few rows ahead and is split over the threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "thread_pool.hpp"
+
+namespace ctnn::codegen {
+
+inline void gather_rows(const float* images, std::size_t features, std::span<const std::uint32_t> indices, float* out,
+                        std::size_t threads) {
+  constexpr std::size_t ahead = 4, line_floats = 16;
+  const std::size_t row_bytes = features * sizeof(float);
+  parallel_ranges(threads, indices.size(), 1, 64, [&](std::size_t first, std::size_t end) {
+    for (std::size_t r = first; r < end; ++r) {
+      if (r + ahead < end) {
+        const float* next = images + std::size_t(indices[r + ahead]) * features;
+        for (std::size_t f = 0; f < features; f += 4 * line_floats) __builtin_prefetch(next + f);
+      }
+      std::memcpy(out + r * features, images + std::size_t(indices[r]) * features, row_bytes);
+    }
+  });
+}
+
+}  // namespace ctnn::codegen
