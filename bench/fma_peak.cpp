@@ -23,7 +23,7 @@ constexpr int chains = ctnn::simd::vector_registers >= 32 ? 24 : 12;
   const floats a(0.9999999f), b(1e-7f);
   for (long n = 0; n < iterations; ++n) {
 #pragma GCC unroll 24
-    for (int i = 0; i < chains; ++i) acc[i] = xsimd::fma(acc[i], a, b);
+    for (int i = 0; i < chains; ++i) acc[i] = ctnn::simd::fma(acc[i], a, b);
   }
   floats sum = acc[0];
   for (int i = 1; i < chains; ++i) sum += acc[i];

@@ -31,6 +31,8 @@ function(ctnn_embed_model target model_file name)
     VERBATIM)
   target_sources(${target} PRIVATE "${header}")
   target_include_directories(${target} PRIVATE "${directory}")
+  # As ctnn itself compiles: no product fused unless the kernels say so, for predict's exact numbers.
+  target_compile_options(${target} PRIVATE -ffp-contract=off)
   find_package(xsimd 8 REQUIRED)
   target_include_directories(${target} SYSTEM PRIVATE ${xsimd_INCLUDE_DIRS})
 endfunction()

@@ -53,15 +53,28 @@ LossSums softmax_cross_entropy_delta(N classes, Stride stride, const float* prob
   return sums;
 }
 
+// Where the backward kernels put each finished vector of a gradient: sink(offset, g), offset in
+// floats from the start of the layer's kernel (or bias). StoreGradient writes it to an array;
+// the training step can pass one that applies the optimiser's update right away instead, which
+// saves writing the gradient and reading it back.
+struct StoreGradient {
+  float* gradient;
+  void operator()(std::size_t at, floats g) const { g.store_aligned(gradient + at); }
+};
+
 // db = column sums of dZ over the batch.
-template <Extent Stride>
-void bias_gradient(Stride stride, const float* delta, std::size_t rows, float* gradient) {
+template <Extent Stride, class Sink>
+void bias_gradient(Stride stride, const float* delta, std::size_t rows, Sink&& sink) {
   const std::size_t row_floats = stride;
   CTNN_UNROLL for (std::size_t c = 0; c < row_floats; c += lanes) {
     floats sum(0.0f);
     for (std::size_t r = 0; r < rows; ++r) sum += floats::load_aligned(delta + r * row_floats + c);
-    sum.store_aligned(gradient + c);
+    sink(c, sum);
   }
+}
+template <Extent Stride>
+void bias_gradient(Stride stride, const float* delta, std::size_t rows, float* gradient) {
+  bias_gradient(stride, delta, rows, StoreGradient{gradient});
 }
 
 // A regulariser as the kernels read it: anything with l1 and l2 members, static constants for a
@@ -75,7 +88,7 @@ floats regularizer_gradient(const R& r, floats w) {
   floats g(0.0f);
   if (r.l1 != 0.0f)
     g = xsimd::select(w > floats(0.0f), floats(r.l1), xsimd::select(w < floats(0.0f), floats(-r.l1), floats(0.0f)));
-  if (r.l2 != 0.0f) g = xsimd::fma(floats(2.0f * r.l2), w, g);
+  if (r.l2 != 0.0f) g = simd::fma(floats(2.0f * r.l2), w, g);
   return g;
 }
 
@@ -87,29 +100,34 @@ double regularizer_penalty(const R& r, const float* kernel, std::size_t floats_c
   for (std::size_t i = 0; i < floats_count; i += lanes) {
     const floats w = floats::load_aligned(kernel + i);
     absolute += xsimd::abs(w);
-    squares = xsimd::fma(w, w, squares);
+    squares = simd::fma(w, w, squares);
   }
   return double(r.l1) * double(xsimd::hadd(absolute)) + double(r.l2) * double(xsimd::hadd(squares));
 }
 
-// dW = X^T dZ (+ regulariser gradient). x: rows x inputs, row stride shape.input_stride.
-// Split over the rows of dW (the inputs) across threads: each sum over the batch stays whole.
-template <class Shape, class R>
+// dW = X^T dZ (+ regulariser gradient), each vector handed to `sink` (see StoreGradient).
+// x: rows x inputs, row stride shape.input_stride. Split over the rows of dW (the inputs) across
+// threads: each sum over the batch stays whole.
+template <class Shape, class R, class Sink>
 void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::size_t rows, const float* delta,
-                     const float* kernel, float* gradient, std::size_t threads = 1) {
+                     const float* kernel, Sink&& sink, std::size_t threads = 1) {
   const auto stride = shape.stride();
   const bool regularized = regularizes(regularizer);
   const std::size_t row_floats = stride;
   parallel_ranges(threads, shape.inputs, tile_rows, rows_worth_a_thread(rows * row_floats), [&](std::size_t first, std::size_t end) {
-    const float* kernel_part = kernel + first * row_floats;
-    float* gradient_part = gradient + first * row_floats;
+    const std::size_t part = first * row_floats;
     gemm<AOrder::transposed>(end - first, stride, rows, shape.input_stride, stride, x + first, delta,
-                             [=, &regularizer](std::size_t r, std::size_t c, floats acc) {
-                               const std::size_t at = r * std::size_t(stride) + c;
-                               if (regularized) acc += regularizer_gradient(regularizer, floats::load_aligned(kernel_part + at));
-                               acc.store_aligned(gradient_part + at);
+                             [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
+                               const std::size_t at = part + r * std::size_t(stride) + c;
+                               if (regularized) acc += regularizer_gradient(regularizer, floats::load_aligned(kernel + at));
+                               sink(at, acc);
                              });
   });
+}
+template <class Shape, class R>
+void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::size_t rows, const float* delta,
+                     const float* kernel, float* gradient, std::size_t threads = 1) {
+  kernel_gradient(shape, regularizer, x, rows, delta, kernel, StoreGradient{gradient}, threads);
 }
 
 // Packs W (inputs x stride) as W^T (outputs x padded(inputs)), zero padding included.

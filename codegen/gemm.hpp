@@ -55,7 +55,7 @@ template <std::size_t Rows, std::size_t Vectors, AOrder Order, Extent K, Extent 
       b_row[j] = floats::load_aligned(b_tile + kk * b_stride + j * lanes);
     CTNN_UNROLL for (std::size_t r = 0; r < Rows; ++r) {
       const floats a_value(Order == AOrder::rows ? a_tile[r * a_stride + kk] : a_tile[kk * a_stride + r]);
-      CTNN_UNROLL for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = xsimd::fma(a_value, b_row[j], acc[r][j]);
+      CTNN_UNROLL for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = simd::fma(a_value, b_row[j], acc[r][j]);
     }
   }
   CTNN_UNROLL for (std::size_t r = 0; r < Rows; ++r)

@@ -10,6 +10,7 @@
 namespace ctnn::codegen {
 
 using simd::floats;
+using simd::fma;
 using simd::lane_indices;
 using simd::lanes;
 using simd::vector_registers;

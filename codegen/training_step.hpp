@@ -46,33 +46,19 @@ class TrainingStep {
   // Forward and backward over the first `rows` samples of the loaded batch (rows <= Batch):
   // fills the gradient buffers and returns the batch's loss and correct count.
   BatchResult compute_gradients(std::size_t rows) {
-    check_rows(rows);
-    const std::size_t threads = model_.threads();
-    codegen::forward_pass<N>(
-        model_.arena(), buffer<BufferRole::input_batch>(), rows, [this](auto l) { return activation<decltype(l)::value>(); },
-        threads);
-    const codegen::LossSums sums =
-        codegen::softmax_cross_entropy_delta(codegen::fixed<N::output_size>{}, codegen::fixed<L::stride[last]>{},
-                                             activation<last>(), label_buffer(), rows, delta<last>());
+    return forward_backward(rows, [this](float* parameter) { return codegen::StoreGradient{gradient_of(parameter)}; });
+  }
 
-    boost::hana::for_each(N::layer_indices, [&](auto index) {
-      constexpr std::size_t l = last - decltype(index)::value;  // from the output layer back
-      using layer = typename N::template layer<l>;
-      const float* layer_input;
-      if constexpr (l == 0) layer_input = buffer<BufferRole::input_batch>();
-      else layer_input = activation<l - 1>();
-      constexpr auto shape = L::template shape<l>();
-      codegen::bias_gradient(shape.stride(), delta<l>(), rows, buffer<BufferRole::bias_gradient, l>());
-      codegen::kernel_gradient(shape, typename layer::regularizer{}, layer_input, rows, delta<l>(),
-                               buffer<BufferRole::kernel, l>(), buffer<BufferRole::kernel_gradient, l>(), threads);
-      if constexpr (l > 0) {
-        float* transposed = buffer<BufferRole::transposed_kernel>();
-        codegen::transpose_kernel(shape, buffer<BufferRole::kernel, l>(), transposed);
-        codegen::input_gradient<typename N::template layer<l - 1>::activation>(shape, delta<l>(), rows, transposed,
-                                                                               activation<l - 1>(), delta<l - 1>(), threads);
-      }
+  // The same, but applying update(w, g, v) to every vector of parameters w (velocities v) as soon
+  // as its gradient g is finished, instead of storing the gradients: one pass over the
+  // parameters fewer than compute_gradients() followed by apply_update(). The same numbers.
+  template <class Update>
+  BatchResult train_batch(std::size_t rows, const Update& update) {
+    return forward_backward(rows, [this, &update](float* parameter) {
+      return [&update, parameter, velocity = velocity_of(parameter)](std::size_t at, codegen::floats g) {
+        update(parameter + at, g, velocity + at);
+      };
     });
-    return {sums.loss, model_.regularization_penalty(), sums.correct, rows};
   }
 
   // Parameters, gradients and optimiser state as flat arrays of the same layout, padding included
@@ -102,6 +88,45 @@ class TrainingStep {
                   std::to_string(Batch));
   }
 
+  // sink_for(parameter) gives the gradient sink of the kernel or bias that starts at `parameter`.
+  template <class SinkFor>
+  BatchResult forward_backward(std::size_t rows, SinkFor&& sink_for) {
+    check_rows(rows);
+    // On the weights the forward pass uses, before any update.
+    const double penalty = model_.regularization_penalty();
+    const std::size_t threads = model_.threads();
+    codegen::forward_pass<N>(
+        model_.arena(), buffer<BufferRole::input_batch>(), rows, [this](auto l) { return activation<decltype(l)::value>(); },
+        threads);
+    const codegen::LossSums sums =
+        codegen::softmax_cross_entropy_delta(codegen::fixed<N::output_size>{}, codegen::fixed<L::stride[last]>{},
+                                             activation<last>(), label_buffer(), rows, delta<last>());
+
+    boost::hana::for_each(N::layer_indices, [&](auto index) {
+      constexpr std::size_t l = last - decltype(index)::value;  // from the output layer back
+      using layer = typename N::template layer<l>;
+      const float* layer_input;
+      if constexpr (l == 0) layer_input = buffer<BufferRole::input_batch>();
+      else layer_input = activation<l - 1>();
+      constexpr auto shape = L::template shape<l>();
+      float* kernel = buffer<BufferRole::kernel, l>();
+      // W^T is packed before the kernel's sink may update W: the input gradient needs the old weights.
+      float* transposed = buffer<BufferRole::transposed_kernel>();
+      if constexpr (l > 0) codegen::transpose_kernel(shape, kernel, transposed);
+      codegen::bias_gradient(shape.stride(), delta<l>(), rows, sink_for(buffer<BufferRole::bias, l>()));
+      codegen::kernel_gradient(shape, typename layer::regularizer{}, layer_input, rows, delta<l>(), kernel, sink_for(kernel),
+                               threads);
+      if constexpr (l > 0)
+        codegen::input_gradient<typename N::template layer<l - 1>::activation>(shape, delta<l>(), rows, transposed,
+                                                                               activation<l - 1>(), delta<l - 1>(), threads);
+    });
+    return {sums.loss, penalty, sums.correct, rows};
+  }
+
+  // The gradient and the velocity of a parameter: the same place in regions of the same layout.
+  float* gradient_of(float* parameter) { return gradients().data() + (parameter - parameters().data()); }
+  float* velocity_of(float* parameter) { return velocities().data() + (parameter - parameters().data()); }
+
   template <BufferRole Role, std::size_t Layer = no_layer>
   float* buffer() {
     constexpr std::size_t offset = plan.offset(Role, Layer);
@@ -124,6 +149,9 @@ class TrainingStep {
   static_assert(plan.offset(BufferRole::kernel_gradient, 0) - plan.offset(BufferRole::kernel, 0) ==
                     plan.offset(BufferRole::bias_gradient, last) - plan.offset(BufferRole::bias, last),
                 "gradients must repeat the parameters' layout");
+  static_assert(plan.offset(BufferRole::kernel_velocity, 0) - plan.offset(BufferRole::kernel, 0) ==
+                    plan.offset(BufferRole::bias_velocity, last) - plan.offset(BufferRole::bias, last),
+                "velocities must repeat the parameters' layout");
   template <BufferRole FirstKernel>
   std::span<float> region() { return {buffer<FirstKernel, 0>(), region_floats}; }
 

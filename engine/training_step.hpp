@@ -45,31 +45,17 @@ class TrainingStep {
 
   // Forward and backward over the first `rows` samples of the loaded batch.
   BatchResult compute_gradients(std::size_t rows) {
-    check_rows(rows);
-    const ParameterLayout& layout = network_.layout();
-    const std::size_t last = network_.depth() - 1;
-    const std::size_t threads = network_.threads();
-    network_.forward(input(), rows, [this](std::size_t l) { return activation(l); });
-    const codegen::LossSums sums = codegen::softmax_cross_entropy_delta(
-        network_.output_size(), layout.shape(last).stride(), activation(last), in_arena<std::int32_t>(labels_.data(), 0),
-        rows, delta(last));
+    return forward_backward(rows, [this](float* parameter) { return codegen::StoreGradient{gradient_of(parameter)}; });
+  }
 
-    for (std::size_t l = last + 1; l-- > 0;) {
-      const RuntimeShape& shape = layout.shape(l);
-      const float* layer_input = l == 0 ? input() : activation(l - 1);
-      codegen::bias_gradient(shape.stride(), delta(l), rows, gradient_data() + layout.bias_offset(l));
-      codegen::kernel_gradient(shape, network_.spec().layers[l].regularizer, layer_input, rows, delta(l),
-                               network_.kernel(l).data, gradient_data() + layout.kernel_offset(l), threads);
-      if (l > 0) {
-        float* transposed = in_arena(transposed_.data(), 0);
-        codegen::transpose_kernel(shape, network_.kernel(l).data, transposed);
-        with_activation(network_.spec().layers[l - 1].activation, [&]<class Act>(Act) {
-          if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>)  // softmax is never a hidden layer
-            codegen::input_gradient<Act>(shape, delta(l), rows, transposed, activation(l - 1), delta(l - 1), threads);
-        });
-      }
-    }
-    return {sums.loss, network_.regularization_penalty(), sums.correct, rows};
+  // As codegen/training_step.hpp: the update applied as each gradient vector is finished.
+  template <class Update>
+  BatchResult train_batch(std::size_t rows, const Update& update) {
+    return forward_backward(rows, [this, &update](float* parameter) {
+      return [&update, parameter, velocity = velocity_of(parameter)](std::size_t at, codegen::floats g) {
+        update(parameter + at, g, velocity + at);
+      };
+    });
   }
 
   std::span<float> parameters() { return network_.parameters(); }
@@ -89,6 +75,39 @@ class TrainingStep {
   }
 
  private:
+  template <class SinkFor>
+  BatchResult forward_backward(std::size_t rows, SinkFor&& sink_for) {
+    check_rows(rows);
+    const ParameterLayout& layout = network_.layout();
+    const std::size_t last = network_.depth() - 1;
+    const std::size_t threads = network_.threads();
+    const double penalty = network_.regularization_penalty();  // on the weights of this forward pass
+    network_.forward(input(), rows, [this](std::size_t l) { return activation(l); });
+    const codegen::LossSums sums = codegen::softmax_cross_entropy_delta(
+        network_.output_size(), layout.shape(last).stride(), activation(last), in_arena<std::int32_t>(labels_.data(), 0),
+        rows, delta(last));
+
+    for (std::size_t l = last + 1; l-- > 0;) {
+      const RuntimeShape& shape = layout.shape(l);
+      const float* layer_input = l == 0 ? input() : activation(l - 1);
+      float* kernel = network_.kernel(l).data;
+      float* transposed = in_arena(transposed_.data(), 0);
+      if (l > 0) codegen::transpose_kernel(shape, kernel, transposed);  // before the sink may update W
+      codegen::bias_gradient(shape.stride(), delta(l), rows, sink_for(network_.bias(l).data()));
+      codegen::kernel_gradient(shape, network_.spec().layers[l].regularizer, layer_input, rows, delta(l), kernel,
+                               sink_for(kernel), threads);
+      if (l > 0)
+        with_activation(network_.spec().layers[l - 1].activation, [&]<class Act>(Act) {
+          if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>)  // softmax is never a hidden layer
+            codegen::input_gradient<Act>(shape, delta(l), rows, transposed, activation(l - 1), delta(l - 1), threads);
+        });
+    }
+    return {sums.loss, penalty, sums.correct, rows};
+  }
+
+  float* gradient_of(float* parameter) { return gradient_data() + (parameter - parameters().data()); }
+  float* velocity_of(float* parameter) { return velocities().data() + (parameter - parameters().data()); }
+
   static std::size_t checked_batch(const Network& network, std::size_t batch_size) {
     if (batch_size == 0) throw Error("engine::TrainingStep: the mini-batch size must be at least 1");
     if (network.spec().layers.back().activation != ActivationKind::softmax)

@@ -2,7 +2,9 @@
 //
 // Architecture 784-64:relu-10:softmax, 50890 parameters, fingerprint 0x8537981e973d1a01u.
 // Needs only the C++20 standard library and xsimd 8 (header-only; Debian: libxsimd-dev). The code is
-// vectorised for the instruction set the including program is compiled for (-march=...).
+// vectorised for the instruction set the including program is compiled for (-march=...). Compiled
+// with -ffp-contract=off (as ctnn compiles; ctnn_embed_model adds it) and the same -march, it gives
+// bit for bit the numbers of the ctnn model it came from.
 //
 //   float probabilities[fashion_mlp::outputs];
 //   fashion_mlp::predict(input, probabilities);             // input: fashion_mlp::inputs floats
@@ -93,6 +95,23 @@ constexpr std::uint64_t fingerprint_of(std::string_view text) {
 using floats = xsimd::batch<float>;
 inline constexpr std::size_t lanes = floats::size;
 
+// a * b + c and c - a * b, always as one fused instruction with one rounding. xsimd 8.1 writes its
+// AVX-512 fma as a * b + c and leaves the fusing to the compiler, which then depends on the code
+// around it: the same sum could round differently in two places. ctnn also compiles with
+// -ffp-contract=off, so that no other product is fused behind its back.
+inline floats fma(floats a, floats b, floats c) {
+#if defined(__AVX512F__)
+  if constexpr (lanes == 16) return floats(_mm512_fmadd_ps(a, b, c));
+#endif
+  return xsimd::fma(a, b, c);
+}
+inline floats fnma(floats a, floats b, floats c) {
+#if defined(__AVX512F__)
+  if constexpr (lanes == 16) return floats(_mm512_fnmadd_ps(a, b, c));
+#endif
+  return xsimd::fnma(a, b, c);
+}
+
 // Rows of activations and kernels are padded to whole SIMD vectors, so that no loop over
 // units needs a scalar remainder; the padding holds zeros that no result depends on.
 constexpr std::size_t padded(std::size_t n) { return (n + lanes - 1) / lanes * lanes; }
@@ -149,12 +168,12 @@ template <std::size_t Vectors, class K, class LDB, class Epilogue>
     CTNN_UNROLL for (std::size_t s = 0; s < split; ++s) {
       const floats x_value(x[kk + s]);
       CTNN_UNROLL for (std::size_t j = 0; j < Vectors; ++j)
-        acc[s][j] = xsimd::fma(x_value, floats::load_aligned(b_strip + (kk + s) * b_stride + j * lanes), acc[s][j]);
+        acc[s][j] = fma(x_value, floats::load_aligned(b_strip + (kk + s) * b_stride + j * lanes), acc[s][j]);
     }
   for (std::size_t kk = split_end; kk < depth; ++kk) {
     const floats x_value(x[kk]);
     CTNN_UNROLL for (std::size_t j = 0; j < Vectors; ++j)
-      acc[0][j] = xsimd::fma(x_value, floats::load_aligned(b_strip + kk * b_stride + j * lanes), acc[0][j]);
+      acc[0][j] = fma(x_value, floats::load_aligned(b_strip + kk * b_stride + j * lanes), acc[0][j]);
   }
   CTNN_UNROLL for (std::size_t j = 0; j < Vectors; ++j) {
     floats total = acc[0][j];

@@ -139,7 +139,9 @@ inline std::string exported_header(const ModelFile& file, std::string_view name,
     return text;
   };
   out.append(named(R"(// Needs only the C++20 standard library and xsimd 8 (header-only; Debian: libxsimd-dev). The code is
-// vectorised for the instruction set the including program is compiled for (-march=...).
+// vectorised for the instruction set the including program is compiled for (-march=...). Compiled
+// with -ffp-contract=off (as ctnn compiles; ctnn_embed_model adds it) and the same -march, it gives
+// bit for bit the numbers of the ctnn model it came from.
 //
 //   float probabilities[NAME::outputs];
 //   NAME::predict(input, probabilities);             // input: NAME::inputs floats

@@ -111,3 +111,32 @@ TEST_CASE("the pool runs every part exactly once, and runs alone when another th
   thread_pool().run(2, nested);
   CHECK(inner == std::vector<int>(4, 1));
 }
+
+TEST_CASE("the update fused into the backward pass gives the numbers of a separate pass, on both backends") {
+  using Regularized = Net<Dense<784, 40, Tanh, L1L2<0.001f, 0.01f>>, Dense<40, 20, ReLU, L2<0.02f>>, Softmax<10>>;
+  const testing::Batch batch = testing::random_batch(100, 784, 10, 4);
+  const auto indices = testing::first_indices(100);
+  for (const SGD sgd : {SGD{.learning_rate = 0.1f}, SGD{.learning_rate = 0.05f, .momentum = 0.9f},
+                        SGD{.learning_rate = 0.05f, .momentum = 0.8f, .nesterov = true}}) {
+    Model<Regularized> separate{Seed{5}}, fused{Seed{5}};
+    TrainingStep<Regularized, 100> separate_step(separate), fused_step(fused);
+    engine::Network network{Regularized::spec(), Seed{5}};
+    engine::TrainingStep network_step(network, 100);
+    std::ranges::fill(separate_step.velocities(), 0.0f);
+    std::ranges::fill(fused_step.velocities(), 0.0f);
+    std::ranges::fill(network_step.velocities(), 0.0f);
+    INFO("momentum " << sgd.momentum << ", nesterov " << sgd.nesterov);
+    for (int step = 0; step < 3; ++step) {
+      separate_step.load_batch(batch.x.data(), batch.labels.data(), indices);
+      const BatchResult expected = separate_step.compute_gradients(100);
+      apply_update(sgd, separate_step.parameters(), separate_step.gradients(), separate_step.velocities());
+      fused_step.load_batch(batch.x.data(), batch.labels.data(), indices);
+      const BatchResult got = fused_step.train_batch(100, SgdVectorUpdate(sgd));
+      network_step.load_batch(batch.x.data(), batch.labels.data(), indices);
+      network_step.train_batch(100, SgdVectorUpdate(sgd));
+      CHECK(got.loss() == expected.loss());
+    }
+    CHECK(parameter_bits(fused) == parameter_bits(separate));
+    CHECK(parameter_bits(network) == parameter_bits(separate));
+  }
+}

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "../codegen/batch_result.hpp"
+#include "../codegen/simd.hpp"
 
 namespace ctnn {
 
@@ -31,6 +32,7 @@ concept BackendTrainingStep = requires(S& step, const float* images, const std::
   { step.batch_size() } -> std::convertible_to<std::size_t>;
   step.load_batch(images, labels, indices);
   { step.compute_gradients(rows) } -> std::same_as<BatchResult>;
+  { step.train_batch(rows, [](float*, simd::floats, float*) {}) } -> std::same_as<BatchResult>;
   { step.parameters() } -> std::same_as<std::span<float>>;
   { step.gradients() } -> std::same_as<std::span<float>>;
   { step.velocities() } -> std::same_as<std::span<float>>;

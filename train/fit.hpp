@@ -48,7 +48,7 @@ History fit_loop(M& model, Step& step, const DatasetView& data, const FitOptions
   FlushDenormals flush_denormals;
   std::ranges::fill(step.velocities(), 0.0f);
   if (options.threads != 0) model.set_threads(options.threads);
-  const std::size_t threads = model.threads();
+  const SgdVectorUpdate update(options.optimizer);
 
   const std::size_t batch_size = step.batch_size();
   const std::size_t batches = (data.count + batch_size - 1) / batch_size;
@@ -69,13 +69,12 @@ History fit_loop(M& model, Step& step, const DatasetView& data, const FitOptions
       const std::size_t first = batch * batch_size;
       const std::size_t rows = std::min(batch_size, data.count - first);
       step.load_batch(data.images, data.labels, std::span(order).subspan(first, rows));
-      const BatchResult result = step.compute_gradients(rows);
+      const BatchResult result = step.train_batch(rows, update);
       if (!std::isfinite(result.loss()))
         throw Error("fit: the loss became " + std::to_string(result.loss()) + " in epoch " + std::to_string(epoch) +
                     ", batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
                     "; training diverged: lower the learning rate (now " +
                     std::to_string(options.optimizer.learning_rate) + ") or check the data for NaN or Inf");
-      apply_update(options.optimizer, step.parameters(), step.gradients(), step.velocities(), threads);
       loss_sum += result.loss() * double(rows);
       correct += result.correct;
       seen += rows;
