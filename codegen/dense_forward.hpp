@@ -28,6 +28,16 @@ void dense_forward(Shape shape, const float* x, Rows rows, const float* kernel, 
       act::forward(acc + floats::load_aligned(bias + c)).store_aligned(y + c);
     });
     if constexpr (softmax) softmax_rows(shape.outputs, stride, y, 1);
+  } else if (!softmax && split_by_kernel_columns(shape.inputs, stride)) {
+    const std::size_t row_floats = stride;
+    parallel_ranges(threads, row_floats, lanes, rows_worth_a_thread(rows * shape.inputs) * lanes,
+                    [&](std::size_t first, std::size_t end) {
+                      gemm<AOrder::rows>(rows, end - first, shape.inputs, shape.input_stride, stride, x, kernel + first,
+                                         [y, bias, row_floats, first](std::size_t r, std::size_t c, floats acc) {
+                                           act::forward(acc + floats::load_aligned(bias + first + c))
+                                               .store_aligned(y + r * row_floats + first + c);
+                                         });
+                    });
   } else {
     const std::size_t input_stride = shape.input_stride, row_floats = stride;
     parallel_ranges(threads, rows, tile_rows, rows_worth_a_thread(shape.inputs * row_floats), [&](std::size_t first, std::size_t end) {

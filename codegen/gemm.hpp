@@ -37,6 +37,13 @@ constexpr std::size_t rows_worth_a_thread(std::size_t multiply_adds_per_row) {
   return std::max<std::size_t>(1, parallel_grain_multiply_adds / std::max<std::size_t>(1, multiply_adds_per_row));
 }
 
+// Whether a layer's products are split over the kernel's columns rather than over rows: when the
+// kernel is large, each thread then reads, and the fused update writes, only its own columns of
+// it, which stay in that core's cache from one step to the next.
+constexpr bool split_by_kernel_columns(std::size_t inputs, std::size_t row_floats) {
+  return inputs * row_floats * sizeof(float) > 256 * 1024 && row_floats >= 8 * lanes;
+}
+
 namespace detail {
 
 template <std::size_t Rows, std::size_t Vectors, AOrder Order, Extent K, Extent LDA, Extent LDB, class Epilogue>
