@@ -3,6 +3,7 @@
 // copy prefetches a few rows ahead and is split over the threads.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -14,9 +15,10 @@ namespace ctnn::codegen {
 
 inline void gather_rows(const float* images, std::size_t features, std::span<const std::uint32_t> indices, float* out,
                         std::size_t threads) {
-  constexpr std::size_t ahead = 4, line_floats = 16;
+  constexpr std::size_t ahead = 4, line_floats = 16, bytes_worth_a_thread = 64 * 1024;
   const std::size_t row_bytes = features * sizeof(float);
-  parallel_ranges(threads, indices.size(), 1, 64, [&](std::size_t first, std::size_t end) {
+  const std::size_t rows_worth_a_thread = std::max<std::size_t>(1, bytes_worth_a_thread / std::max<std::size_t>(1, row_bytes));
+  parallel_ranges(threads, indices.size(), 1, rows_worth_a_thread, [&](std::size_t first, std::size_t end) {
     for (std::size_t r = first; r < end; ++r) {
       if (r + ahead < end) {
         const float* next = images + std::size_t(indices[r + ahead]) * features;
