@@ -16,7 +16,8 @@ namespace ctnn::codegen {
 
 // x: rows x shape.inputs with row stride shape.input_stride; y: rows x shape.stride().
 // A single sample known as such at compile time (rows = fixed<1>) takes the matrix-vector path,
-// on the calling thread; batches are split by rows over up to `threads` threads.
+// on the calling thread; batches are split over up to `threads` threads, by the kernel's columns
+// for large kernels (split_by_kernel_columns), else by rows.
 template <Activation Act, class Shape, Extent Rows>
 void dense_forward(Shape shape, const float* x, Rows rows, const float* kernel, const float* bias, float* y,
                    std::size_t threads = 1) {

@@ -1,8 +1,8 @@
 // The threads of the parallel CPU path: one pool per process, started on first use and reused
 // for every step, and parallel_ranges(), which splits a loop into contiguous ranges, one per thread.
 //
-// Results never depend on the thread count: work is only ever split over outputs (rows of a
-// product, elements of an update), never over a sum, so every number is computed by one thread in
+// Results never depend on the thread count: work is only ever split over outputs (rows or columns
+// of a product, elements of an update), never over a sum, so every number is computed by one thread in
 // the same order whatever the split. The thread count is CTNN_NUM_THREADS or, unset, the
 // hardware's; a model's set_threads() and fit's `threads` option choose per use. When the pool is
 // busy (another of the program's threads is training), the caller runs its work alone instead of
