@@ -40,4 +40,5 @@
 #include "train/fit.hpp"
 #include "train/history.hpp"
 #include "train/history_files.hpp"
+#include "train/metrics.hpp"
 #include "train/sgd.hpp"

@@ -2,6 +2,8 @@
 //   train_seed [--epochs N] [--learning-rate X] [--data DIR] [--seed N]
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <span>
 #include <ctnn/ctnn.hpp>
 #include <string>
 #include <string_view>
@@ -40,6 +42,14 @@ int main(int argc, char** argv) {
                            .seed = flags.seed});
     const ctnn::Evaluation test = ctnn::evaluate(model, data.test);
     std::printf("test loss %.4f, test accuracy %.4f\n", test.loss, test.accuracy);
+    // Class names when the data is Fashion-MNIST's; label numbers otherwise (e.g. MNIST digits).
+    std::error_code no_such_directory;
+    const bool fashion = std::filesystem::equivalent(flags.data, ctnn::io::default_data_directory, no_such_directory);
+    const std::span<const std::string> names = fashion ? std::span(ctnn::io::fashion_mnist_classes) : std::span<const std::string>{};
+    const ctnn::ConfusionMatrix confusion = ctnn::confusion_matrix(model, data.test);
+    std::printf("\n%s\nconfusion matrix (test set):\n%s", ctnn::ClassificationReport(confusion).to_string(names).c_str(),
+                confusion.to_string(names).c_str());
+    std::printf("top-2 accuracy %.4f\n", ctnn::top_k_accuracy(model, data.test, 2));
     if (!flags.save.empty()) {
       ctnn::io::save(model, flags.save);
       std::printf("saved %s\n", flags.save.c_str());

@@ -23,6 +23,7 @@
 
 #include "../engine/parse_spec.hpp"
 #include "../error.hpp"
+#include "idx.hpp"
 #include "atomic_file.hpp"
 #include "model_file.hpp"
 
@@ -32,10 +33,6 @@ struct ExportOptions {
   std::vector<std::string> class_names;  // one per output, or none for "0", "1", ...
   std::string source;                    // what the header says it was exported from
 };
-
-// Fashion-MNIST's classes, in label order.
-inline const std::vector<std::string> fashion_mnist_classes{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                                            "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
 namespace detail {
 

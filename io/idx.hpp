@@ -25,6 +25,10 @@ namespace ctnn::io {
 
 inline const std::filesystem::path default_data_directory = "/usr/share/datasets/fashion-mnist";
 
+// Fashion-MNIST's classes, in label order.
+inline const std::vector<std::string> fashion_mnist_classes{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                            "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+
 namespace detail {
 
 class GzFile {
