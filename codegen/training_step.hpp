@@ -16,12 +16,14 @@
 #include "dense_backward.hpp"
 #include "forward_pass.hpp"
 #include "gather_rows.hpp"
+#include "gradient_sinks.hpp"
 #include "model.hpp"
 
 namespace ctnn {
 
 template <NetType N, std::size_t Batch>
-class TrainingStep {
+class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
+  friend class codegen::GradientSinks<TrainingStep>;
   static_assert(Batch > 0, "ctnn: the mini-batch size must be at least 1");
   static_assert(std::is_same_v<typename N::template layer<N::depth - 1>::activation, detail::SoftmaxActivation>,
                 "ctnn: training uses categorical cross-entropy, which needs a Softmax<N> output layer");
@@ -41,24 +43,6 @@ class TrainingStep {
     codegen::gather_rows(images, N::input_size, indices, buffer<BufferRole::input_batch>(), model_.threads());
     std::int32_t* y = label_buffer();
     for (std::size_t r = 0; r < indices.size(); ++r) y[r] = labels[indices[r]];
-  }
-
-  // Forward and backward over the first `rows` samples of the loaded batch (rows <= Batch):
-  // fills the gradient buffers and returns the batch's loss and correct count.
-  BatchResult compute_gradients(std::size_t rows) {
-    return forward_backward(rows, [this](float* parameter) { return codegen::StoreGradient{gradient_of(parameter)}; });
-  }
-
-  // The same, but applying update(w, g, v) to every vector of parameters w (velocities v) as soon
-  // as its gradient g is finished, instead of storing the gradients: one pass over the
-  // parameters fewer than compute_gradients() followed by apply_update(). The same numbers.
-  template <class Update>
-  BatchResult train_batch(std::size_t rows, const Update& update) {
-    return forward_backward(rows, [this, &update](float* parameter) {
-      return [&update, parameter, velocity = velocity_of(parameter)](std::size_t at, codegen::floats g) {
-        update(parameter + at, g, velocity + at);
-      };
-    });
   }
 
   // Parameters, gradients and optimiser state as flat arrays of the same layout, padding included

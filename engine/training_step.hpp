@@ -13,12 +13,15 @@
 #include "../codegen/batch_result.hpp"
 #include "../codegen/dense_backward.hpp"
 #include "../codegen/gather_rows.hpp"
+#include "../codegen/gradient_sinks.hpp"
 #include "../error.hpp"
 #include "network.hpp"
 
 namespace ctnn::engine {
 
-class TrainingStep {
+class TrainingStep : public codegen::GradientSinks<TrainingStep> {
+  friend class codegen::GradientSinks<TrainingStep>;
+
  public:
   TrainingStep(Network& network, std::size_t batch_size)
       : network_(network),
@@ -41,21 +44,6 @@ class TrainingStep {
     codegen::gather_rows(images, network_.input_size(), indices, in_arena(input_.data(), 0), network_.threads());
     auto* y = in_arena<std::int32_t>(labels_.data(), 0);
     for (std::size_t r = 0; r < indices.size(); ++r) y[r] = labels[indices[r]];
-  }
-
-  // Forward and backward over the first `rows` samples of the loaded batch.
-  BatchResult compute_gradients(std::size_t rows) {
-    return forward_backward(rows, [this](float* parameter) { return codegen::StoreGradient{gradient_of(parameter)}; });
-  }
-
-  // As codegen/training_step.hpp: the update applied as each gradient vector is finished.
-  template <class Update>
-  BatchResult train_batch(std::size_t rows, const Update& update) {
-    return forward_backward(rows, [this, &update](float* parameter) {
-      return [&update, parameter, velocity = velocity_of(parameter)](std::size_t at, codegen::floats g) {
-        update(parameter + at, g, velocity + at);
-      };
-    });
   }
 
   std::span<float> parameters() { return network_.parameters(); }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "parameter_bits.hpp"
 #include "temp_dir.hpp"
 
 using namespace ctnn;
@@ -28,18 +29,6 @@ std::uint64_t little_endian_at(const std::string& bytes, std::size_t offset, std
   std::uint64_t value = 0;
   for (std::size_t i = 0; i < size; ++i) value |= std::uint64_t(std::uint8_t(bytes[offset + i])) << (8 * i);
   return value;
-}
-// Every parameter's bits, layer by layer, as the backends hold them.
-template <class M>
-std::vector<std::uint32_t> parameter_bits(const M& model) {
-  std::vector<std::uint32_t> bits;
-  for (std::size_t l = 0; l < model.depth(); ++l) {
-    const MatrixView<const float> kernel = model.kernel(l);
-    for (std::size_t i = 0; i < kernel.rows; ++i)
-      for (std::size_t o = 0; o < kernel.cols; ++o) bits.push_back(std::bit_cast<std::uint32_t>(kernel(i, o)));
-    for (const float b : model.bias(l)) bits.push_back(std::bit_cast<std::uint32_t>(b));
-  }
-  return bits;
 }
 template <class M>
 void give_biases_values(M& model) {
@@ -101,7 +90,7 @@ TEST_CASE("save then load is bit-exact, and the loaded model predicts the same")
   give_biases_values(model);
   io::save(model, dir / "m.ctnn");
   const Model<Seedlike> loaded = io::load<Seedlike>(dir / "m.ctnn");
-  CHECK(parameter_bits(loaded) == parameter_bits(model));
+  CHECK(testing::parameter_bits(loaded) == testing::parameter_bits(model));
   float sample[20], expected[5], got[5];
   for (int i = 0; i < 20; ++i) sample[i] = 0.05f * float(i) - 0.4f;
   model.predict(sample, expected);
@@ -120,7 +109,7 @@ TEST_CASE("a model saved by one backend loads into the other and back, bit for b
 
   engine::Network network = io::load_network(dir / "generated.ctnn");
   CHECK(network.architecture() == Seedlike::architecture());
-  CHECK(parameter_bits(network) == parameter_bits(generated));
+  CHECK(testing::parameter_bits(network) == testing::parameter_bits(generated));
   float sample[20], from_generated[5], from_engine[5];
   for (int i = 0; i < 20; ++i) sample[i] = 0.1f * float(i % 7) - 0.2f;
   generated.predict(sample, from_generated);
@@ -132,7 +121,7 @@ TEST_CASE("a model saved by one backend loads into the other and back, bit for b
   CHECK(read_all(dir / "engine.ctnn").size() == read_all(dir / "generated.ctnn").size());
   Model<Seedlike> back{Seed{99}};
   io::load_into(back, dir / "engine.ctnn");
-  CHECK(parameter_bits(back) == parameter_bits(network));
+  CHECK(testing::parameter_bits(back) == testing::parameter_bits(network));
   CHECK(back.bias<2>()[0] == 42.0f);
 }
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "parameter_bits.hpp"
 #include "test_data.hpp"
 
 using namespace ctnn;
@@ -15,17 +16,6 @@ namespace {
 
 using SeedNet = Net<Dense<784, 400, ReLU>, Dense<400, 20, ReLU>, Softmax<10>>;
 
-template <class M>
-std::vector<std::uint32_t> parameter_bits(const M& model) {
-  std::vector<std::uint32_t> bits;
-  for (std::size_t l = 0; l < model.depth(); ++l) {
-    const MatrixView<const float> kernel = model.kernel(l);
-    for (std::size_t i = 0; i < kernel.rows; ++i)
-      for (std::size_t o = 0; o < kernel.cols; ++o) bits.push_back(std::bit_cast<std::uint32_t>(kernel(i, o)));
-    for (const float b : model.bias(l)) bits.push_back(std::bit_cast<std::uint32_t>(b));
-  }
-  return bits;
-}
 
 const Dataset& training_images() {
   static const Dataset data = io::load_idx().test;  // 10,000 Fashion-MNIST images: an epoch of 50 batches
@@ -47,12 +37,12 @@ TEST_CASE("one epoch of the seed network gives the same weights, bit for bit, on
     const History history = fit<200>(model, data, options(threads));
     CHECK(model.threads() == threads);
     if (threads == 1) {
-      one_thread = parameter_bits(model);
+      one_thread = testing::parameter_bits(model);
       one_thread_history = history;
       continue;
     }
     INFO(threads << " threads");
-    CHECK(parameter_bits(model) == one_thread);
+    CHECK(testing::parameter_bits(model) == one_thread);
     CHECK(history.loss == one_thread_history.loss);
     CHECK(history.accuracy == one_thread_history.accuracy);
   }
@@ -66,7 +56,7 @@ TEST_CASE("the generic engine is thread-count independent too, and equal to the 
     engine::Network network{SeedNet::spec(), Seed{9}};
     engine::fit(network, data, 100, options(threads));
     INFO(threads << " threads");
-    CHECK(parameter_bits(network) == parameter_bits(generated));
+    CHECK(testing::parameter_bits(network) == testing::parameter_bits(generated));
   }
 }
 
@@ -136,7 +126,7 @@ TEST_CASE("the update fused into the backward pass gives the numbers of a separa
       network_step.train_batch(100, SgdVectorUpdate(sgd));
       CHECK(got.loss() == expected.loss());
     }
-    CHECK(parameter_bits(fused) == parameter_bits(separate));
-    CHECK(parameter_bits(network) == parameter_bits(separate));
+    CHECK(testing::parameter_bits(fused) == testing::parameter_bits(separate));
+    CHECK(testing::parameter_bits(network) == testing::parameter_bits(separate));
   }
 }
