@@ -36,6 +36,7 @@
 #include "io/npy.hpp"
 #include "io/npz.hpp"
 #include "train/backend.hpp"
+#include "train/callbacks.hpp"
 #include "train/evaluate.hpp"
 #include "train/fit.hpp"
 #include "train/history.hpp"

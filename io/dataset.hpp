@@ -23,6 +23,14 @@ struct DatasetView {
 
   bool empty() const { return count == 0; }
   const float* sample(std::size_t i) const { return images + i * features; }
+
+  // Samples [first, last), e.g. for a validation split.
+  DatasetView slice(std::size_t first, std::size_t last) const {
+    if (first > last || last > count)
+      throw Error("slice(" + std::to_string(first) + ", " + std::to_string(last) + ") is outside the " +
+                  std::to_string(count) + " samples of " + std::string(images_source));
+    return {images + first * features, labels + first, last - first, features, images_source, labels_source};
+  }
 };
 
 struct Dataset {
@@ -34,17 +42,9 @@ struct Dataset {
   std::string images_source, labels_source;
 
   const float* sample(std::size_t i) const { return images.data() + i * features; }
-  DatasetView view() const { return slice(0, count); }
+  DatasetView view() const { return {images.data(), labels.data(), count, features, images_source, labels_source}; }
   operator DatasetView() const { return view(); }
-
-  // Samples [first, last), e.g. for a validation split.
-  DatasetView slice(std::size_t first, std::size_t last) const {
-    if (first > last || last > count)
-      throw Error("Dataset::slice(" + std::to_string(first) + ", " + std::to_string(last) + ") is outside the " +
-                  std::to_string(count) + " samples of " + images_source);
-    return {images.data() + first * features, labels.data() + first, last - first, features, images_source,
-            labels_source};
-  }
+  DatasetView slice(std::size_t first, std::size_t last) const { return view().slice(first, last); }
 };
 
 struct TrainTestData {

@@ -8,6 +8,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <numeric>
+#include <optional>
+#include <type_traits>
+#include <variant>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,7 +18,9 @@
 #include "../codegen/denormals.hpp"
 #include "../codegen/training_step.hpp"
 #include "../dsl/random.hpp"
+#include "../io/model_file.hpp"
 #include "backend.hpp"
+#include "callbacks.hpp"
 #include "data_checks.hpp"
 #include "evaluate.hpp"
 #include "history.hpp"
@@ -28,6 +33,8 @@ struct FitOptions {
   std::size_t epochs = 1;
   SGD optimizer{};
   DatasetView validation{};   // evaluated after every epoch when not empty
+  double validation_split = 0.0;  // or: this fraction of `data`, its last rows (as Keras), held out for validation
+  std::vector<Callback> callbacks{};
   bool shuffle = true;
   std::uint64_t seed = 0;     // of the shuffling; the same seed gives the same run
   std::size_t threads = 0;    // 0: the model's setting (CTNN_NUM_THREADS, else all hardware threads)
@@ -38,17 +45,49 @@ struct FitOptions {
 namespace detail {
 
 // The training loop shared by every backend and batch size: `step` is the backend's training step.
+inline void check_learning_rate(float learning_rate, const char* source) {
+  if (!(learning_rate > 0.0f) || !std::isfinite(learning_rate))
+    throw Error(std::string("fit: the learning rate must be a positive number, not ") + std::to_string(learning_rate) +
+                " (from " + source + ")");
+}
+
+// The callbacks' running state, one per callback, in the order given.
+using CallbackState =
+    std::variant<EarlyStopping::State, ReduceLROnPlateau::State, LearningRateScheduler, ModelCheckpoint::State>;
+
+inline std::vector<CallbackState> start_callbacks(const std::vector<Callback>& callbacks) {
+  std::vector<CallbackState> states;
+  for (const Callback& callback : callbacks)
+    std::visit(
+        [&]<class C>(const C& c) {
+          if constexpr (std::is_same_v<C, LearningRateScheduler>) states.emplace_back(c);
+          else states.emplace_back(typename C::State(c));
+        },
+        callback);
+  return states;
+}
+
 template <Backend M, BackendTrainingStep Step>
-History fit_loop(M& model, Step& step, const DatasetView& data, const FitOptions& options) {
+History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOptions& options) {
+  if (!(options.validation_split >= 0.0 && options.validation_split < 1.0))
+    throw Error("fit: validation_split must be in [0, 1), not " + std::to_string(options.validation_split));
+  if (options.validation_split > 0.0 && !options.validation.empty())
+    throw Error("fit: give validation data or a validation_split, not both");
+  // Keras's split: the last rows, before any shuffling.
+  const std::size_t split_at = std::size_t(double(all_data.count) * (1.0 - options.validation_split));
+  const DatasetView data = options.validation_split > 0.0 ? all_data.slice(0, split_at) : all_data;
+  const DatasetView validation =
+      options.validation_split > 0.0 ? all_data.slice(split_at, all_data.count) : options.validation;
   check_fits(model, data, "training data");
-  if (!options.validation.empty()) check_fits(model, options.validation, "validation data");
-  if (!(options.optimizer.learning_rate > 0.0f) || !std::isfinite(options.optimizer.learning_rate))
-    throw Error("fit: the learning rate must be a positive number, not " + std::to_string(options.optimizer.learning_rate));
+  if (!validation.empty()) check_fits(model, validation, "validation data");
+  check_learning_rate(options.optimizer.learning_rate, "FitOptions::optimizer");
+  std::vector<CallbackState> callbacks = start_callbacks(options.callbacks);
+  float learning_rate = options.optimizer.learning_rate;
+  std::optional<io::ModelFile> best_weights;  // for EarlyStopping's restore_best_weights
 
   FlushDenormals flush_denormals;
   std::ranges::fill(step.velocities(), 0.0f);
   if (options.threads != 0) model.set_threads(options.threads);
-  const SgdVectorUpdate update(options.optimizer);
 
   const std::size_t batch_size = step.batch_size();
   const std::size_t batches = (data.count + batch_size - 1) / batch_size;
@@ -58,6 +97,14 @@ History fit_loop(M& model, Step& step, const DatasetView& data, const FitOptions
   ProgressReport progress(options.log, options.verbose, options.epochs, batches);
   History history;
   for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+    for (CallbackState& callback : callbacks)
+      if (auto* scheduler = std::get_if<LearningRateScheduler>(&callback)) {
+        learning_rate = scheduler->schedule(epoch - 1, learning_rate);
+        check_learning_rate(learning_rate, "LearningRateScheduler");
+      }
+    SGD optimizer = options.optimizer;
+    optimizer.learning_rate = learning_rate;
+    const SgdVectorUpdate update(optimizer);
     progress.begin_epoch();
     if (options.shuffle) {
       Rng rng(options.seed, epoch);
@@ -73,8 +120,8 @@ History fit_loop(M& model, Step& step, const DatasetView& data, const FitOptions
       if (!std::isfinite(result.loss()))
         throw Error("fit: the loss became " + std::to_string(result.loss()) + " in epoch " + std::to_string(epoch) +
                     ", batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
-                    "; training diverged: lower the learning rate (now " +
-                    std::to_string(options.optimizer.learning_rate) + ") or check the data for NaN or Inf");
+                    "; training diverged: lower the learning rate (now " + std::to_string(learning_rate) +
+                    ") or check the data for NaN or Inf");
       loss_sum += result.loss() * double(rows);
       correct += result.correct;
       seen += rows;
@@ -82,15 +129,40 @@ History fit_loop(M& model, Step& step, const DatasetView& data, const FitOptions
     }
     history.loss.push_back(loss_sum / double(seen));
     history.accuracy.push_back(double(correct) / double(seen));
-    if (!options.validation.empty()) {
-      const Evaluation validation = detail::evaluate_checked(model, options.validation);
-      history.val_loss.push_back(validation.loss);
-      history.val_accuracy.push_back(validation.accuracy);
+    if (!validation.empty()) {
+      const Evaluation validated = detail::evaluate_checked(model, validation);
+      history.val_loss.push_back(validated.loss);
+      history.val_accuracy.push_back(validated.accuracy);
     }
     history.seconds.push_back(progress.seconds_since_epoch_start());
+    history.learning_rate.push_back(learning_rate);
     const bool validated = !history.val_loss.empty();
     progress.end_epoch(epoch, history.seconds.back(), history.loss.back(), history.accuracy.back(),
                        validated ? &history.val_loss.back() : nullptr, validated ? &history.val_accuracy.back() : nullptr);
+
+    EpochLogs logs{epoch - 1, history.loss.back(), history.accuracy.back(), {}, {}, learning_rate};
+    if (validated) logs.val_loss = history.val_loss.back(), logs.val_accuracy = history.val_accuracy.back();
+    bool stop = false;
+    for (CallbackState& callback : callbacks) {
+      if (auto* early = std::get_if<EarlyStopping::State>(&callback)) {
+        bool improved = false;
+        const bool stop_here = early->should_stop(logs, improved);
+        if (improved && early->options.restore_best_weights) best_weights = io::snapshot(model);
+        if (stop_here) {
+          stop = true;
+          if (early->options.restore_best_weights && best_weights) io::assign_parameters(model, *best_weights, "best weights");
+          if (options.verbose) std::fprintf(options.log, "Epoch %zu: early stopping\n", epoch);
+        }
+      } else if (auto* plateau = std::get_if<ReduceLROnPlateau::State>(&callback)) {
+        const float reduced = plateau->next_learning_rate(logs, learning_rate);
+        if (reduced != learning_rate && options.verbose)
+          std::fprintf(options.log, "Epoch %zu: ReduceLROnPlateau reducing learning rate to %g.\n", epoch, double(reduced));
+        learning_rate = reduced;
+      } else if (auto* checkpoint = std::get_if<ModelCheckpoint::State>(&callback)) {
+        if (checkpoint->should_save(logs)) io::save(model, checkpoint->options.path);
+      }
+    }
+    if (stop) break;
   }
   return history;
 }

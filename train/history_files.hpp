@@ -30,6 +30,7 @@ inline std::vector<std::pair<const char*, const std::vector<double>*>> history_c
     columns.emplace_back("val_loss", &history.val_loss);
     columns.emplace_back("val_accuracy", &history.val_accuracy);
   }
+  if (!history.learning_rate.empty()) columns.emplace_back("lr", &history.learning_rate);
   columns.emplace_back("seconds", &history.seconds);
   return columns;
 }

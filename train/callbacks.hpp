@@ -1,0 +1,168 @@
+// Keras's training callbacks, with Keras's defaults and decisions: EarlyStopping,
+// ReduceLROnPlateau, LearningRateScheduler and ModelCheckpoint. Each is a small state machine
+// that fit() feeds with the epoch's logs; its decisions are tested on scripted sequences.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "../error.hpp"
+
+namespace ctnn {
+
+// What an epoch ends with, under Keras's names.
+struct EpochLogs {
+  std::size_t epoch = 0;  // counted from 0, as Keras's callbacks see it
+  double loss = 0.0, accuracy = 0.0;
+  std::optional<double> val_loss, val_accuracy;
+  double learning_rate = 0.0;
+
+  // The monitored quantity: "loss", "accuracy", "val_loss" or "val_accuracy".
+  double get(const std::string& monitor) const {
+    if (monitor == "loss") return loss;
+    if (monitor == "accuracy") return accuracy;
+    const std::optional<double>& value = monitor == "val_loss" ? val_loss : val_accuracy;
+    if (monitor != "val_loss" && monitor != "val_accuracy")
+      throw Error("callbacks: unknown monitor '" + monitor + "' (loss, accuracy, val_loss or val_accuracy)");
+    if (!value) throw Error("callbacks: monitor '" + monitor + "' needs validation data (FitOptions::validation or validation_split)");
+    return *value;
+  }
+};
+
+enum class Mode { automatic, min, max };
+
+namespace detail {
+
+// Whether `current` improves on `best` by more than min_delta, for the mode Keras would choose
+// ("auto": larger is better for accuracies, smaller for losses).
+class Improvement {
+ public:
+  Improvement(const std::string& monitor, Mode mode, double min_delta)
+      : maximize_(mode == Mode::max || (mode == Mode::automatic && monitor.find("acc") != std::string::npos)),
+        min_delta_(std::abs(min_delta)),
+        best_(maximize_ ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity()) {}
+
+  bool improves(double current) const { return maximize_ ? current - min_delta_ > best_ : current + min_delta_ < best_; }
+  void set_best(double current) { best_ = current; }
+  double best() const { return best_; }
+
+ private:
+  bool maximize_;
+  double min_delta_;
+  double best_;
+};
+
+}  // namespace detail
+
+// Stops training when the monitored quantity has not improved for `patience` epochs.
+struct EarlyStopping {
+  std::string monitor = "val_loss";
+  double min_delta = 0.0;
+  std::size_t patience = 0;
+  Mode mode = Mode::automatic;
+  bool restore_best_weights = false;  // when it stops, go back to the weights of the best epoch
+
+  struct State;  // the running decisions; defined below
+};
+
+struct EarlyStopping::State {
+  explicit State(const EarlyStopping& given) : options(given), improvement(given.monitor, given.mode, given.min_delta) {}
+  // After each epoch: whether to stop; `improved` tells whether this epoch is the best so far.
+  bool should_stop(const EpochLogs& logs, bool& improved) {
+    const double current = logs.get(options.monitor);
+    improved = improvement.improves(current);
+    if (improved) {
+      improvement.set_best(current);
+      wait = 0;
+      return false;
+    }
+    ++wait;
+    return wait >= options.patience && logs.epoch > 0;
+  }
+  EarlyStopping options;
+  detail::Improvement improvement;
+  std::size_t wait = 0;
+};
+
+// Multiplies the learning rate by `factor` when the monitored quantity has not improved for
+// `patience` epochs, then waits `cooldown` epochs; never below min_lr.
+struct ReduceLROnPlateau {
+  std::string monitor = "val_loss";
+  double factor = 0.1;
+  std::size_t patience = 10;
+  Mode mode = Mode::automatic;
+  double min_delta = 1e-4;
+  std::size_t cooldown = 0;
+  double min_lr = 0.0;
+
+  struct State;  // the running decisions; defined below
+};
+
+struct ReduceLROnPlateau::State {
+  explicit State(const ReduceLROnPlateau& given) : options(given), improvement(given.monitor, given.mode, given.min_delta) {
+    if (!(options.factor < 1.0) || !(options.factor >= 0.0))
+      throw Error("ReduceLROnPlateau: factor must be in [0, 1), not " + std::to_string(options.factor));
+  }
+  // After each epoch: the learning rate for the next one.
+  float next_learning_rate(const EpochLogs& logs, float learning_rate) {
+    const double current = logs.get(options.monitor);
+    if (cooldown_left > 0) {
+      --cooldown_left;
+      wait = 0;
+    }
+    if (improvement.improves(current)) {
+      improvement.set_best(current);
+      wait = 0;
+    } else if (cooldown_left == 0 && ++wait >= options.patience) {
+      if (double(learning_rate) > options.min_lr) {
+        learning_rate = float(std::max(double(learning_rate) * options.factor, options.min_lr));
+        cooldown_left = options.cooldown;
+      }
+      wait = 0;
+    }
+    return learning_rate;
+  }
+  ReduceLROnPlateau options;
+  detail::Improvement improvement;
+  std::size_t wait = 0, cooldown_left = 0;
+};
+
+// Sets the learning rate at the start of each epoch: schedule(epoch counted from 0, current rate).
+struct LearningRateScheduler {
+  std::function<float(std::size_t epoch, float learning_rate)> schedule;
+};
+
+// Saves the model after each epoch (atomically), or with save_best_only only when the monitored
+// quantity improves (strictly, as Keras compares).
+struct ModelCheckpoint {
+  std::filesystem::path path;
+  std::string monitor = "val_loss";
+  bool save_best_only = false;
+  Mode mode = Mode::automatic;
+
+  struct State;  // the running decisions; defined below
+};
+
+struct ModelCheckpoint::State {
+  explicit State(const ModelCheckpoint& given) : options(given), improvement(given.monitor, given.mode, 0.0) {}
+  bool should_save(const EpochLogs& logs) {
+    if (!options.save_best_only) return true;
+    const double current = logs.get(options.monitor);
+    if (!improvement.improves(current)) return false;
+    improvement.set_best(current);
+    return true;
+  }
+  ModelCheckpoint options;
+  detail::Improvement improvement;
+};
+
+using Callback = std::variant<EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, ModelCheckpoint>;
+
+}  // namespace ctnn
