@@ -10,6 +10,7 @@
 
 #include <ctnn/error.hpp>
 #include <ctnn/io/idx.hpp>
+#include <ctnn/io/model_file.hpp>
 
 namespace examples {
 
@@ -56,6 +57,14 @@ struct TrainingFlags {
       "                     (default /usr/share/datasets/fashion-mnist)\n"
       "  --seed N           seed of the initial weights and the shuffling (default 42)\n"
       "  --save FILE        write the trained model to FILE (a ctnn model file, for ctnn-export)\n";
+
+  // Writes the trained model when --save was given.
+  template <class M>
+  void save_if_asked(const M& model) const {
+    if (save.empty()) return;
+    ctnn::io::save(model, save);
+    std::printf("saved %s\n", save.c_str());
+  }
 
   // Takes `flag` if it is one of these; false otherwise.
   template <class Value>

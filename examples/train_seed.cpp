@@ -50,10 +50,7 @@ int main(int argc, char** argv) {
     std::printf("\n%s\nconfusion matrix (test set):\n%s", ctnn::ClassificationReport(confusion).to_string(names).c_str(),
                 confusion.to_string(names).c_str());
     std::printf("top-2 accuracy %.4f\n", ctnn::top_k_accuracy(model, data.test, 2));
-    if (!flags.save.empty()) {
-      ctnn::io::save(model, flags.save);
-      std::printf("saved %s\n", flags.save.c_str());
-    }
+    flags.save_if_asked(model);
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_seed: %s\n", error.what());
     std::fprintf(stderr, "(train_seed --help lists the flags)\n");

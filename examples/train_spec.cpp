@@ -58,10 +58,7 @@ int main(int argc, char** argv) {
                        .seed = flags.seed});
     const ctnn::Evaluation test = ctnn::evaluate(network, data.test);
     std::printf("test loss %.4f, test accuracy %.4f\n", test.loss, test.accuracy);
-    if (!flags.save.empty()) {
-      ctnn::io::save(network, flags.save);
-      std::printf("saved %s\n", flags.save.c_str());
-    }
+    flags.save_if_asked(network);
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_spec: %s\n(train_spec --help lists the flags)\n", error.what());
     return 1;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "../error.hpp"
-#include "model_file.hpp"  // detail::append_little_endian, read_little_endian, crc32_of
+#include "byte_order.hpp"
 
 namespace ctnn::io {
 

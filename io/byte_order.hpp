@@ -1,0 +1,39 @@
+// The binary formats' building blocks (model files, zip archives): little-endian integers written
+// and read byte by byte, whatever the machine's order, and zlib's CRC-32.
+#pragma once
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ctnn::io::detail {
+
+template <std::unsigned_integral T>
+void append_little_endian(std::string& bytes, T value) {
+  for (std::size_t i = 0; i < sizeof(T); ++i) bytes.push_back(char((value >> (8 * i)) & 0xff));
+}
+
+inline std::uint32_t crc32_of(const void* data, std::size_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const auto* bytes = static_cast<const Bytef*>(data);
+  while (size > 0) {  // zlib takes 32-bit lengths
+    const uInt chunk = uInt(std::min<std::size_t>(size, std::size_t(1) << 30));
+    crc = crc32(crc, bytes, chunk);
+    bytes += chunk;
+    size -= chunk;
+  }
+  return std::uint32_t(crc);
+}
+
+inline std::uint64_t read_little_endian(std::string_view bytes, std::size_t at, std::size_t size) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < size; ++i) value |= std::uint64_t(std::uint8_t(bytes[at + i])) << (8 * i);
+  return value;
+}
+
+}  // namespace ctnn::io::detail
