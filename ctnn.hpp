@@ -42,4 +42,5 @@
 #include "train/history.hpp"
 #include "train/history_files.hpp"
 #include "train/metrics.hpp"
-#include "train/sgd.hpp"
+#include "train/optimizer_update.hpp"
+#include "train/optimizers.hpp"

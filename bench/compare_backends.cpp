@@ -81,7 +81,8 @@ class Measurer {
     samples.step.push_back(bench::time_runs(1, [&] {
       step_.load_batch(train_.images, train_.labels, std::span(order_).subspan(next_, batch));
       step_.compute_gradients(batch);
-      apply_update(sgd, step_.parameters(), step_.gradients(), step_.velocities(), threads_);
+      apply_update(sgd, 1, step_.parameters(), step_.gradients(), step_.optimizer_state().data(),
+                   step_.optimizer_state_stride(), threads_);
     })[0]);
     next_ = (next_ + batch) % (train_.count - batch);
   }

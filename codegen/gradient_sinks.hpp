@@ -2,7 +2,7 @@
 // (compute_gradients), or apply an optimiser's update to each parameter vector as soon as its
 // gradient is finished (train_batch: one pass over the parameters fewer, the same numbers).
 // A step derives from GradientSinks<Step> and provides forward_backward(rows, sink_for),
-// gradient_of(parameter) and velocity_of(parameter).
+// gradient_of(parameter) and state_of(parameter).
 #pragma once
 
 #include <cstddef>
@@ -22,14 +22,14 @@ class GradientSinks {
     return step.forward_backward(rows, [&step](float* parameter) { return StoreGradient{step.gradient_of(parameter)}; });
   }
 
-  // The same, applying update(w, g, v) to every vector of parameters w (velocities v) as soon as
-  // its gradient g is finished, instead of storing the gradients.
+  // The same, applying update(w, g, state) to every vector of parameters w (optimiser state at
+  // `state`) as soon as its gradient g is finished, instead of storing the gradients.
   template <class Update>
   BatchResult train_batch(std::size_t rows, const Update& update) {
     Step& step = static_cast<Step&>(*this);
     return step.forward_backward(rows, [&step, &update](float* parameter) {
-      return [&update, parameter, velocity = step.velocity_of(parameter)](std::size_t at, floats g) {
-        update(parameter + at, g, velocity + at);
+      return [&update, parameter, state = step.state_of(parameter)](std::size_t at, floats g) {
+        update(parameter + at, g, state + at);
       };
     });
   }

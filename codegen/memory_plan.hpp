@@ -25,8 +25,9 @@ enum class BufferRole : unsigned char {
   prediction_pingpong,  // layer outputs of a batched prediction, reused from layer to layer
   kernel_gradient,
   bias_gradient,
-  kernel_velocity,  // optimiser state (SGD momentum)
-  bias_velocity,
+  optimizer_state_1,  // three arrays laid out like all the parameters (SGD momentum, Adam's moments, ...)
+  optimizer_state_2,
+  optimizer_state_3,
   input_batch,  // the samples of one mini-batch, gathered
   labels,
   activation,        // layer outputs of one mini-batch, all kept for backward
@@ -41,8 +42,9 @@ constexpr std::string_view role_name(BufferRole role) {
     case BufferRole::prediction_pingpong: return "prediction ping-pong";
     case BufferRole::kernel_gradient: return "kernel gradient";
     case BufferRole::bias_gradient: return "bias gradient";
-    case BufferRole::kernel_velocity: return "kernel velocity";
-    case BufferRole::bias_velocity: return "bias velocity";
+    case BufferRole::optimizer_state_1: return "optimizer state 1";
+    case BufferRole::optimizer_state_2: return "optimizer state 2";
+    case BufferRole::optimizer_state_3: return "optimizer state 3";
     case BufferRole::input_batch: return "input batch";
     case BufferRole::labels: return "labels";
     case BufferRole::activation: return "activation";
@@ -53,6 +55,10 @@ constexpr std::string_view role_name(BufferRole role) {
 }
 
 inline constexpr std::size_t arena_alignment = 64;
+
+// Arrays of optimiser state in a training plan, each laid out like all the parameters: the most
+// any optimiser uses (Adam with amsgrad: m, v and max v; RMSprop centered with momentum).
+inline constexpr std::size_t optimizer_state_slots = 3;
 inline constexpr std::size_t no_layer = static_cast<std::size_t>(-1);
 
 struct PlannedBuffer {
@@ -120,16 +126,16 @@ template <NetType N, std::size_t Batch>
 constexpr auto make_training_plan() {
   using L = codegen::Layout<N>;
   constexpr auto prefix = model_plan<N>;
-  MemoryPlan<prefix.buffers.size() + 5 * N::depth + 4> plan;
+  MemoryPlan<prefix.buffers.size() + 3 * N::depth + 7> plan;
   plan.append(prefix);
   // Gradients and optimiser state repeat the parameters' layout, so updates are flat loops.
-  for (auto [kernel_role, bias_role] : {std::pair{BufferRole::kernel_gradient, BufferRole::bias_gradient},
-                                         std::pair{BufferRole::kernel_velocity, BufferRole::bias_velocity}}) {
-    for (std::size_t l = 0; l < N::depth; ++l) {
-      plan.add(kernel_role, l, L::kernel_floats(l) * sizeof(float));
-      plan.add(bias_role, l, L::bias_floats(l) * sizeof(float));
-    }
+  for (std::size_t l = 0; l < N::depth; ++l) {
+    plan.add(BufferRole::kernel_gradient, l, L::kernel_floats(l) * sizeof(float));
+    plan.add(BufferRole::bias_gradient, l, L::bias_floats(l) * sizeof(float));
   }
+  const std::size_t parameter_bytes = prefix.offset(BufferRole::prediction_pingpong) - prefix.offset(BufferRole::kernel, 0);
+  for (BufferRole state : {BufferRole::optimizer_state_1, BufferRole::optimizer_state_2, BufferRole::optimizer_state_3})
+    plan.add(state, no_layer, parameter_bytes);
   plan.add(BufferRole::input_batch, no_layer, Batch * L::inputs[0] * sizeof(float));
   plan.add(BufferRole::labels, no_layer, Batch * sizeof(std::int32_t));
   for (std::size_t l = 0; l < N::depth; ++l) plan.add(BufferRole::activation, l, Batch * L::stride[l] * sizeof(float));

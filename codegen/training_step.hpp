@@ -49,7 +49,11 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   // (padding stays zero under any element-wise update).
   std::span<float> parameters() { return region<BufferRole::kernel>(); }
   std::span<float> gradients() { return region<BufferRole::kernel_gradient>(); }
-  std::span<float> velocities() { return region<BufferRole::kernel_velocity>(); }
+  // All optimiser state: optimizer_state_slots arrays, optimizer_state_stride() floats apart.
+  std::span<float> optimizer_state() {
+    return {buffer<BufferRole::optimizer_state_1>(), optimizer_state_slots * state_stride};
+  }
+  static constexpr std::size_t optimizer_state_stride() { return state_stride; }
 
   template <std::size_t I>
   MatrixView<const float> kernel_gradient() {
@@ -107,9 +111,9 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
     return {sums.loss, penalty, sums.correct, rows};
   }
 
-  // The gradient and the velocity of a parameter: the same place in regions of the same layout.
+  // The gradient and the optimiser state of a parameter: the same place in regions of the same layout.
   float* gradient_of(float* parameter) { return gradients().data() + (parameter - parameters().data()); }
-  float* velocity_of(float* parameter) { return velocities().data() + (parameter - parameters().data()); }
+  float* state_of(float* parameter) { return optimizer_state().data() + (parameter - parameters().data()); }
 
   template <BufferRole Role, std::size_t Layer = no_layer>
   float* buffer() {
@@ -133,9 +137,13 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   static_assert(plan.offset(BufferRole::kernel_gradient, 0) - plan.offset(BufferRole::kernel, 0) ==
                     plan.offset(BufferRole::bias_gradient, last) - plan.offset(BufferRole::bias, last),
                 "gradients must repeat the parameters' layout");
-  static_assert(plan.offset(BufferRole::kernel_velocity, 0) - plan.offset(BufferRole::kernel, 0) ==
-                    plan.offset(BufferRole::bias_velocity, last) - plan.offset(BufferRole::bias, last),
-                "velocities must repeat the parameters' layout");
+  static constexpr std::size_t state_stride =
+      (plan.offset(BufferRole::optimizer_state_2) - plan.offset(BufferRole::optimizer_state_1)) / sizeof(float);
+  static_assert(state_stride >= region_floats &&
+                    plan.offset(BufferRole::optimizer_state_3) - plan.offset(BufferRole::optimizer_state_2) ==
+                        state_stride * sizeof(float) &&
+                    optimizer_state_slots == 3,
+                "the optimiser's state arrays must each hold all parameters, equally spaced");
   template <BufferRole FirstKernel>
   std::span<float> region() { return {buffer<FirstKernel, 0>(), region_floats}; }
 

@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstddef>
 #include <string>
+#include <type_traits>
 
 #include "format.hpp"
 
@@ -43,18 +44,22 @@ float sample_normal(Rng& rng, float mean, float stddev) {
   return float(mean + stddev * rng.normal());
 }
 
-template <float Mean = 0.0f, float Stddev = 0.05f>
+// Mean and stddev written as any number (RandomNormal<0.0, 0.1>, RandomNormal<0, 0.1f>), used as float.
+template <auto Mean = 0.0, auto Stddev = 0.05>
 struct RandomNormal {
-  static_assert(Stddev >= 0.0f, "ctnn::RandomNormal<mean, stddev>: stddev must not be negative");
+  static_assert(std::is_arithmetic_v<decltype(Mean)> && std::is_arithmetic_v<decltype(Stddev)>,
+                "ctnn::RandomNormal<mean, stddev>: mean and stddev must be numbers");
+  static_assert(Stddev >= 0, "ctnn::RandomNormal<mean, stddev>: stddev must not be negative");
+  static constexpr float mean = float(Mean), stddev = float(Stddev);
   static std::string describe() {
-    return "RandomNormal<" + detail::format_float(Mean) + ", " + detail::format_float(Stddev) + ">";
+    return "RandomNormal<" + detail::format_float(mean) + ", " + detail::format_float(stddev) + ">";
   }
   static std::string spec() {
-    return "random_normal=" + detail::format_float(Mean) + "," + detail::format_float(Stddev);
+    return "random_normal=" + detail::format_float(mean) + "," + detail::format_float(stddev);
   }
   template <class Rng>
   static float sample(Rng& rng, std::size_t, std::size_t) {
-    return sample_normal(rng, Mean, Stddev);
+    return sample_normal(rng, mean, stddev);
   }
 };
 

@@ -1,38 +1,44 @@
-// Kernel regularisers, with Keras's definitions: the penalty c * sum(|w|) (L1) and
+// Kernel regularisers, with Keras's definitions (coefficients written as any number,
+// L2<0.01> or L2<0.01f>, and used as float): the penalty c * sum(|w|) (L1) and
 // c * sum(w^2) (L2) is added to the reported loss, and its derivative to the kernel gradient.
 #pragma once
 
 #include <concepts>
 #include <string>
+#include <type_traits>
 
 #include "format.hpp"
 
 namespace ctnn {
 
-template <float C>
+template <auto C>
 struct L1 {
-  static_assert(C >= 0.0f, "ctnn::L1<c>: the coefficient c must not be negative");
-  static constexpr float l1 = C, l2 = 0.0f;
-  static std::string describe() { return "L1<" + detail::format_float(C) + ">"; }
-  static std::string spec() { return "l1=" + detail::format_float(C); }
+  static_assert(std::is_arithmetic_v<decltype(C)>, "ctnn::L1<c>: c must be a number");
+  static_assert(C >= 0, "ctnn::L1<c>: the coefficient c must not be negative");
+  static constexpr float l1 = float(C), l2 = 0.0f;
+  static std::string describe() { return "L1<" + detail::format_float(l1) + ">"; }
+  static std::string spec() { return "l1=" + detail::format_float(l1); }
 };
 
-template <float C>
+template <auto C>
 struct L2 {
-  static_assert(C >= 0.0f, "ctnn::L2<c>: the coefficient c must not be negative");
-  static constexpr float l1 = 0.0f, l2 = C;
-  static std::string describe() { return "L2<" + detail::format_float(C) + ">"; }
-  static std::string spec() { return "l2=" + detail::format_float(C); }
+  static_assert(std::is_arithmetic_v<decltype(C)>, "ctnn::L2<c>: c must be a number");
+  static_assert(C >= 0, "ctnn::L2<c>: the coefficient c must not be negative");
+  static constexpr float l1 = 0.0f, l2 = float(C);
+  static std::string describe() { return "L2<" + detail::format_float(l2) + ">"; }
+  static std::string spec() { return "l2=" + detail::format_float(l2); }
 };
 
-template <float A, float B>
+template <auto A, auto B>
 struct L1L2 {
-  static_assert(A >= 0.0f && B >= 0.0f, "ctnn::L1L2<a, b>: the coefficients must not be negative");
-  static constexpr float l1 = A, l2 = B;
+  static_assert(std::is_arithmetic_v<decltype(A)> && std::is_arithmetic_v<decltype(B)>,
+                "ctnn::L1L2<a, b>: a and b must be numbers");
+  static_assert(A >= 0 && B >= 0, "ctnn::L1L2<a, b>: the coefficients must not be negative");
+  static constexpr float l1 = float(A), l2 = float(B);
   static std::string describe() {
-    return "L1L2<" + detail::format_float(A) + ", " + detail::format_float(B) + ">";
+    return "L1L2<" + detail::format_float(l1) + ", " + detail::format_float(l2) + ">";
   }
-  static std::string spec() { return "l1l2=" + detail::format_float(A) + "," + detail::format_float(B); }
+  static std::string spec() { return "l1l2=" + detail::format_float(l1) + "," + detail::format_float(l2); }
 };
 
 // What a layer gets when it names no regulariser.

@@ -29,7 +29,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
         input_(checked_batch(network, batch_size) * network.input_size() * sizeof(float)),
         labels_(batch_size * sizeof(std::int32_t)),
         gradients_(network.layout().total_floats() * sizeof(float)),
-        velocities_(network.layout().total_floats() * sizeof(float)),
+        optimizer_state_(optimizer_state_slots * network.layout().total_floats() * sizeof(float)),
         deltas_(batch_size * network.layout().pingpong_floats_per_row() * sizeof(float)),
         transposed_(transposed_floats(network) * sizeof(float)) {
     for (std::size_t l = 0; l < network.depth(); ++l)
@@ -48,7 +48,11 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
 
   std::span<float> parameters() { return network_.parameters(); }
   std::span<float> gradients() { return {gradient_data(), network_.layout().total_floats()}; }
-  std::span<float> velocities() { return {in_arena(velocities_.data(), 0), network_.layout().total_floats()}; }
+  // All optimiser state: optimizer_state_slots arrays, optimizer_state_stride() floats apart.
+  std::span<float> optimizer_state() {
+    return {in_arena(optimizer_state_.data(), 0), optimizer_state_slots * optimizer_state_stride()};
+  }
+  std::size_t optimizer_state_stride() const { return network_.layout().total_floats(); }
 
   MatrixView<const float> kernel_gradient(std::size_t l) {
     const LayerSpec& layer = network_.spec().layers.at(l);
@@ -94,7 +98,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
   }
 
   float* gradient_of(float* parameter) { return gradient_data() + (parameter - parameters().data()); }
-  float* velocity_of(float* parameter) { return velocities().data() + (parameter - parameters().data()); }
+  float* state_of(float* parameter) { return optimizer_state().data() + (parameter - parameters().data()); }
 
   static std::size_t checked_batch(const Network& network, std::size_t batch_size) {
     if (batch_size == 0) throw Error("engine::TrainingStep: the mini-batch size must be at least 1");
@@ -123,7 +127,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
 
   Network& network_;
   std::size_t batch_;
-  Arena input_, labels_, gradients_, velocities_, deltas_, transposed_;
+  Arena input_, labels_, gradients_, optimizer_state_, deltas_, transposed_;
   std::vector<Arena> activations_;
 };
 

@@ -56,7 +56,7 @@ void check_same_weights(const Model<N>& generated, const engine::Network& generi
 // Builds both backends from one seed and compares them step by step over `steps` SGD updates
 // on random batches of a random data set (the last batch of each pass is partial).
 template <NetType N, std::size_t Batch>
-void check_twins(std::uint64_t seed, std::size_t steps, SGD sgd = {.learning_rate = 0.05f}) {
+void check_twins(std::uint64_t seed, std::size_t steps, Optimizer optimizer = SGD{.learning_rate = 0.05f}) {
   INFO(N::describe() << "  as spec  " << N::spec());
   Model<N> generated{Seed{seed}};
   engine::Network generic{N::spec(), Seed{seed}};
@@ -82,8 +82,8 @@ void check_twins(std::uint64_t seed, std::size_t steps, SGD sgd = {.learning_rat
 
   TrainingStep<N, Batch> generated_step(generated);
   engine::TrainingStep generic_step(generic, Batch);
-  std::ranges::fill(generated_step.velocities(), 0.0f);
-  std::ranges::fill(generic_step.velocities(), 0.0f);
+  std::ranges::fill(generated_step.optimizer_state(), 0.0f);
+  std::ranges::fill(generic_step.optimizer_state(), 0.0f);
   Rng shuffle(seed, 7);
   std::vector<std::uint32_t> order = testing::first_indices(samples);
   std::size_t next = samples;
@@ -114,8 +114,10 @@ void check_twins(std::uint64_t seed, std::size_t steps, SGD sgd = {.learning_rat
               gradient_tolerance);
       });
     }
-    apply_update(sgd, generated_step.parameters(), generated_step.gradients(), generated_step.velocities());
-    apply_update(sgd, generic_step.parameters(), generic_step.gradients(), generic_step.velocities());
+    apply_update(optimizer, step + 1, generated_step.parameters(), generated_step.gradients(),
+                 generated_step.optimizer_state().data(), generated_step.optimizer_state_stride());
+    apply_update(optimizer, step + 1, generic_step.parameters(), generic_step.gradients(), generic_step.optimizer_state().data(),
+                 generic_step.optimizer_state_stride());
   }
   check_same_weights(generated, generic, weight_tolerance);
   CHECK(reference::relative_difference(generated.regularization_penalty(), generic.regularization_penalty(), 1e-6) <=
@@ -143,6 +145,8 @@ TEST_CASE("odd sizes, every activation, regulariser and initialiser agree on bot
   check_twins<ZerosNet, 8>(6, 50);
   check_twins<WideOutputNet, 13>(7, 50, SGD{.learning_rate = 0.02f, .momentum = 0.9f, .nesterov = true});
   check_twins<OddNet, 9>(8, 50, SGD{.learning_rate = 0.1f, .momentum = 0.5f});
+  check_twins<OddNet, 11>(9, 30, RMSprop{.learning_rate = 0.003f, .momentum = 0.3f, .centered = true});
+  check_twins<NarrowNet, 5>(10, 30, Adam{.learning_rate = 0.01f, .amsgrad = true});
 }
 
 // ---- Randomised networks ---------------------------------------------------------------------

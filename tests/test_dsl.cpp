@@ -51,3 +51,14 @@ TEST_CASE("describe() spells the type as it reads in source") {
         "Net<Dense<13, 7, Tanh, L2<0.01>, HeNormal>, Dense<7, 5, Sigmoid, L1L2<0.001, 0.002>>, Softmax<3, L1<0.5>>>");
   CHECK(Net<Dense<2, 2, Linear, RandomNormal<0.5f, 0.25f>>>::describe() == "Net<Dense<2, 2, Linear, RandomNormal<0.5, 0.25>>>");
 }
+
+TEST_CASE("coefficients may be written as double, float or integer literals, as in the brief's example") {
+  using Brief = Net<Dense<784, 400, ReLU, L2<0.01>>, Dense<400, 20>, Softmax<10>>;
+  STATIC_REQUIRE(Brief::layer<0>::regularizer::l2 == 0.01f);
+  STATIC_REQUIRE(L1L2<1, 0.5>::l1 == 1.0f);
+  STATIC_REQUIRE(L1L2<1, 0.5>::l2 == 0.5f);
+  STATIC_REQUIRE(RandomNormal<0, 0.1>::stddev == 0.1f);
+  // Written either way, the layer trains with the same float coefficient and reads the same.
+  CHECK(Brief::describe() == "Net<Dense<784, 400, ReLU, L2<0.01>>, Dense<400, 20, ReLU>, Softmax<10>>");
+  CHECK(Brief::spec() == Net<Dense<784, 400, ReLU, L2<0.01f>>, Dense<400, 20>, Softmax<10>>::spec());
+}

@@ -37,7 +37,8 @@ TEST_CASE("the seed network's training plan matches a hand computation") {
                                align64(4 * B * h1) + align64(4 * B * h2) + align64(4 * B * out) +  // activations
                                align64(4 * B * (h1 + h2)) +                                         // deltas
                                align64(4 * 20 * h1);  // W^T of layer 1 (20 x 400) is larger than layer 2's (10 x 20)
-  const std::size_t expected = params /*weights*/ + prediction + params /*gradients*/ + params /*velocity*/ + per_step;
+  const std::size_t expected = params /*weights*/ + prediction + params /*gradients*/ +
+                                 3 * params /*optimizer state: up to three arrays (Adam with amsgrad)*/ + per_step;
 
   constexpr auto& plan = training_plan<SeedNet, B>;
   CHECK(plan.bytes == expected);

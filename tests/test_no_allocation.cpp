@@ -56,7 +56,8 @@ TEST_CASE("a training step allocates nothing") {
   const std::size_t before = allocations;
   step.load_batch(batch.x.data(), batch.labels.data(), indices);
   const BatchResult result = step.compute_gradients(indices.size());
-  apply_update(SGD{.learning_rate = 0.1f, .momentum = 0.9f}, step.parameters(), step.gradients(), step.velocities(), 2);
+  apply_update(SGD{.learning_rate = 0.1f, .momentum = 0.9f}, 1, step.parameters(), step.gradients(),
+               step.optimizer_state().data(), step.optimizer_state_stride(), 2);
   CHECK(allocations == before);
   CHECK(result.rows == 150);
 }

@@ -106,24 +106,28 @@ TEST_CASE("the update fused into the backward pass gives the numbers of a separa
   using Regularized = Net<Dense<784, 40, Tanh, L1L2<0.001f, 0.01f>>, Dense<40, 20, ReLU, L2<0.02f>>, Softmax<10>>;
   const testing::Batch batch = testing::random_batch(100, 784, 10, 4);
   const auto indices = testing::first_indices(100);
-  for (const SGD sgd : {SGD{.learning_rate = 0.1f}, SGD{.learning_rate = 0.05f, .momentum = 0.9f},
-                        SGD{.learning_rate = 0.05f, .momentum = 0.8f, .nesterov = true}}) {
+  for (const Optimizer& optimizer :
+       {Optimizer{SGD{.learning_rate = 0.1f}}, Optimizer{SGD{.learning_rate = 0.05f, .momentum = 0.9f}},
+        Optimizer{SGD{.learning_rate = 0.05f, .momentum = 0.8f, .nesterov = true}}, Optimizer{RMSprop{}},
+        Optimizer{RMSprop{.momentum = 0.5f, .centered = true}}, Optimizer{Adam{}}, Optimizer{Adam{.amsgrad = true}}}) {
     Model<Regularized> separate{Seed{5}}, fused{Seed{5}};
     TrainingStep<Regularized, 100> separate_step(separate), fused_step(fused);
     engine::Network network{Regularized::spec(), Seed{5}};
     engine::TrainingStep network_step(network, 100);
-    std::ranges::fill(separate_step.velocities(), 0.0f);
-    std::ranges::fill(fused_step.velocities(), 0.0f);
-    std::ranges::fill(network_step.velocities(), 0.0f);
-    INFO("momentum " << sgd.momentum << ", nesterov " << sgd.nesterov);
-    for (int step = 0; step < 3; ++step) {
+    std::ranges::fill(separate_step.optimizer_state(), 0.0f);
+    std::ranges::fill(fused_step.optimizer_state(), 0.0f);
+    std::ranges::fill(network_step.optimizer_state(), 0.0f);
+    INFO(optimizer_name(optimizer) << " (variant " << optimizer.index() << ")");
+    for (std::uint64_t step = 1; step <= 3; ++step) {
       separate_step.load_batch(batch.x.data(), batch.labels.data(), indices);
       const BatchResult expected = separate_step.compute_gradients(100);
-      apply_update(sgd, separate_step.parameters(), separate_step.gradients(), separate_step.velocities());
+      apply_update(optimizer, step, separate_step.parameters(), separate_step.gradients(),
+                   separate_step.optimizer_state().data(), separate_step.optimizer_state_stride());
       fused_step.load_batch(batch.x.data(), batch.labels.data(), indices);
-      const BatchResult got = fused_step.train_batch(100, SgdVectorUpdate(sgd));
+      const BatchResult got =
+          fused_step.train_batch(100, OptimizerUpdate(optimizer, step, fused_step.optimizer_state_stride()));
       network_step.load_batch(batch.x.data(), batch.labels.data(), indices);
-      network_step.train_batch(100, SgdVectorUpdate(sgd));
+      network_step.train_batch(100, OptimizerUpdate(optimizer, step, network_step.optimizer_state_stride()));
       CHECK(got.loss() == expected.loss());
     }
     CHECK(testing::parameter_bits(fused) == testing::parameter_bits(separate));

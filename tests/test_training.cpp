@@ -1,4 +1,4 @@
-// fit() and SGD against a double-precision reference that trains the same network with
+// fit() and the optimisers against a double-precision reference that trains the same network with
 // gradients from finite differences and Keras's update formulas.
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -25,14 +25,16 @@ std::vector<double*> parameters_of(reference::Mlp& mlp) {
   return all;
 }
 
-// `steps` full-batch steps of Keras SGD on the reference, gradients by central differences.
-void reference_sgd(reference::Mlp& mlp, const testing::Batch& batch, SGD sgd, int steps) {
+// `steps` full-batch steps of a Keras optimiser on the reference, gradients by central
+// differences, each update written out in double as Keras's optimizers/*.py write it.
+void reference_train(reference::Mlp& mlp, const testing::Batch& batch, const Optimizer& optimizer, int steps) {
   const auto x = batch.x_double();
   const auto labels = batch.labels_int();
   std::vector<double*> params = parameters_of(mlp);
-  std::vector<double> velocity(params.size(), 0.0), gradient(params.size());
-  for (int s = 0; s < steps; ++s) {
-    for (std::size_t i = 0; i < params.size(); ++i) {
+  const std::size_t n = params.size();
+  std::vector<double> gradient(n), s1(n, 0.0), s2(n, 0.0), s3(n, 0.0);  // optimiser state
+  for (int t = 1; t <= steps; ++t) {
+    for (std::size_t i = 0; i < n; ++i) {
       const double saved = *params[i], h = 1e-6;
       *params[i] = saved + h;
       const double up = mlp.loss(x, labels);
@@ -41,9 +43,37 @@ void reference_sgd(reference::Mlp& mlp, const testing::Batch& batch, SGD sgd, in
       *params[i] = saved;
       gradient[i] = (up - down) / (2 * h);
     }
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      velocity[i] = sgd.momentum * velocity[i] - sgd.learning_rate * gradient[i];
-      *params[i] += sgd.nesterov ? sgd.momentum * velocity[i] - sgd.learning_rate * gradient[i] : velocity[i];
+    for (std::size_t i = 0; i < n; ++i) {
+      double& w = *params[i];
+      const double g = gradient[i];
+      if (const auto* sgd = std::get_if<SGD>(&optimizer)) {
+        const double lr = sgd->learning_rate, momentum = sgd->momentum;
+        s1[i] = momentum * s1[i] - lr * g;
+        w += sgd->nesterov ? momentum * s1[i] - lr * g : s1[i];
+      } else if (const auto* rms = std::get_if<RMSprop>(&optimizer)) {
+        const double rho = rms->rho;
+        s1[i] = rho * s1[i] + (1 - rho) * g * g;
+        double denominator = s1[i] + rms->epsilon;
+        if (rms->centered) {
+          s3[i] = rho * s3[i] + (1 - rho) * g;
+          denominator -= s3[i] * s3[i];
+        }
+        const double increment = rms->learning_rate * g / std::sqrt(denominator);
+        if (rms->momentum > 0) {
+          s2[i] = rms->momentum * s2[i] + increment;
+          w -= s2[i];
+        } else {
+          w -= increment;
+        }
+      } else {
+        const Adam& adam = std::get<Adam>(optimizer);
+        const double b1 = adam.beta_1, b2 = adam.beta_2;
+        s1[i] += (g - s1[i]) * (1 - b1);
+        s2[i] += (g * g - s2[i]) * (1 - b2);
+        s3[i] = std::max(s3[i], s2[i]);
+        const double alpha = adam.learning_rate * std::sqrt(1 - std::pow(b2, t)) / (1 - std::pow(b1, t));
+        w -= alpha * s1[i] / (std::sqrt(adam.amsgrad ? s3[i] : s2[i]) + adam.epsilon);
+      }
     }
   }
 }
@@ -68,21 +98,66 @@ bool same_weights(const Model<N>& a, const Model<N>& b) {
   return same;
 }
 
+// Three full-batch steps of each optimiser, checked against the reference.
+void check_optimizer_steps(const Optimizer& optimizer, double tolerance) {
+  const testing::Batch batch = testing::random_batch(8, 5, 3, 21);
+  Model<Small> model{Seed{3}};
+  reference::Mlp expected = reference::from_model(model);
+  // One batch of all 8 samples per epoch, so each epoch is exactly one step.
+  fit<8>(model, batch.view(), {.epochs = 3, .optimizer = optimizer, .shuffle = false, .verbose = false});
+  reference_train(expected, batch, optimizer, 3);
+  reference::Mlp trained = reference::from_model(model);
+  CHECK(max_parameter_difference(trained, expected) < tolerance);
+  // The steps moved the weights far more than the tolerance: the check can fail.
+  reference::Mlp initial = reference::from_model(Model<Small>{Seed{3}});
+  CHECK(max_parameter_difference(trained, initial) > 100 * tolerance);
+}
+
 }  // namespace
 
 TEST_CASE("SGD steps match Keras's formulas") {
-  const testing::Batch batch = testing::random_batch(8, 5, 3, 21);
   for (const SGD sgd : {SGD{.learning_rate = 0.5f}, SGD{.learning_rate = 0.2f, .momentum = 0.9f},
                         SGD{.learning_rate = 0.2f, .momentum = 0.9f, .nesterov = true}}) {
-    Model<Small> model{Seed{3}};
-    reference::Mlp expected = reference::from_model(model);
-    // One batch of all 8 samples per epoch, so each epoch is exactly one step.
-    fit<8>(model, batch.view(), {.epochs = 3, .optimizer = sgd, .shuffle = false, .verbose = false});
-    reference_sgd(expected, batch, sgd, 3);
-    reference::Mlp trained = reference::from_model(model);
     INFO("momentum " << sgd.momentum << ", nesterov " << sgd.nesterov);
-    CHECK(max_parameter_difference(trained, expected) < 2e-5);
+    check_optimizer_steps(sgd, 2e-5);
   }
+}
+
+TEST_CASE("RMSprop steps match Keras's formulas") {
+  for (const RMSprop rmsprop : {RMSprop{}, RMSprop{.learning_rate = 0.01f, .rho = 0.8f, .momentum = 0.9f},
+                                RMSprop{.learning_rate = 0.01f, .epsilon = 1e-3f, .centered = true}}) {
+    INFO("momentum " << rmsprop.momentum << ", centered " << rmsprop.centered);
+    check_optimizer_steps(rmsprop, 2e-6);
+  }
+}
+
+TEST_CASE("Adam steps match Keras's formulas, bias correction included") {
+  for (const Adam adam : {Adam{}, Adam{.learning_rate = 0.01f, .beta_1 = 0.5f, .beta_2 = 0.9f},
+                          Adam{.learning_rate = 0.01f, .amsgrad = true}}) {
+    INFO("beta_1 " << adam.beta_1 << ", amsgrad " << adam.amsgrad);
+    check_optimizer_steps(adam, 2e-6);
+  }
+}
+
+TEST_CASE("Keras's defaults") {
+  const RMSprop rmsprop;
+  CHECK((rmsprop.learning_rate == 0.001f && rmsprop.rho == 0.9f && rmsprop.momentum == 0.0f &&
+         rmsprop.epsilon == 1e-7f && !rmsprop.centered));
+  const Adam adam;
+  CHECK((adam.learning_rate == 0.001f && adam.beta_1 == 0.9f && adam.beta_2 == 0.999f && adam.epsilon == 1e-7f &&
+         !adam.amsgrad));
+  const SGD sgd;
+  CHECK((sgd.learning_rate == 0.01f && sgd.momentum == 0.0f && !sgd.nesterov));
+}
+
+TEST_CASE("optimiser coefficients out of range are named") {
+  const testing::Batch batch = testing::random_batch(8, 5, 3, 21);
+  Model<Small> model;
+  auto fit_with = [&](Optimizer optimizer) { fit<8>(model, batch.view(), {.optimizer = optimizer, .verbose = false}); };
+  CHECK_THROWS_WITH(fit_with(Adam{.beta_2 = 1.0f}), Contains("Adam::beta_2 must be in [0, 1), not 1"));
+  CHECK_THROWS_WITH(fit_with(RMSprop{.epsilon = 0.0f}), Contains("RMSprop::epsilon must be positive"));
+  CHECK_THROWS_WITH(fit_with(SGD{.momentum = -0.5f}), Contains("SGD::momentum must be in [0, 1)"));
+  CHECK_THROWS_WITH(fit_with(Adam{.learning_rate = 0.0f}), Contains("learning rate must be a positive number"));
 }
 
 TEST_CASE("the same seeds give the same weights, other seeds others") {
@@ -103,7 +178,7 @@ TEST_CASE("the loss reported per epoch is the loss of the weights it was compute
   const testing::Batch batch = testing::random_batch(100, 5, 3, 23);
   Model<Small> model{Seed{4}};
   const History history =
-      fit<16>(model, batch.view(), {.epochs = 1, .optimizer = {.learning_rate = 1e-30f}, .validation = batch.view(),
+      fit<16>(model, batch.view(), {.epochs = 1, .optimizer = SGD{.learning_rate = 1e-30f}, .validation = batch.view(),
                                     .verbose = false});
   const Evaluation evaluation = evaluate(model, batch.view());
   const reference::Mlp mlp = reference::from_model(model);
@@ -126,7 +201,7 @@ TEST_CASE("a diverging loss stops training with the epoch and batch") {
   const testing::Batch batch = testing::random_batch(64, 5, 3, 26);
   Model<Net<Dense<5, 4, Linear>, Softmax<3>>> model{Seed{6}};
   try {
-    fit<16>(model, batch.view(), {.epochs = 50, .optimizer = {.learning_rate = 1e37f}, .verbose = false});
+    fit<16>(model, batch.view(), {.epochs = 50, .optimizer = SGD{.learning_rate = 1e37f}, .verbose = false});
     FAIL("training with a learning rate of 1e37 did not diverge");
   } catch (const Error& e) {
     CHECK_THAT(e.what(), Contains("the loss became") && Contains("in epoch ") && Contains(" of 4") &&
@@ -137,7 +212,7 @@ TEST_CASE("a diverging loss stops training with the epoch and batch") {
 TEST_CASE("a bad learning rate is refused") {
   const testing::Batch batch = testing::random_batch(8, 5, 3, 25);
   Model<Small> model;
-  CHECK_THROWS_WITH(fit<8>(model, batch.view(), {.optimizer = {.learning_rate = -1.0f}, .verbose = false}),
+  CHECK_THROWS_WITH(fit<8>(model, batch.view(), {.optimizer = SGD{.learning_rate = -1.0f}, .verbose = false}),
                     Contains("learning rate"));
 }
 

@@ -35,7 +35,8 @@ concept BackendTrainingStep = requires(S& step, const float* images, const std::
   { step.train_batch(rows, [](float*, simd::floats, float*) {}) } -> std::same_as<BatchResult>;
   { step.parameters() } -> std::same_as<std::span<float>>;
   { step.gradients() } -> std::same_as<std::span<float>>;
-  { step.velocities() } -> std::same_as<std::span<float>>;
+  { step.optimizer_state() } -> std::same_as<std::span<float>>;
+  { step.optimizer_state_stride() } -> std::convertible_to<std::size_t>;
 };
 
 }  // namespace ctnn

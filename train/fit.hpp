@@ -25,13 +25,14 @@
 #include "evaluate.hpp"
 #include "history.hpp"
 #include "progress.hpp"
-#include "sgd.hpp"
+#include "optimizer_update.hpp"
+#include "optimizers.hpp"
 
 namespace ctnn {
 
 struct FitOptions {
   std::size_t epochs = 1;
-  SGD optimizer{};
+  Optimizer optimizer = SGD{};  // SGD, RMSprop or Adam, Keras's defaults
   DatasetView validation{};   // evaluated after every epoch when not empty
   double validation_split = 0.0;  // or: this fraction of `data`, its last rows (as Keras), held out for validation
   std::vector<Callback> callbacks{};
@@ -80,13 +81,15 @@ History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOpt
       options.validation_split > 0.0 ? all_data.slice(split_at, all_data.count) : options.validation;
   check_fits(model, data, "training data");
   if (!validation.empty()) check_fits(model, validation, "validation data");
-  check_learning_rate(options.optimizer.learning_rate, "FitOptions::optimizer");
+  check_optimizer(options.optimizer);
+  check_learning_rate(learning_rate_of(options.optimizer), "FitOptions::optimizer");
   std::vector<CallbackState> callbacks = start_callbacks(options.callbacks);
-  float learning_rate = options.optimizer.learning_rate;
+  float learning_rate = learning_rate_of(options.optimizer);
   std::optional<io::ModelFile> best_weights;  // for EarlyStopping's restore_best_weights
 
   FlushDenormals flush_denormals;
-  std::ranges::fill(step.velocities(), 0.0f);
+  std::ranges::fill(step.optimizer_state(), 0.0f);
+  std::uint64_t iteration = 0;  // updates so far: Adam's bias correction
   if (options.threads != 0) model.set_threads(options.threads);
 
   const std::size_t batch_size = step.batch_size();
@@ -102,9 +105,8 @@ History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOpt
         learning_rate = scheduler->schedule(epoch - 1, learning_rate);
         check_learning_rate(learning_rate, "LearningRateScheduler");
       }
-    SGD optimizer = options.optimizer;
-    optimizer.learning_rate = learning_rate;
-    const SgdVectorUpdate update(optimizer);
+    Optimizer optimizer = options.optimizer;
+    set_learning_rate(optimizer, learning_rate);
     progress.begin_epoch();
     if (options.shuffle) {
       Rng rng(options.seed, epoch);
@@ -116,7 +118,8 @@ History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOpt
       const std::size_t first = batch * batch_size;
       const std::size_t rows = std::min(batch_size, data.count - first);
       step.load_batch(data.images, data.labels, std::span(order).subspan(first, rows));
-      const BatchResult result = step.train_batch(rows, update);
+      const BatchResult result =
+          step.train_batch(rows, OptimizerUpdate(optimizer, ++iteration, step.optimizer_state_stride()));
       if (!std::isfinite(result.loss()))
         throw Error("fit: the loss became " + std::to_string(result.loss()) + " in epoch " + std::to_string(epoch) +
                     ", batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
