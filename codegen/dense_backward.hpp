@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "../dsl/regularizers.hpp"
 #include "activation_kernels.hpp"
@@ -156,24 +157,32 @@ void transpose_kernel(Shape shape, const float* kernel, float* packed) {
   }
 }
 
-// dZ_prev = (dZ W^T) * act'(A_prev), the activation derivative fused into the epilogue.
-// previous_output: rows x padded(inputs), the previous layer's stored activations.
-// Split over the batch's rows across threads.
-template <Activation PreviousActivation, class Shape>
+// dZ_prev = (dZ W^T) * mask * act'(A_prev), the dropout mask (when the previous layer has one)
+// and the activation derivative fused into the epilogue.
+// previous_output: rows x padded(inputs), the previous layer's stored activations (before dropout);
+// previous_mask: its dropout mask, or nullptr (a std::nullptr_t in the generated code, where the
+// Net says there is none, a pointer that may be null in the engine). Split over the batch's rows.
+template <Activation PreviousActivation, class Shape, class Mask>
 void input_gradient(Shape shape, const float* delta, std::size_t rows, const float* packed_transposed_kernel,
-                    const float* previous_output, float* previous_delta, std::size_t threads = 1) {
+                    const float* previous_output, Mask previous_mask, float* previous_delta, std::size_t threads = 1) {
   const auto stride = shape.stride();
   const auto previous_stride = shape.padded_inputs();
   using act = activation_kernel<PreviousActivation>;
+  constexpr bool may_have_mask = !std::is_same_v<Mask, std::nullptr_t>;
   const std::size_t row_floats = stride, previous_row_floats = previous_stride;
   parallel_ranges(threads, rows, tile_rows, rows_worth_a_thread(shape.outputs * previous_row_floats),
                   [&](std::size_t first, std::size_t end) {
                     const float* output_part = previous_output + first * previous_row_floats;
                     float* delta_part = previous_delta + first * previous_row_floats;
+                    const float* mask_part = nullptr;
+                    if constexpr (may_have_mask)
+                      if (previous_mask) mask_part = previous_mask + first * previous_row_floats;
                     gemm<AOrder::rows>(end - first, previous_stride, shape.outputs, stride, previous_stride,
                                        delta + first * row_floats, packed_transposed_kernel,
                                        [=](std::size_t r, std::size_t c, floats acc) {
                                          const std::size_t at = r * std::size_t(previous_stride) + c;
+                                         if constexpr (may_have_mask)
+                                           if (mask_part) acc *= floats::load_aligned(mask_part + at);
                                          (acc * act::derivative_from_output(floats::load_aligned(output_part + at)))
                                              .store_aligned(delta_part + at);
                                        });

@@ -31,6 +31,8 @@ enum class BufferRole : unsigned char {
   input_batch,  // the samples of one mini-batch, gathered
   labels,
   activation,        // layer outputs of one mini-batch, all kept for backward
+  dropout_mask,      // per output: 0 (dropped) or 1 / (1 - rate), for a layer followed by Dropout
+  dropped_output,    // that layer's outputs times the mask: what the next layer reads
   deltas_pingpong,   // loss gradients w.r.t. layer pre-activations, two layers at a time
   transposed_kernel  // W^T of one layer, packed for the input-gradient product
 };
@@ -48,6 +50,8 @@ constexpr std::string_view role_name(BufferRole role) {
     case BufferRole::input_batch: return "input batch";
     case BufferRole::labels: return "labels";
     case BufferRole::activation: return "activation";
+    case BufferRole::dropout_mask: return "dropout mask";
+    case BufferRole::dropped_output: return "dropped output";
     case BufferRole::deltas_pingpong: return "deltas ping-pong";
     case BufferRole::transposed_kernel: return "transposed kernel";
   }
@@ -126,7 +130,7 @@ template <NetType N, std::size_t Batch>
 constexpr auto make_training_plan() {
   using L = codegen::Layout<N>;
   constexpr auto prefix = model_plan<N>;
-  MemoryPlan<prefix.buffers.size() + 3 * N::depth + 7> plan;
+  MemoryPlan<prefix.buffers.size() + 5 * N::depth + 7> plan;
   plan.append(prefix);
   // Gradients and optimiser state repeat the parameters' layout, so updates are flat loops.
   for (std::size_t l = 0; l < N::depth; ++l) {
@@ -139,6 +143,11 @@ constexpr auto make_training_plan() {
   plan.add(BufferRole::input_batch, no_layer, Batch * L::inputs[0] * sizeof(float));
   plan.add(BufferRole::labels, no_layer, Batch * sizeof(std::int32_t));
   for (std::size_t l = 0; l < N::depth; ++l) plan.add(BufferRole::activation, l, Batch * L::stride[l] * sizeof(float));
+  for (std::size_t l = 0; l < N::depth; ++l)
+    if (N::dropout_after[l] > 0.0f) {
+      plan.add(BufferRole::dropout_mask, l, Batch * L::stride[l] * sizeof(float));
+      plan.add(BufferRole::dropped_output, l, Batch * L::stride[l] * sizeof(float));
+    }
   plan.add(BufferRole::deltas_pingpong, no_layer, Batch * L::pingpong_floats_per_row * sizeof(float));
   if (L::transposed_kernel_floats > 0)
     plan.add(BufferRole::transposed_kernel, no_layer, L::transposed_kernel_floats * sizeof(float));

@@ -14,6 +14,7 @@
 #include "../error.hpp"
 #include "batch_result.hpp"
 #include "dense_backward.hpp"
+#include "dropout.hpp"
 #include "forward_pass.hpp"
 #include "gather_rows.hpp"
 #include "gradient_sinks.hpp"
@@ -36,6 +37,9 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   std::size_t threads() const { return model_.threads(); }
 
   explicit TrainingStep(Model<N>& model) : model_(model) { model_.reserve_arena(plan.bytes); }
+
+  // Dropout masks are drawn from this seed and the number of steps since it was set.
+  void seed_dropout(std::uint64_t seed) { dropout_seed_ = seed, steps_ = 0; }
 
   // Copies the samples named by `indices` (at most Batch of them) into the arena.
   void load_batch(const float* images, const std::uint8_t* labels, std::span<const std::uint32_t> indices) {
@@ -63,10 +67,16 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   std::span<const float> bias_gradient() {
     return {buffer<BufferRole::bias_gradient, I>(), N::layer_outputs[I]};
   }
-  // Layer I's outputs for the current batch (rows x outputs, padded rows).
+  // Layer I's outputs for the current batch (rows x outputs, padded rows), before its dropout.
   template <std::size_t I>
   MatrixView<const float> layer_output(std::size_t rows) {
     return {activation<I>(), rows, N::layer_outputs[I], L::stride[I]};
+  }
+  // The dropout mask of layer I in the last step (0 or 1 / (1 - rate) per output).
+  template <std::size_t I>
+  MatrixView<const float> dropout_mask(std::size_t rows) {
+    static_assert(N::template layer<I>::has_dropout, "dropout_mask<I>: layer I has no Dropout after it");
+    return {buffer<BufferRole::dropout_mask, I>(), rows, N::layer_outputs[I], L::stride[I]};
   }
 
  private:
@@ -83,9 +93,18 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
     // On the weights the forward pass uses, before any update.
     const double penalty = model_.regularization_penalty();
     const std::size_t threads = model_.threads();
-    codegen::forward_pass<N>(
-        model_.arena(), buffer<BufferRole::input_batch>(), rows, [this](auto l) { return activation<decltype(l)::value>(); },
-        threads);
+    boost::hana::for_each(N::layer_indices, [&](auto index) {
+      constexpr std::size_t l = decltype(index)::value;
+      using layer = typename N::template layer<l>;
+      codegen::dense_forward<typename layer::activation>(L::template shape<l>(), input_of<l>(), rows,
+                                                         codegen::kernel_in<N, l>(model_.arena()),
+                                                         codegen::bias_in<N, l>(model_.arena()), activation<l>(), threads);
+      if constexpr (layer::has_dropout)
+        codegen::dropout_forward(layer::dropout_rate, codegen::fixed<layer::outputs>{}, codegen::fixed<L::stride[l]>{}, rows,
+                                 activation<l>(), buffer<BufferRole::dropout_mask, l>(),
+                                 buffer<BufferRole::dropped_output, l>(), dropout_seed_, steps_, l);
+    });
+    ++steps_;
     const codegen::LossSums sums =
         codegen::softmax_cross_entropy_delta(codegen::fixed<N::output_size>{}, codegen::fixed<L::stride[last]>{},
                                              activation<last>(), label_buffer(), rows, delta<last>());
@@ -93,9 +112,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
     boost::hana::for_each(N::layer_indices, [&](auto index) {
       constexpr std::size_t l = last - decltype(index)::value;  // from the output layer back
       using layer = typename N::template layer<l>;
-      const float* layer_input;
-      if constexpr (l == 0) layer_input = buffer<BufferRole::input_batch>();
-      else layer_input = activation<l - 1>();
+      const float* layer_input = input_of<l>();
       constexpr auto shape = L::template shape<l>();
       float* kernel = buffer<BufferRole::kernel, l>();
       // W^T is packed before the kernel's sink may update W: the input gradient needs the old weights.
@@ -104,9 +121,15 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
       codegen::bias_gradient(shape.stride(), delta<l>(), rows, sink_for(buffer<BufferRole::bias, l>()));
       codegen::kernel_gradient(shape, typename layer::regularizer{}, layer_input, rows, delta<l>(), kernel, sink_for(kernel),
                                threads);
-      if constexpr (l > 0)
-        codegen::input_gradient<typename N::template layer<l - 1>::activation>(shape, delta<l>(), rows, transposed,
-                                                                               activation<l - 1>(), delta<l - 1>(), threads);
+      if constexpr (l > 0) {
+        using previous = typename N::template layer<l - 1>;
+        const auto previous_mask = [this] {
+          if constexpr (previous::has_dropout) return static_cast<const float*>(buffer<BufferRole::dropout_mask, l - 1>());
+          else return nullptr;
+        }();
+        codegen::input_gradient<typename previous::activation>(shape, delta<l>(), rows, transposed, activation<l - 1>(),
+                                                               previous_mask, delta<l - 1>(), threads);
+      }
     });
     return {sums.loss, penalty, sums.correct, rows};
   }
@@ -126,6 +149,13 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   }
   template <std::size_t Layer>
   float* activation() { return buffer<BufferRole::activation, Layer>(); }
+  // What layer l reads: the mini-batch, or the previous layer's outputs (after its dropout).
+  template <std::size_t Layer>
+  float* input_of() {
+    if constexpr (Layer == 0) return buffer<BufferRole::input_batch>();
+    else if constexpr (N::template layer<Layer - 1>::has_dropout) return buffer<BufferRole::dropped_output, Layer - 1>();
+    else return activation<Layer - 1>();
+  }
   template <std::size_t Layer>
   float* delta() { return buffer<BufferRole::deltas_pingpong>() + L::pingpong_offset(Layer, Batch); }
 
@@ -148,6 +178,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   std::span<float> region() { return {buffer<FirstKernel, 0>(), region_floats}; }
 
   Model<N>& model_;
+  std::uint64_t dropout_seed_ = 0, steps_ = 0;
 };
 
 // The training step fit() uses for a generated model.

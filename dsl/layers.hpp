@@ -1,5 +1,6 @@
-// Layer types: Dense<In, Out, Act, Options...> and Softmax<N, Options...>.
-// Inside a Net every layer is resolved to a LayerSpec, the single shape the code generator sees.
+// Layer types: Dense<In, Out, Act, Options...>, Softmax<N, Options...> and Dropout<rate>.
+// Inside a Net every Dense or Softmax is resolved to a LayerSpec, the single shape the code
+// generator sees; a Dropout becomes part of the LayerSpec of the layer it follows.
 #pragma once
 
 #include <boost/hana/ext/std/integral_constant.hpp>
@@ -13,17 +14,25 @@
 #include <type_traits>
 
 #include "activations.hpp"
+#include "format.hpp"
 #include "initializers.hpp"
 #include "regularizers.hpp"
 
 namespace ctnn {
 
-// A fully resolved layer: y = Act(x W + b), W of In x Out. What codegen works from.
-template <std::size_t In, std::size_t Out, class Act, class Reg, class Init>
+// What a layer type is to a Net: a layer with weights, or one that transforms the output of the
+// layer before it.
+enum class LayerKind { dense, dropout };
+
+// A fully resolved layer: y = Act(x W + b), W of In x Out, then (in training only) inverted
+// dropout of rate DropoutRate. What codegen works from.
+template <std::size_t In, std::size_t Out, class Act, class Reg, class Init, float DropoutRate = 0.0f>
 struct LayerSpec {
   static constexpr std::size_t inputs = In;
   static constexpr std::size_t outputs = Out;
   static constexpr std::size_t param_count = In * Out + Out;
+  static constexpr float dropout_rate = DropoutRate;
+  static constexpr bool has_dropout = DropoutRate > 0.0f;
   using activation = Act;
   using regularizer = Reg;
   using initializer = Init;
@@ -34,6 +43,7 @@ struct LayerSpec {
     text.append(":").append(Act::spec);
     if constexpr (!std::is_same_v<Reg, NoRegularizer>) text.append(":").append(Reg::spec());
     if constexpr (!std::is_same_v<Init, GlorotUniform>) text.append(":").append(Init::spec());
+    if constexpr (has_dropout) text.append(":dropout=").append(detail::format_float(DropoutRate));
     return text;
   }
 };
@@ -82,10 +92,11 @@ struct Dense {
                 "regularisers and initialisers come after it");
   using options = detail::LayerOptions<Options...>;
 
+  static constexpr LayerKind kind = LayerKind::dense;
   static constexpr std::size_t declared_inputs = In;
   static constexpr std::size_t outputs = Out;
-  template <std::size_t Inputs>
-  using resolve = LayerSpec<Inputs, Out, Act, typename options::regularizer, typename options::initializer>;
+  template <std::size_t Inputs, float DropoutRate = 0.0f>
+  using resolve = LayerSpec<Inputs, Out, Act, typename options::regularizer, typename options::initializer, DropoutRate>;
 
   static std::string describe() {
     return "Dense<" + std::to_string(In) + ", " + std::to_string(Out) + ", " + std::string(Act::name) +
@@ -100,13 +111,29 @@ struct Softmax {
   static_assert(N >= 2, "ctnn::Softmax<N>: a softmax needs at least two classes");
   using options = detail::LayerOptions<Options...>;
 
+  static constexpr LayerKind kind = LayerKind::dense;
   static constexpr std::size_t declared_inputs = 0;  // taken from the previous layer
   static constexpr std::size_t outputs = N;
-  template <std::size_t Inputs>
+  template <std::size_t Inputs, float DropoutRate = 0.0f>
   using resolve = LayerSpec<Inputs, N, detail::SoftmaxActivation, typename options::regularizer,
-                            typename options::initializer>;
+                            typename options::initializer, DropoutRate>;
 
   static std::string describe() { return "Softmax<" + std::to_string(N) + options::describe() + ">"; }
+};
+
+// Inverted dropout of the layer before it, as Keras's Dropout(rate): in training each output is
+// zeroed with probability `rate` and the others scaled by 1 / (1 - rate); in inference it does
+// nothing. Masks come from fit's seed: the same seed gives the same run, on any thread count.
+template <auto Rate>
+struct Dropout {
+  static_assert(std::is_arithmetic_v<decltype(Rate)>, "ctnn::Dropout<rate>: the rate must be a number");
+  static_assert(Rate >= 0 && Rate < 1, "ctnn::Dropout<rate>: the rate is the fraction of outputs dropped, in [0, 1)");
+  static constexpr LayerKind kind = LayerKind::dropout;
+  static constexpr float rate = float(Rate);
+  static constexpr std::size_t declared_inputs = 0;
+  static constexpr std::size_t outputs = 0;  // as many as the layer before it
+
+  static std::string describe() { return "Dropout<" + detail::format_float(rate) + ">"; }
 };
 
 }  // namespace ctnn

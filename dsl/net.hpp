@@ -18,6 +18,18 @@
 namespace ctnn {
 
 namespace detail {
+template <class L>
+constexpr float dropout_rate_of() {
+  if constexpr (L::kind == LayerKind::dropout) return L::rate;
+  else return 0.0f;
+}
+template <class L>
+constexpr bool is_softmax_layer() {
+  if constexpr (L::kind == LayerKind::dense)
+    return std::is_same_v<typename L::template resolve<1>::activation, SoftmaxActivation>;
+  else return false;
+}
+
 template <class N, std::size_t... I>
 std::string spec_of(std::index_sequence<I...>) {
   std::string text = std::to_string(N::input_size);
@@ -29,15 +41,50 @@ std::string spec_of(std::index_sequence<I...>) {
 template <class... Layers>
 struct Net {
   static_assert(sizeof...(Layers) > 0, "ctnn::Net needs at least one layer");
-  static constexpr std::size_t depth = sizeof...(Layers);
+
+  // The layers as written, Dropout included (what summary() lists).
+  static constexpr std::size_t written_depth = sizeof...(Layers);
+  static constexpr std::array<LayerKind, written_depth> written_kinds{Layers::kind...};
 
  private:
-  static constexpr std::array<std::size_t, depth> declared_inputs{Layers::declared_inputs...};
-  static constexpr std::array<bool, depth> is_softmax{std::is_same_v<typename Layers::template resolve<1>::activation,
-                                                                     detail::SoftmaxActivation>...};
+  static constexpr std::array<std::size_t, written_depth> written_outputs{Layers::outputs...};
+  static constexpr std::array<float, written_depth> written_dropout_rates{detail::dropout_rate_of<Layers>()...};
 
  public:
-  static constexpr std::array<std::size_t, depth> layer_outputs{Layers::outputs...};
+  // The layers with weights (Dense, Softmax): what the code generator works on. Layer indices below
+  // count these.
+  static constexpr std::size_t depth = [] {
+    std::size_t count = 0;
+    for (LayerKind kind : written_kinds) count += kind == LayerKind::dense;
+    return count;
+  }();
+  static_assert(depth > 0, "ctnn::Net needs at least one Dense or Softmax layer");
+
+  // Where layer l is among the layers as written.
+  static constexpr std::array<std::size_t, depth> written_position = [] {
+    std::array<std::size_t, depth> position{};
+    for (std::size_t w = 0, l = 0; w < written_depth; ++w)
+      if (written_kinds[w] == LayerKind::dense) position[l++] = w;
+    return position;
+  }();
+
+ private:
+  static constexpr std::array<std::size_t, written_depth> written_declared_inputs{Layers::declared_inputs...};
+  static constexpr std::array<std::size_t, depth> declared_inputs = [] {
+    std::array<std::size_t, depth> inputs{};
+    for (std::size_t l = 0; l < depth; ++l) inputs[l] = written_declared_inputs[written_position[l]];
+    return inputs;
+  }();
+  static constexpr std::array<bool, written_depth> is_softmax{detail::is_softmax_layer<Layers>()...};
+  // Whether the written layer before w exists and has weights (what a Dropout needs).
+  static constexpr bool follows_dense(std::size_t w) { return w > 0 && written_kinds[w - 1] == LayerKind::dense; }
+
+ public:
+  static constexpr std::array<std::size_t, depth> layer_outputs = [] {
+    std::array<std::size_t, depth> outputs{};
+    for (std::size_t l = 0; l < depth; ++l) outputs[l] = written_outputs[written_position[l]];
+    return outputs;
+  }();
 
   // Input size of every layer, Softmax's taken from the layer before it.
   static constexpr std::array<std::size_t, depth> layer_inputs = [] {
@@ -47,25 +94,46 @@ struct Net {
     return inputs;
   }();
 
+  // The dropout rate applied to layer l's outputs in training (0: none).
+  static constexpr std::array<float, depth> dropout_after = [] {
+    std::array<float, depth> rates{};
+    for (std::size_t l = 0; l < depth; ++l) {
+      const std::size_t next = written_position[l] + 1;
+      if (next < written_depth && written_kinds[next] == LayerKind::dropout) rates[l] = written_dropout_rates[next];
+    }
+    return rates;
+  }();
+
  private:
+  template <std::size_t... W>
+  static constexpr bool modifiers_fit(std::index_sequence<W...>) {
+    static_assert((modifier_follows_a_dense_layer<W, written_kinds[W] == LayerKind::dense, follows_dense(W)> && ...),
+                  "ctnn::Net: Dropout<rate> acts on the outputs of the Dense layer just before it; put it after a "
+                  "Dense layer, one Dropout per layer (the note below gives its position, counted from 0)");
+    static_assert((softmax_is_the_output_layer<W, is_softmax[W], written_depth> && ...),
+                  "ctnn::Net: Softmax<N> can only be the output layer, where it is fused with the cross-entropy "
+                  "loss; use Dense<In, Out, Act> for hidden layers and nothing after it (the note below gives the "
+                  "layer's position, counted from 0)");
+    return true;
+  }
   template <std::size_t... I>
   static constexpr bool shapes_fit(std::index_sequence<I...>) {
     static_assert(first_layer_declares_its_input_size<declared_inputs[0]>,
                   "ctnn::Net: the first layer must say how many inputs it reads; Softmax<N> takes its "
                   "input size from the layer before it, so put a Dense<Inputs, ...> first");
-    static_assert((dense_input_matches_previous_output<I, layer_inputs[I], (I == 0 ? 0 : layer_outputs[I - 1])> && ...),
+    static_assert((dense_input_matches_previous_output<written_position[I], layer_inputs[I],
+                                                       (I == 0 ? 0 : layer_outputs[I - 1])> && ...),
                   "ctnn::Net shape mismatch: a Dense layer's input size must equal the output size of the "
-                  "layer before it (the note below gives the layer index, counted from 0, and both sizes)");
-    static_assert((softmax_is_the_output_layer<I, is_softmax[I], depth> && ...),
-                  "ctnn::Net: Softmax<N> can only be the output layer, where it is fused with the cross-entropy "
-                  "loss; use Dense<In, Out, Act> for hidden layers (the note below gives the layer index)");
+                  "layer before it (the note below gives the layer's position, counted from 0, and both sizes)");
     return true;
   }
+  static_assert(modifiers_fit(std::make_index_sequence<written_depth>{}));
   static_assert(shapes_fit(std::make_index_sequence<depth>{}));
 
  public:
   template <std::size_t I>
-  using layer = typename std::tuple_element_t<I, std::tuple<Layers...>>::template resolve<layer_inputs[I]>;
+  using layer = typename std::tuple_element_t<written_position[I], std::tuple<Layers...>>::template resolve<
+      layer_inputs[I], dropout_after[I]>;
 
   static constexpr std::size_t input_size = layer_inputs[0];
   static constexpr std::size_t output_size = layer_outputs[depth - 1];
@@ -73,6 +141,11 @@ struct Net {
     std::size_t total = 0;
     for (std::size_t i = 0; i < depth; ++i) total += layer_inputs[i] * layer_outputs[i] + layer_outputs[i];
     return total;
+  }();
+  static constexpr bool has_dropout = [] {
+    for (float rate : dropout_after)
+      if (rate > 0.0f) return true;
+    return false;
   }();
 
   // hana::range of the layer indices, for compile-time loops over the layers.
@@ -86,9 +159,17 @@ struct Net {
     return text + ">";
   }
 
+ private:
+  template <std::size_t... I>
+  static constexpr std::array<LayerArchitecture, depth> architecture_of(std::index_sequence<I...>) {
+    return {LayerArchitecture{layer_outputs[I], layer<I>::activation::spec}...};
+  }
+
+ public:
   // Sizes and activations, as checked by model files and exported headers: "784-400:relu-20:relu-10:softmax".
-  static constexpr std::array<LayerArchitecture, depth> layer_architecture{
-      LayerArchitecture{Layers::outputs, Layers::template resolve<1>::activation::spec}...};
+  // Dropout is left out: it changes training, not the function a trained model computes.
+  static constexpr std::array<LayerArchitecture, depth> layer_architecture =
+      architecture_of(std::make_index_sequence<depth>{});
   static std::string architecture() { return architecture_text(input_size, layer_architecture); }
   static constexpr std::uint64_t fingerprint = fingerprint_of(architecture_text(input_size, layer_architecture));
 

@@ -5,6 +5,7 @@
 //   option  := relu | linear | sigmoid | tanh | softmax        (the activation; relu when none)
 //            | l1=c | l2=c | l1l2=a,b                         (kernel regulariser)
 //            | glorot_uniform | he_normal | zeros | random_normal[=mean,stddev]   (initialiser)
+//            | dropout=rate                                   (Dropout(rate) after the layer, 0 <= rate < 1)
 //
 // In a file, newlines separate layers as '-' does, '#' starts a comment and blanks are ignored:
 //
@@ -62,10 +63,15 @@ class SpecParser {
       const Token* activation = nullptr;
       const Token* regularizer = nullptr;
       const Token* initializer = nullptr;
-      for (std::size_t p = 1; p < parts.size(); ++p) parse_option(parts[p], layer, activation, regularizer, initializer);
+      const Token* dropout = nullptr;
+      for (std::size_t p = 1; p < parts.size(); ++p)
+        parse_option(parts[p], layer, activation, regularizer, initializer, dropout);
       if (layer.activation == ActivationKind::softmax && l + 1 != layers.size())
         fail(*activation, "softmax is only allowed on the output layer",
              "it is fused with the cross-entropy loss; use relu, linear, sigmoid or tanh for hidden layers");
+      if (dropout && l + 1 == layers.size())
+        fail(*dropout, "dropout after the output layer would drop predictions",
+             "put dropout=rate on hidden layers only");
       spec.layers.push_back(layer);
       inputs = layer.outputs;
     }
@@ -173,7 +179,7 @@ class SpecParser {
   }
 
   void parse_option(const Token& option, LayerSpec& layer, const Token*& activation, const Token*& regularizer,
-                    const Token*& initializer) const {
+                    const Token*& initializer, const Token*& dropout) const {
     const std::size_t equals = option.text.find('=');
     const std::string_view name = option.text.substr(0, equals);
     constexpr ActivationKind activations[] = {ActivationKind::relu, ActivationKind::linear, ActivationKind::sigmoid,
@@ -216,9 +222,18 @@ class SpecParser {
                                                    : InitializerKind::glorot_uniform;
       return;
     }
+    if (name == "dropout") {
+      if (dropout) fail(option, std::string("a layer has one dropout, and this one already has ").append(quoted(dropout->text)));
+      dropout = &option;
+      const Token value = value_of(option, equals, "write dropout=rate, e.g. dropout=0.2");
+      layer.dropout = parse_number(value, "a dropout rate");
+      if (!(layer.dropout >= 0.0f && layer.dropout < 1.0f))
+        fail(value, "a dropout rate is the fraction of outputs dropped, in [0, 1)");
+      return;
+    }
     fail(option, std::string("unknown activation or option ").append(quoted(option.text)),
          "activations: relu, linear, sigmoid, tanh, softmax; regularisers: l1=c, l2=c, l1l2=a,b; "
-         "initialisers: glorot_uniform, he_normal, zeros, random_normal=mean,stddev");
+         "initialisers: glorot_uniform, he_normal, zeros, random_normal=mean,stddev; dropout=rate");
   }
 
   // "source:line:column: what" (or "network spec: what"), then the line with the token underlined.

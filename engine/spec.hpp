@@ -1,5 +1,5 @@
 // A network described at run time: the generic engine's counterpart of a Net type, with the
-// same vocabulary (dense layers, activations, L1/L2 regularisers, Keras initialisers).
+// same vocabulary (dense layers, activations, L1/L2 regularisers, Keras initialisers, dropout).
 #pragma once
 
 #include <cstddef>
@@ -84,6 +84,7 @@ struct LayerSpec {
   ActivationKind activation = ActivationKind::relu;
   RegularizerSpec regularizer{};
   InitializerSpec initializer{};
+  float dropout = 0.0f;  // rate of the Dropout after this layer, in training (0: none)
 
   std::size_t param_count() const { return inputs * outputs + outputs; }
   bool operator==(const LayerSpec&) const = default;
@@ -108,6 +109,7 @@ struct NetworkSpec {
       text.append("-").append(std::to_string(layer.outputs)).append(":").append(spec_name(layer.activation));
       if (const std::string r = layer.regularizer.spec(); !r.empty()) text.append(":").append(r);
       if (layer.initializer.kind != InitializerKind::glorot_uniform) text.append(":").append(layer.initializer.spec());
+      if (layer.dropout > 0.0f) text.append(":dropout=").append(ctnn::detail::format_float(layer.dropout));
     }
     return text;
   }

@@ -12,6 +12,7 @@
 #include "../codegen/arena.hpp"
 #include "../codegen/batch_result.hpp"
 #include "../codegen/dense_backward.hpp"
+#include "../codegen/dropout.hpp"
 #include "../codegen/gather_rows.hpp"
 #include "../codegen/gradient_sinks.hpp"
 #include "../error.hpp"
@@ -32,9 +33,17 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
         optimizer_state_(optimizer_state_slots * network.layout().total_floats() * sizeof(float)),
         deltas_(batch_size * network.layout().pingpong_floats_per_row() * sizeof(float)),
         transposed_(transposed_floats(network) * sizeof(float)) {
-    for (std::size_t l = 0; l < network.depth(); ++l)
-      activations_.emplace_back(batch_size * network.layout().shape(l).stride() * sizeof(float));
+    for (std::size_t l = 0; l < network.depth(); ++l) {
+      const std::size_t bytes = batch_size * network.layout().shape(l).stride() * sizeof(float);
+      const bool dropout = network.spec().layers[l].dropout > 0.0f;
+      activations_.emplace_back(bytes);
+      masks_.emplace_back(dropout ? bytes : 0);
+      dropped_.emplace_back(dropout ? bytes : 0);
+    }
   }
+
+  // Dropout masks are drawn from this seed and the number of steps since it was set.
+  void seed_dropout(std::uint64_t seed) { dropout_seed_ = seed, steps_ = 0; }
 
   std::size_t batch_size() const { return batch_; }
 
@@ -62,8 +71,14 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
   std::span<const float> bias_gradient(std::size_t l) {
     return {gradient_data() + network_.layout().bias_offset(l), network_.spec().layers.at(l).outputs};
   }
+  // Layer l's outputs for the current batch, before its dropout.
   MatrixView<const float> layer_output(std::size_t l, std::size_t rows) {
     return {activation(l), rows, network_.spec().layers.at(l).outputs, network_.layout().shape(l).stride()};
+  }
+  // The dropout mask of layer l in the last step.
+  MatrixView<const float> dropout_mask(std::size_t l, std::size_t rows) {
+    if (!mask(l)) throw Error("engine::TrainingStep::dropout_mask: layer " + std::to_string(l) + " has no dropout");
+    return {mask(l), rows, network_.spec().layers.at(l).outputs, network_.layout().shape(l).stride()};
   }
 
  private:
@@ -74,14 +89,24 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
     const std::size_t last = network_.depth() - 1;
     const std::size_t threads = network_.threads();
     const double penalty = network_.regularization_penalty();  // on the weights of this forward pass
-    network_.forward(input(), rows, [this](std::size_t l) { return activation(l); });
+    for (std::size_t l = 0; l <= last; ++l) {
+      const LayerSpec& layer = network_.spec().layers[l];
+      with_activation(layer.activation, [&]<class Act>(Act) {
+        codegen::dense_forward<Act>(layout.shape(l), input_of(l), rows, network_.kernel(l).data, network_.bias(l).data(),
+                                    activation(l), threads);
+      });
+      if (layer.dropout > 0.0f)
+        codegen::dropout_forward(layer.dropout, layer.outputs, layout.shape(l).stride(), rows, activation(l), mask(l),
+                                 dropped(l), dropout_seed_, steps_, l);
+    }
+    ++steps_;
     const codegen::LossSums sums = codegen::softmax_cross_entropy_delta(
         network_.output_size(), layout.shape(last).stride(), activation(last), in_arena<std::int32_t>(labels_.data(), 0),
         rows, delta(last));
 
     for (std::size_t l = last + 1; l-- > 0;) {
       const RuntimeShape& shape = layout.shape(l);
-      const float* layer_input = l == 0 ? input() : activation(l - 1);
+      const float* layer_input = input_of(l);
       float* kernel = network_.kernel(l).data;
       float* transposed = in_arena(transposed_.data(), 0);
       if (l > 0) codegen::transpose_kernel(shape, kernel, transposed);  // before the sink may update W
@@ -91,7 +116,8 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
       if (l > 0)
         with_activation(network_.spec().layers[l - 1].activation, [&]<class Act>(Act) {
           if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>)  // softmax is never a hidden layer
-            codegen::input_gradient<Act>(shape, delta(l), rows, transposed, activation(l - 1), delta(l - 1), threads);
+            codegen::input_gradient<Act>(shape, delta(l), rows, transposed, activation(l - 1),
+                                         static_cast<const float*>(mask(l - 1)), delta(l - 1), threads);
         });
     }
     return {sums.loss, penalty, sums.correct, rows};
@@ -120,6 +146,14 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
   }
   float* input() { return in_arena(input_.data(), 0); }
   float* activation(std::size_t l) { return in_arena(activations_[l].data(), 0); }
+  // Layer l's dropout mask and dropped outputs; null when it has no dropout.
+  float* mask(std::size_t l) { return masks_[l].bytes() ? in_arena(masks_[l].data(), 0) : nullptr; }
+  float* dropped(std::size_t l) { return dropped_[l].bytes() ? in_arena(dropped_[l].data(), 0) : nullptr; }
+  // What layer l reads: the mini-batch, or the previous layer's outputs (after its dropout).
+  const float* input_of(std::size_t l) {
+    if (l == 0) return input();
+    return mask(l - 1) ? dropped(l - 1) : activation(l - 1);
+  }
   float* delta(std::size_t l) {
     return in_arena(deltas_.data(), 0) + network_.layout().pingpong_offset(l, batch_);
   }
@@ -128,7 +162,8 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
   Network& network_;
   std::size_t batch_;
   Arena input_, labels_, gradients_, optimizer_state_, deltas_, transposed_;
-  std::vector<Arena> activations_;
+  std::vector<Arena> activations_, masks_, dropped_;
+  std::uint64_t dropout_seed_ = 0, steps_ = 0;
 };
 
 // The training step fit() uses for an engine network (found by argument-dependent lookup).

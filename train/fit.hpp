@@ -37,7 +37,7 @@ struct FitOptions {
   double validation_split = 0.0;  // or: this fraction of `data`, its last rows (as Keras), held out for validation
   std::vector<Callback> callbacks{};
   bool shuffle = true;
-  std::uint64_t seed = 0;     // of the shuffling; the same seed gives the same run
+  std::uint64_t seed = 0;     // of the shuffling and the dropout masks; the same seed gives the same run
   std::size_t threads = 0;    // 0: the model's setting (CTNN_NUM_THREADS, else all hardware threads)
   bool verbose = true;        // progress and one line per epoch
   std::FILE* log = stdout;
@@ -89,6 +89,7 @@ History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOpt
 
   FlushDenormals flush_denormals;
   std::ranges::fill(step.optimizer_state(), 0.0f);
+  step.seed_dropout(options.seed);
   std::uint64_t iteration = 0;  // updates so far: Adam's bias correction
   if (options.threads != 0) model.set_threads(options.threads);
 
