@@ -19,6 +19,7 @@ struct Layer {
   double l1 = 0.0, l2 = 0.0;
   std::vector<double> w;  // in x out, row-major
   std::vector<double> b;
+  std::vector<double> mask;  // dropout: rows x out factors applied to the outputs, or empty
   double& weight(std::size_t i, std::size_t o) { return w[i * out + o]; }
 };
 
@@ -44,6 +45,7 @@ struct Mlp {
           double sum = layer.b[o];
           for (std::size_t i = 0; i < layer.in; ++i) sum += a[r * layer.in + i] * layer.w[i * layer.out + o];
           z[r * layer.out + o] = activate(layer.act, sum);
+          if (!layer.mask.empty()) z[r * layer.out + o] *= layer.mask[r * layer.out + o];
         }
       if (layer.act == Act::softmax)
         for (std::size_t r = 0; r < rows; ++r) {

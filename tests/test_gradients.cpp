@@ -27,6 +27,15 @@ void check_gradients(std::size_t rows, std::uint64_t seed, double tolerance = 1e
   const BatchResult result = step.compute_gradients(rows);
 
   reference::Mlp mlp = reference::from_model(model);
+  // The reference drops exactly the outputs the step dropped.
+  boost::hana::for_each(N::layer_indices, [&](auto index) {
+    constexpr std::size_t l = decltype(index)::value;
+    if constexpr (N::template layer<l>::has_dropout) {
+      const auto mask = step.template dropout_mask<l>(rows);
+      for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t o = 0; o < mask.cols; ++o) mlp.layers[l].mask.push_back(mask(r, o));
+    }
+  });
   const std::vector<double> x = batch.x_double();
   const std::vector<int> labels = batch.labels_int();
   CHECK(reference::relative_difference(result.loss(), mlp.loss(x, labels)) < 1e-5);
@@ -80,6 +89,11 @@ TEST_CASE("gradients through a layer of one unit and from one input") {
 TEST_CASE("gradients include each regulariser's derivative") {
   check_gradients<Net<Dense<13, 7, Tanh, L1<0.01f>>, Dense<7, 5, Sigmoid, L2<0.02f>>, Softmax<3, L1L2<0.01f, 0.03f>>>, 8>(
       8, 13);
+}
+
+TEST_CASE("gradients through dropout, with the step's own masks") {
+  check_gradients<Net<Dense<12, 20, Tanh>, Dropout<0.3>, Dense<20, 9, ReLU>, Dropout<0.5>, Softmax<4>>, 16>(16, 31);
+  check_gradients<Net<Dense<6, 35, Sigmoid>, Dropout<0.1>, Softmax<3>>, 8>(5, 32);
 }
 
 TEST_CASE("gradients of a partial last batch") {
