@@ -95,7 +95,7 @@ Mlp from_model(const ctnn::Model<N>& model) {
     constexpr std::size_t l = decltype(index)::value;
     using spec = typename N::template layer<l>;
     Layer layer{spec::inputs, spec::outputs, act_of<typename spec::activation>(), spec::regularizer::l1,
-                spec::regularizer::l2, std::vector<double>(spec::inputs * spec::outputs), std::vector<double>(spec::outputs)};
+                spec::regularizer::l2, std::vector<double>(spec::inputs * spec::outputs), std::vector<double>(spec::outputs), {}};
     const auto kernel = model.template kernel<l>();
     for (std::size_t i = 0; i < spec::inputs; ++i)
       for (std::size_t o = 0; o < spec::outputs; ++o) layer.weight(i, o) = kernel(i, o);
