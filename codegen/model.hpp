@@ -121,6 +121,8 @@ class Model {
   }
 
   static std::string describe() { return N::describe(); }
+  // Keras's model.summary() table (see dsl/summary.hpp).
+  static std::string summary() { return N::summary(); }
 
   // The arena, for the training code that grows it into a training plan.
   std::byte* arena() { return arena_.data(); }

@@ -11,6 +11,7 @@
 #include <boost/hana/type.hpp>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "activations.hpp"
@@ -93,6 +94,7 @@ struct Dense {
   using options = detail::LayerOptions<Options...>;
 
   static constexpr LayerKind kind = LayerKind::dense;
+  static constexpr std::string_view keras_type = "Dense";
   static constexpr std::size_t declared_inputs = In;
   static constexpr std::size_t outputs = Out;
   template <std::size_t Inputs, float DropoutRate = 0.0f>
@@ -112,6 +114,7 @@ struct Softmax {
   using options = detail::LayerOptions<Options...>;
 
   static constexpr LayerKind kind = LayerKind::dense;
+  static constexpr std::string_view keras_type = "Dense";  // Keras writes Dense(N, activation="softmax")
   static constexpr std::size_t declared_inputs = 0;  // taken from the previous layer
   static constexpr std::size_t outputs = N;
   template <std::size_t Inputs, float DropoutRate = 0.0f>
@@ -129,6 +132,7 @@ struct Dropout {
   static_assert(std::is_arithmetic_v<decltype(Rate)>, "ctnn::Dropout<rate>: the rate must be a number");
   static_assert(Rate >= 0 && Rate < 1, "ctnn::Dropout<rate>: the rate is the fraction of outputs dropped, in [0, 1)");
   static constexpr LayerKind kind = LayerKind::dropout;
+  static constexpr std::string_view keras_type = "Dropout";
   static constexpr float rate = float(Rate);
   static constexpr std::size_t declared_inputs = 0;
   static constexpr std::size_t outputs = 0;  // as many as the layer before it

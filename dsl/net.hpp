@@ -14,6 +14,7 @@
 #include "architecture.hpp"
 #include "layers.hpp"
 #include "shape_checks.hpp"
+#include "summary.hpp"
 
 namespace ctnn {
 
@@ -150,6 +151,23 @@ struct Net {
 
   // hana::range of the layer indices, for compile-time loops over the layers.
   static constexpr auto layer_indices = boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<depth>);
+
+  // One row per layer as written, as Keras's model.summary() lists them.
+  static constexpr std::array<SummaryRow, written_depth> summary_rows = [] {
+    constexpr std::array<std::string_view, written_depth> types{Layers::keras_type...};
+    std::array<SummaryRow, written_depth> rows{};
+    for (std::size_t w = 0, l = 0; w < written_depth; ++w) {
+      if (written_kinds[w] == LayerKind::dense) {
+        rows[w] = {types[w], layer_outputs[l], layer_inputs[l] * layer_outputs[l] + layer_outputs[l], 0};
+        ++l;
+      } else {
+        rows[w] = {types[w], layer_outputs[l - 1], 0, 0};  // shapes_fit: a Dropout follows a layer with weights
+      }
+    }
+    return rows;
+  }();
+  // Keras's model.summary() table: layers, output shapes, parameter counts and totals.
+  static std::string summary() { return format_summary(summary_rows); }
 
   // The type as it reads in source, defaults spelt out: "Net<Dense<784, 400, ReLU>, Softmax<10>>".
   static std::string describe() {

@@ -18,6 +18,7 @@
 #include "../codegen/matrix_view.hpp"
 #include "../codegen/memory_plan.hpp"
 #include "../dsl/random.hpp"
+#include "../dsl/summary.hpp"
 #include "parse_spec.hpp"
 #include "spec.hpp"
 
@@ -90,6 +91,15 @@ class Network {
   std::size_t param_count() const { return spec_.param_count(); }
   std::string describe() const { return spec_.to_string(); }
   std::string architecture() const { return spec_.architecture(); }
+  // Keras's model.summary() table, as Model<Net>::summary() prints it for the same network.
+  std::string summary() const {
+    std::vector<SummaryRow> rows;
+    for (const LayerSpec& layer : spec_.layers) {
+      rows.push_back({"Dense", layer.outputs, layer.param_count(), 0});
+      if (layer.dropout > 0.0f) rows.push_back({"Dropout", layer.outputs, 0, 0});
+    }
+    return format_summary(rows);
+  }
 
   // Kernels from each layer's initialiser, one random stream per layer, biases zero: with the same
   // seed, the same weights as Model<Net> of the equivalent type.
