@@ -11,6 +11,7 @@
 #include <ctnn/error.hpp>
 #include <ctnn/io/idx.hpp>
 #include <ctnn/io/model_file.hpp>
+#include <ctnn/train/optimizers.hpp>
 
 namespace examples {
 
@@ -45,18 +46,43 @@ void for_each_argument(int argc, char** argv, const char* usage, Handle&& handle
 // The flags every training example takes.
 struct TrainingFlags {
   std::size_t epochs = 10;
-  float learning_rate = 0.01f;
+  std::string optimizer = "sgd";  // sgd, rmsprop or adam, with Keras's defaults but the learning rate
+  float learning_rate = 0.0f;  // 0: the optimiser's default (SGD 0.01, RMSprop and Adam 0.001)
   std::string data = ctnn::io::default_data_directory.string();
   std::uint64_t seed = 42;
   std::string save;  // model file to write after training, if any
 
-  static constexpr const char* usage =
-      "  --epochs N         passes over the training set (default 10)\n"
-      "  --learning-rate X  SGD learning rate (default 0.01)\n"
-      "  --data DIR         directory of MNIST-format IDX files, gzipped or not\n"
-      "                     (default /usr/share/datasets/fashion-mnist)\n"
-      "  --seed N           seed of the initial weights and the shuffling (default 42)\n"
-      "  --save FILE        write the trained model to FILE (a ctnn model file, for ctnn-export)\n";
+  // The flags' help, with this example's defaults.
+  std::string usage() const {
+    char defaults[256];
+    std::snprintf(defaults, sizeof defaults,
+                  "  --epochs N         passes over the training set (default %zu)\n"
+                  "  --optimizer NAME   sgd, rmsprop or adam, with Keras's defaults (default %s)\n"
+                  "  --learning-rate X  the optimiser's learning rate (default %g)\n",
+                  epochs, optimizer.c_str(), double(ctnn::learning_rate_of(make_optimizer())));
+    return std::string(defaults) +
+           "  --data DIR         directory of MNIST-format IDX files, gzipped or not\n"
+           "                     (default /usr/share/datasets/fashion-mnist)\n"
+           "  --seed N           seed of the initial weights, the shuffling and dropout (default 42)\n"
+           "  --save FILE        write the trained model to FILE (a ctnn model file, for ctnn-export)\n";
+  }
+
+  // The chosen optimiser with Keras's defaults and the chosen learning rate.
+  ctnn::Optimizer make_optimizer() const {
+    ctnn::Optimizer chosen = optimizer == "rmsprop" ? ctnn::Optimizer{ctnn::RMSprop{}}
+                             : optimizer == "adam"  ? ctnn::Optimizer{ctnn::Adam{}}
+                                                    : ctnn::Optimizer{ctnn::SGD{}};
+    if (learning_rate != 0.0f) ctnn::set_learning_rate(chosen, learning_rate);
+    return chosen;
+  }
+  // "RMSprop with learning rate 0.001"
+  std::string describe_optimizer() const {
+    char text[96];
+    const ctnn::Optimizer chosen = make_optimizer();
+    std::snprintf(text, sizeof text, "%s with learning rate %g", ctnn::optimizer_name(chosen),
+                  double(ctnn::learning_rate_of(chosen)));
+    return text;
+  }
 
   // Writes the trained model when --save was given.
   template <class M>
@@ -70,6 +96,11 @@ struct TrainingFlags {
   template <class Value>
   bool take(std::string_view flag, Value&& value) {
     if (flag == "--epochs") epochs = parse_number<std::size_t>(flag, value());
+    else if (flag == "--optimizer") {
+      optimizer = value();
+      if (optimizer != "sgd" && optimizer != "rmsprop" && optimizer != "adam")
+        throw ctnn::Error("--optimizer takes sgd, rmsprop or adam, not '" + optimizer + "'");
+    }
     else if (flag == "--learning-rate") learning_rate = parse_number<float>(flag, value());
     else if (flag == "--data") data = value();
     else if (flag == "--seed") seed = parse_number<std::uint64_t>(flag, value());

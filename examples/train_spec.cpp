@@ -17,14 +17,14 @@ struct Flags : examples::TrainingFlags {
   std::size_t batch = 200;
 };
 
-const std::string usage =
-    std::string("usage: train_spec SPEC [--batch N] [--epochs N] [--learning-rate X] [--data DIR] [--seed N] [--save FILE]\n"
-                "  SPEC               the network, e.g. 784-400:relu:l2=0.01-20:relu-10:softmax, or @FILE for a spec file\n"
-                "  --batch N          mini-batch size (default 200)\n") +
-    examples::TrainingFlags::usage;
-
 Flags parse_flags(int argc, char** argv) {
   Flags flags;
+  const std::string usage =
+      "usage: train_spec SPEC [--batch N] [--epochs N] [--optimizer NAME] [--learning-rate X] [--data DIR] [--seed N] "
+      "[--save FILE]\n"
+      "  SPEC               the network, e.g. 784-400:relu:l2=0.01-20:relu-10:softmax, or @FILE for a spec file\n"
+      "  --batch N          mini-batch size (default 200)\n" +
+      flags.usage();
   bool have_spec = false;
   examples::for_each_argument(argc, argv, usage.c_str(), [&](std::string_view argument, auto&& value) {
     if (argument == "--batch") flags.batch = examples::parse_number<std::size_t>(argument, value());
@@ -49,11 +49,11 @@ int main(int argc, char** argv) {
     const auto data = ctnn::io::load_idx(flags.data);
     ctnn::engine::Network network{flags.spec, ctnn::Seed{flags.seed}};
     std::printf("%s (generic engine): %zu parameters\n", network.describe().c_str(), network.param_count());
-    std::printf("SGD with learning rate %g, batch size %zu, epochs: %zu, SIMD: %s\n", double(flags.learning_rate),
+    std::printf("%s, batch size %zu, epochs: %zu, SIMD: %s\n", flags.describe_optimizer().c_str(),
                 flags.batch, flags.epochs, ctnn::simd::architecture_name());
     ctnn::engine::fit(network, data.train, flags.batch,
                       {.epochs = flags.epochs,
-                       .optimizer = ctnn::SGD{.learning_rate = flags.learning_rate},
+                       .optimizer = flags.make_optimizer(),
                        .validation = data.test,
                        .seed = flags.seed});
     const ctnn::Evaluation test = ctnn::evaluate(network, data.test);
