@@ -35,6 +35,7 @@
 #include "io/export_header.hpp"
 #include "io/npy.hpp"
 #include "io/npz.hpp"
+#include "train/analysis.hpp"
 #include "train/backend.hpp"
 #include "train/callbacks.hpp"
 #include "train/evaluate.hpp"

@@ -109,6 +109,15 @@ class Model {
     }
   }
 
+  // Inference over `rows` samples (rows x inputs), layer l writing its outputs (rows x padded
+  // outputs) where output_of(l) says: for code that needs every layer's outputs (analysis).
+  template <class OutputOf>
+  void forward(const float* samples, std::size_t rows, OutputOf&& output_of) const {
+    codegen::forward_pass<N>(arena_.data(), samples, rows, output_of, threads_);
+  }
+  // Layer l's activation as in a run-time spec: "relu", "softmax", ...
+  static constexpr std::string_view activation_name(std::size_t l) { return N::layer_architecture[l].activation; }
+
   // The regularisers' penalty on the current weights, as added to the loss.
   double regularization_penalty() const {
     double total = 0.0;

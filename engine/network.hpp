@@ -164,6 +164,9 @@ class Network {
     }
   }
 
+  // Layer l's activation as in a spec: "relu", "softmax", ...
+  std::string_view activation_name(std::size_t l) const { return spec_name(spec_.layers.at(l).activation); }
+
   double regularization_penalty() const {
     double total = 0.0;
     for (std::size_t l = 0; l < depth(); ++l)
