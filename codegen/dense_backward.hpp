@@ -83,6 +83,12 @@ void bias_gradient(Stride stride, const float* delta, std::size_t rows, float* g
 template <class R>
 bool regularizes(const R& r) { return r.l1 != 0.0f || r.l2 != 0.0f; }
 
+// An L1 coefficient as regularizer_gradient reads it.
+struct L1Only {
+  float l1;
+  float l2 = 0.0f;
+};
+
 // d(penalty)/dw = l1 * sign(w) + 2 * l2 * w, with sign(0) = 0.
 template <class R>
 floats regularizer_gradient(const R& r, floats w) {
@@ -157,14 +163,26 @@ void transpose_kernel(Shape shape, const float* kernel, float* packed) {
   }
 }
 
-// dZ_prev = (dZ W^T) * mask * act'(A_prev), the dropout mask (when the previous layer has one)
-// and the activation derivative fused into the epilogue.
+// The activity penalty c * sum(|a|) of a layer's outputs over the batch (real columns only: the
+// padding of sigmoid outputs is not zero).
+template <Extent Outputs, Extent Stride>
+double activity_penalty(float c, Outputs outputs, Stride stride, const float* output, std::size_t rows) {
+  double total = 0.0;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t o = 0; o < std::size_t(outputs); ++o) total += std::abs(double(output[r * std::size_t(stride) + o]));
+  return double(c) * total;
+}
+
+// dZ_prev = (dZ W^T * mask + activity_l1 * sign(A_prev)) * act'(A_prev): the dropout mask (when the
+// previous layer has one), its activity regulariser's derivative and the activation derivative
+// fused into the epilogue.
 // previous_output: rows x padded(inputs), the previous layer's stored activations (before dropout);
 // previous_mask: its dropout mask, or nullptr (a std::nullptr_t in the generated code, where the
 // Net says there is none, a pointer that may be null in the engine). Split over the batch's rows.
 template <Activation PreviousActivation, class Shape, class Mask>
 void input_gradient(Shape shape, const float* delta, std::size_t rows, const float* packed_transposed_kernel,
-                    const float* previous_output, Mask previous_mask, float* previous_delta, std::size_t threads = 1) {
+                    const float* previous_output, Mask previous_mask, float activity_l1, float* previous_delta,
+                    std::size_t threads = 1) {
   const auto stride = shape.stride();
   const auto previous_stride = shape.padded_inputs();
   using act = activation_kernel<PreviousActivation>;
@@ -183,8 +201,9 @@ void input_gradient(Shape shape, const float* delta, std::size_t rows, const flo
                                          const std::size_t at = r * std::size_t(previous_stride) + c;
                                          if constexpr (may_have_mask)
                                            if (mask_part) acc *= floats::load_aligned(mask_part + at);
-                                         (acc * act::derivative_from_output(floats::load_aligned(output_part + at)))
-                                             .store_aligned(delta_part + at);
+                                         const floats a = floats::load_aligned(output_part + at);
+                                         if (activity_l1 != 0.0f) acc += regularizer_gradient(L1Only{activity_l1}, a);
+                                         (acc * act::derivative_from_output(a)).store_aligned(delta_part + at);
                                        });
                   });
 }

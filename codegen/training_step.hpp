@@ -91,7 +91,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   BatchResult forward_backward(std::size_t rows, SinkFor&& sink_for) {
     check_rows(rows);
     // On the weights the forward pass uses, before any update.
-    const double penalty = model_.regularization_penalty();
+    double penalty = model_.regularization_penalty();
     const std::size_t threads = model_.threads();
     boost::hana::for_each(N::layer_indices, [&](auto index) {
       constexpr std::size_t l = decltype(index)::value;
@@ -103,6 +103,9 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
         codegen::dropout_forward(layer::dropout_rate, codegen::fixed<layer::outputs>{}, codegen::fixed<L::stride[l]>{}, rows,
                                  activation<l>(), buffer<BufferRole::dropout_mask, l>(),
                                  buffer<BufferRole::dropped_output, l>(), dropout_seed_, steps_, l);
+      if constexpr (layer::activity_l1 > 0.0f)
+        penalty += codegen::activity_penalty(layer::activity_l1, codegen::fixed<layer::outputs>{},
+                                             codegen::fixed<L::stride[l]>{}, activation<l>(), rows);
     });
     ++steps_;
     const codegen::LossSums sums =
@@ -128,7 +131,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
           else return nullptr;
         }();
         codegen::input_gradient<typename previous::activation>(shape, delta<l>(), rows, transposed, activation<l - 1>(),
-                                                               previous_mask, delta<l - 1>(), threads);
+                                                               previous_mask, previous::activity_l1, delta<l - 1>(), threads);
       }
     });
     return {sums.loss, penalty, sums.correct, rows};

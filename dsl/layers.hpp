@@ -27,13 +27,15 @@ enum class LayerKind { dense, dropout };
 
 // A fully resolved layer: y = Act(x W + b), W of In x Out, then (in training only) inverted
 // dropout of rate DropoutRate. What codegen works from.
-template <std::size_t In, std::size_t Out, class Act, class Reg, class Init, float DropoutRate = 0.0f>
+template <std::size_t In, std::size_t Out, class Act, class Reg, class Init, float DropoutRate = 0.0f,
+          float ActivityL1Coefficient = 0.0f>
 struct LayerSpec {
   static constexpr std::size_t inputs = In;
   static constexpr std::size_t outputs = Out;
   static constexpr std::size_t param_count = In * Out + Out;
   static constexpr float dropout_rate = DropoutRate;
   static constexpr bool has_dropout = DropoutRate > 0.0f;
+  static constexpr float activity_l1 = ActivityL1Coefficient;  // ActivityL1<c> on the outputs (0: none)
   using activation = Act;
   using regularizer = Reg;
   using initializer = Init;
@@ -44,6 +46,7 @@ struct LayerSpec {
     text.append(":").append(Act::spec);
     if constexpr (!std::is_same_v<Reg, NoRegularizer>) text.append(":").append(Reg::spec());
     if constexpr (!std::is_same_v<Init, GlorotUniform>) text.append(":").append(Init::spec());
+    if constexpr (activity_l1 > 0.0f) text.append(":activity_l1=").append(detail::format_float(activity_l1));
     if constexpr (has_dropout) text.append(":dropout=").append(detail::format_float(DropoutRate));
     return text;
   }
@@ -53,6 +56,11 @@ namespace detail {
 
 template <class T> struct is_regularizer : std::bool_constant<Regularizer<T>> {};
 template <class T> struct is_initializer : std::bool_constant<Initializer<T>> {};
+template <class T> struct is_activity_regularizer : std::bool_constant<ActivityRegularizer<T>> {};
+struct NoActivityRegularizer {
+  static constexpr float activity_l1 = 0.0f;
+  static std::string describe() { return {}; }
+};
 
 template <template <class> class Kind, class Fallback, class... Options>
 using option_of_kind = typename std::remove_cvref_t<decltype(
@@ -62,9 +70,10 @@ using option_of_kind = typename std::remove_cvref_t<decltype(
 // Checks shared by Dense and Softmax: every option is a regulariser or an initialiser, one of each at most.
 template <class... Options>
 struct LayerOptions {
-  static_assert(((Regularizer<Options> || Initializer<Options>) && ...),
-                "ctnn layer options must be a regulariser (L1<c>, L2<c>, L1L2<a, b>) or an "
-                "initialiser (GlorotUniform, HeNormal, RandomNormal<mean, stddev>, Zeros)");
+  static_assert(((Regularizer<Options> || Initializer<Options> || ActivityRegularizer<Options>) && ...),
+                "ctnn layer options must be a regulariser (L1<c>, L2<c>, L1L2<a, b>), an activity regulariser "
+                "(ActivityL1<c>) or an initialiser (GlorotUniform, HeNormal, RandomNormal<mean, stddev>, Zeros)");
+  static_assert((0 + ... + int(ActivityRegularizer<Options>)) <= 1, "a ctnn layer takes at most one ActivityL1<c>");
   static_assert((0 + ... + int(Regularizer<Options>)) <= 1,
                 "a ctnn layer takes at most one kernel regulariser; use L1L2<a, b> for both L1 and L2");
   static_assert((0 + ... + int(Initializer<Options>)) <= 1,
@@ -72,12 +81,15 @@ struct LayerOptions {
 
   using regularizer = option_of_kind<is_regularizer, NoRegularizer, Options...>;
   using initializer = option_of_kind<is_initializer, GlorotUniform, Options...>;
+  using activity_regularizer = option_of_kind<is_activity_regularizer, NoActivityRegularizer, Options...>;
 
   // The options as they read in a type, defaults left out: ", L2<0.01>, HeNormal".
   static std::string describe() {
     std::string text;
     if constexpr (!std::is_same_v<regularizer, NoRegularizer>) text += ", " + regularizer::describe();
     if constexpr (!std::is_same_v<initializer, GlorotUniform>) text += ", " + initializer::describe();
+    if constexpr (!std::is_same_v<activity_regularizer, NoActivityRegularizer>)
+      text += ", " + activity_regularizer::describe();
     return text;
   }
 };
@@ -98,7 +110,8 @@ struct Dense {
   static constexpr std::size_t declared_inputs = In;
   static constexpr std::size_t outputs = Out;
   template <std::size_t Inputs, float DropoutRate = 0.0f>
-  using resolve = LayerSpec<Inputs, Out, Act, typename options::regularizer, typename options::initializer, DropoutRate>;
+  using resolve = LayerSpec<Inputs, Out, Act, typename options::regularizer, typename options::initializer, DropoutRate,
+                            options::activity_regularizer::activity_l1>;
 
   static std::string describe() {
     return "Dense<" + std::to_string(In) + ", " + std::to_string(Out) + ", " + std::string(Act::name) +
@@ -119,7 +132,7 @@ struct Softmax {
   static constexpr std::size_t outputs = N;
   template <std::size_t Inputs, float DropoutRate = 0.0f>
   using resolve = LayerSpec<Inputs, N, detail::SoftmaxActivation, typename options::regularizer,
-                            typename options::initializer, DropoutRate>;
+                            typename options::initializer, DropoutRate, options::activity_regularizer::activity_l1>;
 
   static std::string describe() { return "Softmax<" + std::to_string(N) + options::describe() + ">"; }
 };

@@ -56,6 +56,23 @@ concept Regularizer = requires {
   { T::spec() } -> std::convertible_to<std::string>;
 };
 
+// Keras's activity_regularizer=l1(c) on a Dense layer: c * sum(|a|) over the layer's outputs a for
+// the whole batch (Keras 3: not divided by the batch size) is added to the training loss, and its
+// derivative to the gradient of the outputs.
+template <auto C>
+struct ActivityL1 {
+  static_assert(std::is_arithmetic_v<decltype(C)>, "ctnn::ActivityL1<c>: c must be a number");
+  static_assert(C >= 0, "ctnn::ActivityL1<c>: the coefficient c must not be negative");
+  static constexpr float activity_l1 = float(C);
+  static std::string describe() { return "ActivityL1<" + detail::format_float(activity_l1) + ">"; }
+  static std::string spec() { return "activity_l1=" + detail::format_float(activity_l1); }
+};
+
+template <class T>
+concept ActivityRegularizer = requires {
+  { T::activity_l1 } -> std::convertible_to<float>;
+};
+
 template <class R>
 inline constexpr bool is_regularized = (R::l1 != 0.0f || R::l2 != 0.0f);
 

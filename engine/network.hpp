@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -192,6 +193,9 @@ class Network {
                     std::to_string(layer.outputs) + ") has more than 2^32 weights");
       if (layer.activation == ActivationKind::softmax && l + 1 != spec.layers.size())
         throw Error("engine::Network: softmax is only allowed on the output layer, not on layer " + std::to_string(l));
+      if (!(layer.activity_l1 >= 0.0f && std::isfinite(layer.activity_l1)))
+        throw Error("engine::Network: layer " + std::to_string(l) + " has an activity_l1 coefficient of " +
+                    std::to_string(layer.activity_l1) + "; it must be a number >= 0");
       if (!(layer.dropout >= 0.0f && layer.dropout < 1.0f) || (layer.dropout > 0.0f && l + 1 == spec.layers.size()))
         throw Error("engine::Network: layer " + std::to_string(l) + " has dropout " + std::to_string(layer.dropout) +
                     "; dropout rates are in [0, 1), on hidden layers only");

@@ -5,6 +5,7 @@
 //   option  := relu | linear | sigmoid | tanh | softmax        (the activation; relu when none)
 //            | l1=c | l2=c | l1l2=a,b                         (kernel regulariser)
 //            | glorot_uniform | he_normal | zeros | random_normal[=mean,stddev]   (initialiser)
+//            | activity_l1=c                                  (Keras's activity_regularizer=l1(c))
 //            | dropout=rate                                   (Dropout(rate) after the layer, 0 <= rate < 1)
 //
 // In a file, newlines separate layers as '-' does, '#' starts a comment and blanks are ignored:
@@ -222,6 +223,10 @@ class SpecParser {
                                                    : InitializerKind::glorot_uniform;
       return;
     }
+    if (name == "activity_l1") {
+      layer.activity_l1 = parse_coefficient(value_of(option, equals, "write activity_l1=c, e.g. activity_l1=1e-4"));
+      return;
+    }
     if (name == "dropout") {
       if (dropout) fail(option, std::string("a layer has one dropout, and this one already has ").append(quoted(dropout->text)));
       dropout = &option;
@@ -233,7 +238,7 @@ class SpecParser {
     }
     fail(option, std::string("unknown activation or option ").append(quoted(option.text)),
          "activations: relu, linear, sigmoid, tanh, softmax; regularisers: l1=c, l2=c, l1l2=a,b; "
-         "initialisers: glorot_uniform, he_normal, zeros, random_normal=mean,stddev; dropout=rate");
+         "initialisers: glorot_uniform, he_normal, zeros, random_normal=mean,stddev; activity_l1=c; dropout=rate");
   }
 
   // "source:line:column: what" (or "network spec: what"), then the line with the token underlined.

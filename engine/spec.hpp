@@ -84,7 +84,8 @@ struct LayerSpec {
   ActivationKind activation = ActivationKind::relu;
   RegularizerSpec regularizer{};
   InitializerSpec initializer{};
-  float dropout = 0.0f;  // rate of the Dropout after this layer, in training (0: none)
+  float activity_l1 = 0.0f;  // ActivityL1 coefficient on the layer's outputs (0: none)
+  float dropout = 0.0f;      // rate of the Dropout after this layer, in training (0: none)
 
   std::size_t param_count() const { return inputs * outputs + outputs; }
   bool operator==(const LayerSpec&) const = default;
@@ -109,6 +110,7 @@ struct NetworkSpec {
       text.append("-").append(std::to_string(layer.outputs)).append(":").append(spec_name(layer.activation));
       if (const std::string r = layer.regularizer.spec(); !r.empty()) text.append(":").append(r);
       if (layer.initializer.kind != InitializerKind::glorot_uniform) text.append(":").append(layer.initializer.spec());
+      if (layer.activity_l1 > 0.0f) text.append(":activity_l1=").append(ctnn::detail::format_float(layer.activity_l1));
       if (layer.dropout > 0.0f) text.append(":dropout=").append(ctnn::detail::format_float(layer.dropout));
     }
     return text;

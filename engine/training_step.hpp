@@ -88,7 +88,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
     const ParameterLayout& layout = network_.layout();
     const std::size_t last = network_.depth() - 1;
     const std::size_t threads = network_.threads();
-    const double penalty = network_.regularization_penalty();  // on the weights of this forward pass
+    double penalty = network_.regularization_penalty();  // on the weights of this forward pass
     for (std::size_t l = 0; l <= last; ++l) {
       const LayerSpec& layer = network_.spec().layers[l];
       with_activation(layer.activation, [&]<class Act>(Act) {
@@ -98,6 +98,8 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
       if (layer.dropout > 0.0f)
         codegen::dropout_forward(layer.dropout, layer.outputs, layout.shape(l).stride(), rows, activation(l), mask(l),
                                  dropped(l), dropout_seed_, steps_, l);
+      if (layer.activity_l1 > 0.0f)
+        penalty += codegen::activity_penalty(layer.activity_l1, layer.outputs, layout.shape(l).stride(), activation(l), rows);
     }
     ++steps_;
     const codegen::LossSums sums = codegen::softmax_cross_entropy_delta(
@@ -117,7 +119,8 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
         with_activation(network_.spec().layers[l - 1].activation, [&]<class Act>(Act) {
           if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>)  // softmax is never a hidden layer
             codegen::input_gradient<Act>(shape, delta(l), rows, transposed, activation(l - 1),
-                                         static_cast<const float*>(mask(l - 1)), delta(l - 1), threads);
+                                         static_cast<const float*>(mask(l - 1)),
+                                         network_.spec().layers[l - 1].activity_l1, delta(l - 1), threads);
         });
     }
     return {sums.loss, penalty, sums.correct, rows};

@@ -20,6 +20,7 @@ struct Layer {
   std::vector<double> w;  // in x out, row-major
   std::vector<double> b;
   std::vector<double> mask;  // dropout: rows x out factors applied to the outputs, or empty
+  double activity_l1 = 0.0;  // Keras 3's activity_regularizer=l1(c): c * sum |outputs| over the batch
   double& weight(std::size_t i, std::size_t o) { return w[i * out + o]; }
 };
 
@@ -36,7 +37,8 @@ struct Mlp {
   std::vector<Layer> layers;
 
   // Outputs of the last layer for `rows` samples of x (row-major, layers[0].in per row).
-  std::vector<double> forward(const std::vector<double>& x, std::size_t rows) const {
+  // `activity`, when given, receives the activity regularisers' penalty.
+  std::vector<double> forward(const std::vector<double>& x, std::size_t rows, double* activity = nullptr) const {
     std::vector<double> a = x;
     for (const Layer& layer : layers) {
       std::vector<double> z(rows * layer.out);
@@ -45,6 +47,7 @@ struct Mlp {
           double sum = layer.b[o];
           for (std::size_t i = 0; i < layer.in; ++i) sum += a[r * layer.in + i] * layer.w[i * layer.out + o];
           z[r * layer.out + o] = activate(layer.act, sum);
+          if (activity && layer.act != Act::softmax) *activity += layer.activity_l1 * std::abs(z[r * layer.out + o]);
           if (!layer.mask.empty()) z[r * layer.out + o] *= layer.mask[r * layer.out + o];
         }
       if (layer.act == Act::softmax)
@@ -54,6 +57,7 @@ struct Mlp {
           double total = 0.0;
           for (std::size_t o = 0; o < layer.out; ++o) total += std::exp(z[r * layer.out + o] - largest);
           for (std::size_t o = 0; o < layer.out; ++o) z[r * layer.out + o] = std::exp(z[r * layer.out + o] - largest) / total;
+          if (activity) *activity += layer.activity_l1;  // probabilities are positive and sum to 1
         }
       a = std::move(z);
     }
@@ -70,11 +74,12 @@ struct Mlp {
   // Mean categorical cross-entropy plus the regularisation penalty.
   double loss(const std::vector<double>& x, const std::vector<int>& labels) const {
     const std::size_t rows = labels.size();
-    const std::vector<double> p = forward(x, rows);
+    double activity = 0.0;
+    const std::vector<double> p = forward(x, rows, &activity);
     const std::size_t classes = layers.back().out;
     double total = 0.0;
     for (std::size_t r = 0; r < rows; ++r) total -= std::log(p[r * classes + std::size_t(labels[r])]);
-    return total / double(rows) + penalty();
+    return total / double(rows) + penalty() + activity;
   }
 };
 
@@ -100,6 +105,7 @@ Mlp from_model(const ctnn::Model<N>& model) {
     for (std::size_t i = 0; i < spec::inputs; ++i)
       for (std::size_t o = 0; o < spec::outputs; ++o) layer.weight(i, o) = kernel(i, o);
     for (std::size_t o = 0; o < spec::outputs; ++o) layer.b[o] = model.template bias<l>()[o];
+    layer.activity_l1 = spec::activity_l1;
     mlp.layers.push_back(std::move(layer));
   });
   return mlp;

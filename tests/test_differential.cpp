@@ -130,6 +130,7 @@ using OddNet = Net<Dense<13, 7, Tanh, L1<0.01f>>, Dense<7, 29, Sigmoid, L2<0.02f
                    Dense<29, 3, Linear, L1L2<0.001f, 0.003f>, HeNormal>, Softmax<5, RandomNormal<0.1f, 0.2f>>>;
 using NarrowNet = Net<Dense<100, 1, ReLU>, Softmax<2>>;
 using ZerosNet = Net<Dense<33, 65, Sigmoid, Zeros>, Softmax<9, L2<0.1f>>>;
+using ActivityNet = Net<Dense<20, 33, ReLU, ActivityL1<1e-3>>, Dropout<0.25>, Dense<33, 9, Tanh, ActivityL1<0.01>>, Softmax<3>>;
 using WideOutputNet = Net<Dense<17, 130, Tanh, L2<0.001f>>, Softmax<37, L1<0.0005f>>>;
 
 }  // namespace
@@ -147,6 +148,7 @@ TEST_CASE("odd sizes, every activation, regulariser and initialiser agree on bot
   check_twins<OddNet, 9>(8, 50, SGD{.learning_rate = 0.1f, .momentum = 0.5f});
   check_twins<OddNet, 11>(9, 30, RMSprop{.learning_rate = 0.003f, .momentum = 0.3f, .centered = true});
   check_twins<NarrowNet, 5>(10, 30, Adam{.learning_rate = 0.01f, .amsgrad = true});
+  check_twins<ActivityNet, 12>(11, 30, Adam{});  // dropout masks and activity penalties on both backends
 }
 
 // ---- Randomised networks ---------------------------------------------------------------------

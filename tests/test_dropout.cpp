@@ -109,4 +109,8 @@ TEST_CASE("dropout in engine specs") {
   CHECK_THROWS_WITH(engine::parse_spec("784-64:dropout=0.1:dropout=0.2-10:softmax"), Contains("one dropout"));
   CHECK_THROWS_WITH(engine::parse_spec("784-64-10:softmax:dropout=0.5"), Contains("after the output layer"));
   CHECK_THROWS_WITH(engine::parse_spec("784-64:dropout-10:softmax"), Contains("needs a value"));
+  using Active = Net<Dense<784, 64, ReLU, ActivityL1<1e-4>>, Dropout<0.5>, Softmax<10>>;
+  CHECK(Active::spec() == "784-64:relu:activity_l1=1e-04:dropout=0.5-10:softmax");
+  CHECK(engine::parse_spec(Active::spec()).to_string() == Active::spec());
+  CHECK(Active::describe() == "Net<Dense<784, 64, ReLU, ActivityL1<1e-04>>, Dropout<0.5>, Softmax<10>>");
 }

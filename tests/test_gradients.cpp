@@ -96,6 +96,12 @@ TEST_CASE("gradients through dropout, with the step's own masks") {
   check_gradients<Net<Dense<6, 35, Sigmoid>, Dropout<0.1>, Softmax<3>>, 8>(5, 32);
 }
 
+TEST_CASE("gradients and loss include ActivityL1's penalty, on both sides of dropout") {
+  check_gradients<Net<Dense<12, 20, Tanh, ActivityL1<0.01>>, Dropout<0.3>, Dense<20, 9, ReLU, ActivityL1<0.02>>,
+                      Softmax<4, ActivityL1<0.5>>>, 16>(16, 33);
+  check_gradients<Net<Dense<6, 35, Sigmoid, ActivityL1<1e-3>, L2<0.01>>, Softmax<3>>, 8>(5, 34);
+}
+
 TEST_CASE("gradients of a partial last batch") {
   // 19 of 32 rows: the mean must be over 19 samples and stale rows must not leak in.
   check_gradients<Net<Dense<21, 18, ReLU>, Dense<18, 11, Tanh>, Softmax<4>>, 32>(19, 14);
