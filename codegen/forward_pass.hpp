@@ -19,9 +19,18 @@ template <NetType N, std::size_t Layer>
 const float* bias_in(const std::byte* arena) {
   return in_arena(arena, model_plan<N>.offset(BufferRole::bias, Layer));
 }
+template <NetType N, std::size_t Layer>
+float* batch_norm_in(std::byte* arena) {
+  return in_arena(arena, model_plan<N>.offset(BufferRole::batch_norm, Layer));
+}
+template <NetType N, std::size_t Layer>
+const float* batch_norm_in(const std::byte* arena) {
+  return in_arena(arena, model_plan<N>.offset(BufferRole::batch_norm, Layer));
+}
 
 // x: rows x N::input_size, contiguous. output_of(hana::size_c<l>) says where layer l writes
-// (rows x Layout<N>::stride[l]); the last layer's buffer holds the probabilities.
+// (rows x Layout<N>::stride[l]), batch normalised with the moving statistics where the Net says;
+// the last layer's buffer holds the probabilities.
 template <NetType N, Extent Rows, class OutputOf>
 void forward_pass(const std::byte* arena, const float* x, Rows rows, OutputOf&& output_of, std::size_t threads = 1) {
   boost::hana::for_each(N::layer_indices, [&](auto index) {
@@ -29,9 +38,13 @@ void forward_pass(const std::byte* arena, const float* x, Rows rows, OutputOf&& 
     const float* input;
     if constexpr (l == 0) input = x;
     else input = output_of(boost::hana::size_c<l - 1>);
-    dense_forward<typename N::template layer<l>::activation>(Layout<N>::template shape<l>(), input, rows,
-                                                             kernel_in<N, l>(arena), bias_in<N, l>(arena),
-                                                             output_of(boost::hana::size_c<l>), threads);
+    using layer = typename N::template layer<l>;
+    float* output = output_of(boost::hana::size_c<l>);
+    dense_forward<typename layer::activation>(Layout<N>::template shape<l>(), input, rows, kernel_in<N, l>(arena),
+                                              bias_in<N, l>(arena), output, threads);
+    if constexpr (layer::has_batch_norm)
+      batch_norm_rows(fixed<Layout<N>::stride[l]>{}, batch_norm_in<N, l>(arena), batch_norm_epsilon, output,
+                      std::size_t(rows));
   });
 }
 

@@ -36,6 +36,10 @@ struct Layout {
 
   static constexpr std::size_t kernel_floats(std::size_t l) { return inputs[l] * stride[l]; }
   static constexpr std::size_t bias_floats(std::size_t l) { return stride[l]; }
+  // Gamma, beta, moving mean and moving variance when a BatchNorm follows layer l, else nothing.
+  static constexpr std::size_t batch_norm_floats(std::size_t l) {
+    return N::batch_norm_after[l] >= 0.0f ? 4 * stride[l] : 0;
+  }
 
   // Two consecutive layers' outputs side by side: the most that ping-pong buffers ever hold at once.
   static constexpr std::size_t pingpong_floats_per_row = [] {

@@ -22,15 +22,20 @@ namespace ctnn {
 enum class BufferRole : unsigned char {
   kernel,
   bias,
+  batch_norm,  // gamma, beta, moving mean, moving variance, for a layer followed by BatchNorm
   prediction_pingpong,  // layer outputs of a batched prediction, reused from layer to layer
   kernel_gradient,
   bias_gradient,
+  batch_norm_gradient,  // of gamma and beta; the moving statistics' rows stay zero
   optimizer_state_1,  // three arrays laid out like all the parameters (SGD momentum, Adam's moments, ...)
   optimizer_state_2,
   optimizer_state_3,
   input_batch,  // the samples of one mini-batch, gathered
   labels,
   activation,        // layer outputs of one mini-batch, all kept for backward
+  batch_statistics,  // per output: 1 / sqrt(batch variance + epsilon), for a layer followed by BatchNorm
+  normalized,        // that layer's outputs normalised with the batch's statistics (x_hat)
+  normalized_output, // gamma * x_hat + beta: what the next layer (or the dropout) reads
   dropout_mask,      // per output: 0 (dropped) or 1 / (1 - rate), for a layer followed by Dropout
   dropped_output,    // that layer's outputs times the mask: what the next layer reads
   deltas_pingpong,   // loss gradients w.r.t. layer pre-activations, two layers at a time
@@ -41,15 +46,20 @@ constexpr std::string_view role_name(BufferRole role) {
   switch (role) {
     case BufferRole::kernel: return "kernel";
     case BufferRole::bias: return "bias";
+    case BufferRole::batch_norm: return "batch norm";
     case BufferRole::prediction_pingpong: return "prediction ping-pong";
     case BufferRole::kernel_gradient: return "kernel gradient";
     case BufferRole::bias_gradient: return "bias gradient";
+    case BufferRole::batch_norm_gradient: return "batch norm gradient";
     case BufferRole::optimizer_state_1: return "optimizer state 1";
     case BufferRole::optimizer_state_2: return "optimizer state 2";
     case BufferRole::optimizer_state_3: return "optimizer state 3";
     case BufferRole::input_batch: return "input batch";
     case BufferRole::labels: return "labels";
     case BufferRole::activation: return "activation";
+    case BufferRole::batch_statistics: return "batch statistics";
+    case BufferRole::normalized: return "normalized";
+    case BufferRole::normalized_output: return "normalized output";
     case BufferRole::dropout_mask: return "dropout mask";
     case BufferRole::dropped_output: return "dropped output";
     case BufferRole::deltas_pingpong: return "deltas ping-pong";
@@ -102,10 +112,11 @@ namespace detail {
 template <NetType N, std::size_t Rows>
 constexpr auto make_inference_plan() {
   using L = codegen::Layout<N>;
-  MemoryPlan<2 * N::depth + 1> plan;
+  MemoryPlan<3 * N::depth + 1> plan;
   for (std::size_t l = 0; l < N::depth; ++l) {
     plan.add(BufferRole::kernel, l, L::kernel_floats(l) * sizeof(float));
     plan.add(BufferRole::bias, l, L::bias_floats(l) * sizeof(float));
+    if (L::batch_norm_floats(l) > 0) plan.add(BufferRole::batch_norm, l, L::batch_norm_floats(l) * sizeof(float));
   }
   plan.add(BufferRole::prediction_pingpong, no_layer, Rows * L::pingpong_floats_per_row * sizeof(float));
   return plan;
@@ -130,12 +141,14 @@ template <NetType N, std::size_t Batch>
 constexpr auto make_training_plan() {
   using L = codegen::Layout<N>;
   constexpr auto prefix = model_plan<N>;
-  MemoryPlan<prefix.buffers.size() + 5 * N::depth + 7> plan;
+  MemoryPlan<prefix.buffers.size() + 9 * N::depth + 7> plan;
   plan.append(prefix);
   // Gradients and optimiser state repeat the parameters' layout, so updates are flat loops.
   for (std::size_t l = 0; l < N::depth; ++l) {
     plan.add(BufferRole::kernel_gradient, l, L::kernel_floats(l) * sizeof(float));
     plan.add(BufferRole::bias_gradient, l, L::bias_floats(l) * sizeof(float));
+    if (L::batch_norm_floats(l) > 0)
+      plan.add(BufferRole::batch_norm_gradient, l, L::batch_norm_floats(l) * sizeof(float));
   }
   const std::size_t parameter_bytes = prefix.offset(BufferRole::prediction_pingpong) - prefix.offset(BufferRole::kernel, 0);
   for (BufferRole state : {BufferRole::optimizer_state_1, BufferRole::optimizer_state_2, BufferRole::optimizer_state_3})
@@ -143,6 +156,12 @@ constexpr auto make_training_plan() {
   plan.add(BufferRole::input_batch, no_layer, Batch * L::inputs[0] * sizeof(float));
   plan.add(BufferRole::labels, no_layer, Batch * sizeof(std::int32_t));
   for (std::size_t l = 0; l < N::depth; ++l) plan.add(BufferRole::activation, l, Batch * L::stride[l] * sizeof(float));
+  for (std::size_t l = 0; l < N::depth; ++l)
+    if (L::batch_norm_floats(l) > 0) {
+      plan.add(BufferRole::batch_statistics, l, L::stride[l] * sizeof(float));
+      plan.add(BufferRole::normalized, l, Batch * L::stride[l] * sizeof(float));
+      plan.add(BufferRole::normalized_output, l, Batch * L::stride[l] * sizeof(float));
+    }
   for (std::size_t l = 0; l < N::depth; ++l)
     if (N::dropout_after[l] > 0.0f) {
       plan.add(BufferRole::dropout_mask, l, Batch * L::stride[l] * sizeof(float));

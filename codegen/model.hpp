@@ -10,6 +10,7 @@
 #include "../dsl/net.hpp"
 #include "../dsl/random.hpp"
 #include "arena.hpp"
+#include "batch_norm_parameters.hpp"
 #include "dense_backward.hpp"
 #include "forward_pass.hpp"
 #include "matrix_view.hpp"
@@ -36,7 +37,8 @@ class Model {
   void set_threads(std::size_t count) { threads_ = std::max<std::size_t>(1, count); }
   std::size_t threads() const { return threads_; }
 
-  // Kernels from each layer's initialiser, one random stream per layer; biases zero.
+  // Kernels from each layer's initialiser, one random stream per layer; biases zero; batch
+  // normalisation as Keras starts it (gamma 1, beta 0, moving mean 0, moving variance 1).
   void initialize(Seed seed) {
     boost::hana::for_each(N::layer_indices, [&](auto index) {
       constexpr std::size_t l = decltype(index)::value;
@@ -47,6 +49,7 @@ class Model {
         for (std::size_t o = 0; o < w.cols; ++o)
           w(i, o) = layer::initializer::sample(rng, layer::inputs, layer::outputs);
       std::ranges::fill(bias<l>(), 0.0f);
+      reset_batch_norm(batch_norm(l));
     });
   }
 
@@ -80,6 +83,13 @@ class Model {
     return {in_arena(arena_.data(), model_plan<N>.offset(BufferRole::bias, l)), N::layer_outputs[l]};
   }
   std::span<const float> bias(std::size_t l) const { return const_cast<Model&>(*this).bias(l); }
+  // The parameters of the BatchNorm after layer l; empty (false) when it has none.
+  BatchNormParameters<float> batch_norm(std::size_t l) {
+    if (!(N::batch_norm_after[l] >= 0.0f)) return {};
+    return {in_arena(arena_.data(), model_plan<N>.offset(BufferRole::batch_norm, l)), N::layer_outputs[l],
+            codegen::Layout<N>::stride[l]};
+  }
+  BatchNormParameters<const float> batch_norm(std::size_t l) const { return const_cast<Model&>(*this).batch_norm(l); }
 
   // Class probabilities of one sample. Uses only the stack: thread-safe, no allocation.
   void predict(const float* sample, float* probabilities) const {

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "../error.hpp"
+#include "batch_norm.hpp"
 #include "batch_result.hpp"
 #include "dense_backward.hpp"
 #include "dropout.hpp"
@@ -67,7 +68,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   std::span<const float> bias_gradient() {
     return {buffer<BufferRole::bias_gradient, I>(), N::layer_outputs[I]};
   }
-  // Layer I's outputs for the current batch (rows x outputs, padded rows), before its dropout.
+  // Layer I's outputs for the current batch (rows x outputs, padded rows), before its batch norm and dropout.
   template <std::size_t I>
   MatrixView<const float> layer_output(std::size_t rows) {
     return {activation<I>(), rows, N::layer_outputs[I], L::stride[I]};
@@ -99,9 +100,14 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
       codegen::dense_forward<typename layer::activation>(L::template shape<l>(), input_of<l>(), rows,
                                                          codegen::kernel_in<N, l>(model_.arena()),
                                                          codegen::bias_in<N, l>(model_.arena()), activation<l>(), threads);
+      if constexpr (layer::has_batch_norm)
+        codegen::batch_norm_forward(codegen::fixed<L::stride[l]>{}, rows, activation<l>(),
+                                    codegen::batch_norm_in<N, l>(model_.arena()), layer::batch_norm_momentum,
+                                    batch_norm_epsilon, buffer<BufferRole::normalized, l>(),
+                                    buffer<BufferRole::normalized_output, l>(), buffer<BufferRole::batch_statistics, l>());
       if constexpr (layer::has_dropout)
         codegen::dropout_forward(layer::dropout_rate, codegen::fixed<layer::outputs>{}, codegen::fixed<L::stride[l]>{}, rows,
-                                 activation<l>(), buffer<BufferRole::dropout_mask, l>(),
+                                 normalized_output<l>(), buffer<BufferRole::dropout_mask, l>(),
                                  buffer<BufferRole::dropped_output, l>(), dropout_seed_, steps_, l);
       if constexpr (layer::activity_l1 > 0.0f)
         penalty += codegen::activity_penalty(layer::activity_l1, codegen::fixed<layer::outputs>{},
@@ -130,8 +136,20 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
           if constexpr (previous::has_dropout) return static_cast<const float*>(buffer<BufferRole::dropout_mask, l - 1>());
           else return nullptr;
         }();
-        codegen::input_gradient<typename previous::activation>(shape, delta<l>(), rows, transposed, activation<l - 1>(),
-                                                               previous_mask, previous::activity_l1, delta<l - 1>(), threads);
+        if constexpr (previous::has_batch_norm) {
+          // dL/dy of the normalised outputs first; batch_norm_backward takes it through to dL/dz.
+          codegen::input_gradient<Linear>(shape, delta<l>(), rows, transposed, normalized_output<l - 1>(), previous_mask,
+                                          0.0f, delta<l - 1>(), threads);
+          float* parameters = codegen::batch_norm_in<N, l - 1>(model_.arena());
+          codegen::batch_norm_backward<typename previous::activation>(
+              codegen::fixed<L::stride[l - 1]>{}, rows, buffer<BufferRole::normalized, l - 1>(),
+              buffer<BufferRole::batch_statistics, l - 1>(), parameters, activation<l - 1>(), previous::activity_l1,
+              delta<l - 1>(), sink_for(parameters), sink_for(parameters + L::stride[l - 1]));
+        } else {
+          codegen::input_gradient<typename previous::activation>(shape, delta<l>(), rows, transposed, activation<l - 1>(),
+                                                                 previous_mask, previous::activity_l1, delta<l - 1>(),
+                                                                 threads);
+        }
       }
     });
     return {sums.loss, penalty, sums.correct, rows};
@@ -152,23 +170,31 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   }
   template <std::size_t Layer>
   float* activation() { return buffer<BufferRole::activation, Layer>(); }
-  // What layer l reads: the mini-batch, or the previous layer's outputs (after its dropout).
+  // Layer l's outputs after its batch normalisation, if any (before its dropout).
+  template <std::size_t Layer>
+  float* normalized_output() {
+    if constexpr (N::template layer<Layer>::has_batch_norm) return buffer<BufferRole::normalized_output, Layer>();
+    else return activation<Layer>();
+  }
+  // What layer l reads: the mini-batch, or the previous layer's outputs (after its batch
+  // normalisation and dropout).
   template <std::size_t Layer>
   float* input_of() {
     if constexpr (Layer == 0) return buffer<BufferRole::input_batch>();
     else if constexpr (N::template layer<Layer - 1>::has_dropout) return buffer<BufferRole::dropped_output, Layer - 1>();
-    else return activation<Layer - 1>();
+    else return normalized_output<Layer - 1>();
   }
   template <std::size_t Layer>
   float* delta() { return buffer<BufferRole::deltas_pingpong>() + L::pingpong_offset(Layer, Batch); }
 
-  // The kernel/bias buffers of every layer for the given kernel role form one contiguous region.
-  static constexpr std::size_t region_floats = [] {
-    const PlannedBuffer& last_bias = plan.find(BufferRole::bias, last);
-    return (last_bias.offset + last_bias.bytes - plan.offset(BufferRole::kernel, 0)) / sizeof(float);
-  }();
+  // The kernel/bias/batch-norm buffers of every layer for the given kernel role form one contiguous
+  // region (its alignment gaps included: they stay zero).
+  static constexpr std::size_t region_floats =
+      (plan.offset(BufferRole::prediction_pingpong) - plan.offset(BufferRole::kernel, 0)) / sizeof(float);
   static_assert(plan.offset(BufferRole::kernel_gradient, 0) - plan.offset(BufferRole::kernel, 0) ==
-                    plan.offset(BufferRole::bias_gradient, last) - plan.offset(BufferRole::bias, last),
+                        plan.offset(BufferRole::bias_gradient, last) - plan.offset(BufferRole::bias, last) &&
+                    plan.offset(BufferRole::optimizer_state_1) - plan.offset(BufferRole::kernel_gradient, 0) >=
+                        region_floats * sizeof(float),
                 "gradients must repeat the parameters' layout");
   static constexpr std::size_t state_stride =
       (plan.offset(BufferRole::optimizer_state_2) - plan.offset(BufferRole::optimizer_state_1)) / sizeof(float);

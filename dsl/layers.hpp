@@ -1,6 +1,7 @@
-// Layer types: Dense<In, Out, Act, Options...>, Softmax<N, Options...> and Dropout<rate>.
-// Inside a Net every Dense or Softmax is resolved to a LayerSpec, the single shape the code
-// generator sees; a Dropout becomes part of the LayerSpec of the layer it follows.
+// Layer types: Dense<In, Out, Act, Options...>, Softmax<N, Options...>, BatchNorm<momentum> and
+// Dropout<rate>. Inside a Net every Dense or Softmax is resolved to a LayerSpec, the single shape
+// the code generator sees; a BatchNorm or Dropout becomes part of the LayerSpec of the layer it
+// follows.
 #pragma once
 
 #include <boost/hana/ext/std/integral_constant.hpp>
@@ -15,6 +16,7 @@
 #include <type_traits>
 
 #include "activations.hpp"
+#include "batch_norm_defaults.hpp"
 #include "format.hpp"
 #include "initializers.hpp"
 #include "regularizers.hpp"
@@ -23,16 +25,20 @@ namespace ctnn {
 
 // What a layer type is to a Net: a layer with weights, or one that transforms the output of the
 // layer before it.
-enum class LayerKind { dense, dropout };
+enum class LayerKind { dense, batch_norm, dropout };
 
-// A fully resolved layer: y = Act(x W + b), W of In x Out, then (in training only) inverted
-// dropout of rate DropoutRate. What codegen works from.
+// A fully resolved layer: y = Act(x W + b), W of In x Out, then batch normalisation when
+// BatchNormMomentum >= 0, then (in training only) inverted dropout of rate DropoutRate. What
+// codegen works from.
 template <std::size_t In, std::size_t Out, class Act, class Reg, class Init, float DropoutRate = 0.0f,
-          float ActivityL1Coefficient = 0.0f>
+          float ActivityL1Coefficient = 0.0f, float BatchNormMomentum = no_batch_norm>
 struct LayerSpec {
   static constexpr std::size_t inputs = In;
   static constexpr std::size_t outputs = Out;
-  static constexpr std::size_t param_count = In * Out + Out;
+  static constexpr bool has_batch_norm = BatchNormMomentum >= 0.0f;
+  static constexpr float batch_norm_momentum = BatchNormMomentum;
+  // Kernel and bias; with batch normalisation also gamma, beta, moving mean and moving variance.
+  static constexpr std::size_t param_count = In * Out + Out + (has_batch_norm ? 4 * Out : 0);
   static constexpr float dropout_rate = DropoutRate;
   static constexpr bool has_dropout = DropoutRate > 0.0f;
   static constexpr float activity_l1 = ActivityL1Coefficient;  // ActivityL1<c> on the outputs (0: none)
@@ -47,6 +53,11 @@ struct LayerSpec {
     if constexpr (!std::is_same_v<Reg, NoRegularizer>) text.append(":").append(Reg::spec());
     if constexpr (!std::is_same_v<Init, GlorotUniform>) text.append(":").append(Init::spec());
     if constexpr (activity_l1 > 0.0f) text.append(":activity_l1=").append(detail::format_float(activity_l1));
+    if constexpr (has_batch_norm) {
+      text.append(":batchnorm");
+      if constexpr (BatchNormMomentum != default_batch_norm_momentum)
+        text.append("=").append(detail::format_float(BatchNormMomentum));
+    }
     if constexpr (has_dropout) text.append(":dropout=").append(detail::format_float(DropoutRate));
     return text;
   }
@@ -109,9 +120,9 @@ struct Dense {
   static constexpr std::string_view keras_type = "Dense";
   static constexpr std::size_t declared_inputs = In;
   static constexpr std::size_t outputs = Out;
-  template <std::size_t Inputs, float DropoutRate = 0.0f>
+  template <std::size_t Inputs, float DropoutRate = 0.0f, float BatchNormMomentum = no_batch_norm>
   using resolve = LayerSpec<Inputs, Out, Act, typename options::regularizer, typename options::initializer, DropoutRate,
-                            options::activity_regularizer::activity_l1>;
+                            options::activity_regularizer::activity_l1, BatchNormMomentum>;
 
   static std::string describe() {
     return "Dense<" + std::to_string(In) + ", " + std::to_string(Out) + ", " + std::string(Act::name) +
@@ -130,11 +141,33 @@ struct Softmax {
   static constexpr std::string_view keras_type = "Dense";  // Keras writes Dense(N, activation="softmax")
   static constexpr std::size_t declared_inputs = 0;  // taken from the previous layer
   static constexpr std::size_t outputs = N;
-  template <std::size_t Inputs, float DropoutRate = 0.0f>
+  template <std::size_t Inputs, float DropoutRate = 0.0f, float BatchNormMomentum = no_batch_norm>
   using resolve = LayerSpec<Inputs, N, detail::SoftmaxActivation, typename options::regularizer,
-                            typename options::initializer, DropoutRate, options::activity_regularizer::activity_l1>;
+                            typename options::initializer, DropoutRate, options::activity_regularizer::activity_l1,
+                            BatchNormMomentum>;
 
   static std::string describe() { return "Softmax<" + std::to_string(N) + options::describe() + ">"; }
+};
+
+// Batch normalisation of the outputs of the Dense layer before it, as Keras's
+// BatchNormalization(momentum, epsilon=1e-3) placed after Dense(units, activation=...): in training
+// each output is normalised with the batch's mean and (biased) variance, then scaled by gamma and
+// shifted by beta (both trained), and the moving mean and variance follow the batch's statistics
+// (moving = moving * momentum + batch * (1 - momentum)); in inference the moving statistics are
+// used. Goes between the Dense layer and its Dropout, if any.
+template <auto Momentum = default_batch_norm_momentum>
+struct BatchNorm {
+  static_assert(std::is_arithmetic_v<decltype(Momentum)>, "ctnn::BatchNorm<momentum>: the momentum must be a number");
+  static_assert(Momentum >= 0 && Momentum <= 1, "ctnn::BatchNorm<momentum>: the momentum of the moving statistics is in [0, 1]");
+  static constexpr LayerKind kind = LayerKind::batch_norm;
+  static constexpr std::string_view keras_type = "BatchNormalization";
+  static constexpr float momentum = float(Momentum);
+  static constexpr std::size_t declared_inputs = 0;
+  static constexpr std::size_t outputs = 0;  // as many as the layer before it
+
+  static std::string describe() {
+    return momentum == default_batch_norm_momentum ? "BatchNorm<>" : "BatchNorm<" + detail::format_float(momentum) + ">";
+  }
 };
 
 // Inverted dropout of the layer before it, as Keras's Dropout(rate): in training each output is

@@ -25,6 +25,11 @@ constexpr float dropout_rate_of() {
   else return 0.0f;
 }
 template <class L>
+constexpr float batch_norm_momentum_of() {
+  if constexpr (L::kind == LayerKind::batch_norm) return L::momentum;
+  else return no_batch_norm;
+}
+template <class L>
 constexpr bool is_softmax_layer() {
   if constexpr (L::kind == LayerKind::dense)
     return std::is_same_v<typename L::template resolve<1>::activation, SoftmaxActivation>;
@@ -50,6 +55,7 @@ struct Net {
  private:
   static constexpr std::array<std::size_t, written_depth> written_outputs{Layers::outputs...};
   static constexpr std::array<float, written_depth> written_dropout_rates{detail::dropout_rate_of<Layers>()...};
+  static constexpr std::array<float, written_depth> written_batch_norm_momenta{detail::batch_norm_momentum_of<Layers>()...};
 
  public:
   // The layers with weights (Dense, Softmax): what the code generator works on. Layer indices below
@@ -77,8 +83,28 @@ struct Net {
     return inputs;
   }();
   static constexpr std::array<bool, written_depth> is_softmax{detail::is_softmax_layer<Layers>()...};
-  // Whether the written layer before w exists and has weights (what a Dropout needs).
-  static constexpr bool follows_dense(std::size_t w) { return w > 0 && written_kinds[w - 1] == LayerKind::dense; }
+  // Whether the written layer w is where it may be: a BatchNorm right after a layer with weights, a
+  // Dropout right after one or after its BatchNorm.
+  static constexpr bool well_placed(std::size_t w) {
+    const auto kind_before = [](std::size_t at, std::size_t back) {
+      return at >= back ? written_kinds[at - back] : LayerKind::dropout;  // nothing before: as bad as a Dropout
+    };
+    switch (written_kinds[w]) {
+      case LayerKind::dense: return true;
+      case LayerKind::batch_norm: return kind_before(w, 1) == LayerKind::dense;
+      case LayerKind::dropout:
+        return kind_before(w, 1) == LayerKind::dense ||
+               (kind_before(w, 1) == LayerKind::batch_norm && kind_before(w, 2) == LayerKind::dense);
+    }
+    return false;
+  }
+  // The momentum, or rate, of the written layer of kind Kind that modifies layer l (see well_placed).
+  template <LayerKind Kind>
+  static constexpr float modifier_of(std::size_t l, const std::array<float, written_depth>& values, float none) {
+    for (std::size_t w = written_position[l] + 1; w < written_depth && written_kinds[w] != LayerKind::dense; ++w)
+      if (written_kinds[w] == Kind) return values[w];
+    return none;
+  }
 
  public:
   static constexpr std::array<std::size_t, depth> layer_outputs = [] {
@@ -98,19 +124,24 @@ struct Net {
   // The dropout rate applied to layer l's outputs in training (0: none).
   static constexpr std::array<float, depth> dropout_after = [] {
     std::array<float, depth> rates{};
-    for (std::size_t l = 0; l < depth; ++l) {
-      const std::size_t next = written_position[l] + 1;
-      if (next < written_depth && written_kinds[next] == LayerKind::dropout) rates[l] = written_dropout_rates[next];
-    }
+    for (std::size_t l = 0; l < depth; ++l) rates[l] = modifier_of<LayerKind::dropout>(l, written_dropout_rates, 0.0f);
     return rates;
+  }();
+  // The momentum of the BatchNorm after layer l (no_batch_norm: none).
+  static constexpr std::array<float, depth> batch_norm_after = [] {
+    std::array<float, depth> momenta{};
+    for (std::size_t l = 0; l < depth; ++l)
+      momenta[l] = modifier_of<LayerKind::batch_norm>(l, written_batch_norm_momenta, no_batch_norm);
+    return momenta;
   }();
 
  private:
   template <std::size_t... W>
   static constexpr bool modifiers_fit(std::index_sequence<W...>) {
-    static_assert((modifier_follows_a_dense_layer<W, written_kinds[W] == LayerKind::dense, follows_dense(W)> && ...),
-                  "ctnn::Net: Dropout<rate> acts on the outputs of the Dense layer just before it; put it after a "
-                  "Dense layer, one Dropout per layer (the note below gives its position, counted from 0)");
+    static_assert((modifier_follows_a_dense_layer<W, written_kinds[W] == LayerKind::dense, well_placed(W)> && ...),
+                  "ctnn::Net: BatchNorm<> and Dropout<rate> act on the outputs of the Dense layer just before them; "
+                  "write them after a Dense layer in the order Dense, BatchNorm, Dropout, at most one of each per "
+                  "layer (the note below gives the misplaced one's position, counted from 0)");
     static_assert((softmax_is_the_output_layer<W, is_softmax[W], written_depth> && ...),
                   "ctnn::Net: Softmax<N> can only be the output layer, where it is fused with the cross-entropy "
                   "loss; use Dense<In, Out, Act> for hidden layers and nothing after it (the note below gives the "
@@ -134,14 +165,21 @@ struct Net {
  public:
   template <std::size_t I>
   using layer = typename std::tuple_element_t<written_position[I], std::tuple<Layers...>>::template resolve<
-      layer_inputs[I], dropout_after[I]>;
+      layer_inputs[I], dropout_after[I], batch_norm_after[I]>;
 
   static constexpr std::size_t input_size = layer_inputs[0];
   static constexpr std::size_t output_size = layer_outputs[depth - 1];
+  // Every parameter, trainable or not (BatchNorm's moving statistics included), as Keras counts them.
   static constexpr std::size_t param_count = [] {
     std::size_t total = 0;
-    for (std::size_t i = 0; i < depth; ++i) total += layer_inputs[i] * layer_outputs[i] + layer_outputs[i];
+    for (std::size_t i = 0; i < depth; ++i)
+      total += layer_inputs[i] * layer_outputs[i] + layer_outputs[i] + (batch_norm_after[i] >= 0.0f ? 4 * layer_outputs[i] : 0);
     return total;
+  }();
+  static constexpr bool has_batch_norm = [] {
+    for (float momentum : batch_norm_after)
+      if (momentum >= 0.0f) return true;
+    return false;
   }();
   static constexpr bool has_dropout = [] {
     for (float rate : dropout_after)
@@ -160,8 +198,10 @@ struct Net {
       if (written_kinds[w] == LayerKind::dense) {
         rows[w] = {types[w], layer_outputs[l], layer_inputs[l] * layer_outputs[l] + layer_outputs[l], 0};
         ++l;
+      } else if (written_kinds[w] == LayerKind::batch_norm) {  // gamma and beta; the moving statistics
+        rows[w] = {types[w], layer_outputs[l - 1], 2 * layer_outputs[l - 1], 2 * layer_outputs[l - 1]};
       } else {
-        rows[w] = {types[w], layer_outputs[l - 1], 0, 0};  // shapes_fit: a Dropout follows a layer with weights
+        rows[w] = {types[w], layer_outputs[l - 1], 0, 0};  // modifiers_fit: a modifier follows a layer with weights
       }
     }
     return rows;
@@ -180,12 +220,12 @@ struct Net {
  private:
   template <std::size_t... I>
   static constexpr std::array<LayerArchitecture, depth> architecture_of(std::index_sequence<I...>) {
-    return {LayerArchitecture{layer_outputs[I], layer<I>::activation::spec}...};
+    return {LayerArchitecture{layer_outputs[I], layer<I>::activation::spec, layer<I>::has_batch_norm}...};
   }
 
  public:
-  // Sizes and activations, as checked by model files and exported headers: "784-400:relu-20:relu-10:softmax".
-  // Dropout is left out: it changes training, not the function a trained model computes.
+  // Sizes, activations and batch normalisation, as checked by model files and exported headers:
+  // "784-400:relu-20:relu-10:softmax", "784-600:relu:batchnorm-10:softmax". Dropout is left out: it changes training, not the function a trained model computes.
   static constexpr std::array<LayerArchitecture, depth> layer_architecture =
       architecture_of(std::make_index_sequence<depth>{});
   static std::string architecture() { return architecture_text(input_size, layer_architecture); }

@@ -13,8 +13,9 @@ concept dense_input_matches_previous_output = bool(position == 0 || its_input_si
 template <std::size_t position, bool is_softmax, std::size_t layer_count>
 concept softmax_is_the_output_layer = bool(!is_softmax || position + 1 == layer_count);
 
-template <std::size_t position, bool has_weights, bool follows_a_dense_layer>
-concept modifier_follows_a_dense_layer = bool(has_weights || (position > 0 && follows_a_dense_layer));
+// A BatchNorm or Dropout directly after a Dense layer (a Dropout may have the layer's BatchNorm between).
+template <std::size_t position, bool has_weights, bool follows_a_dense_layer_in_order>
+concept modifier_follows_a_dense_layer = bool(has_weights || (position > 0 && follows_a_dense_layer_in_order));
 
 template <std::size_t first_layer_declared_inputs>
 concept first_layer_declares_its_input_size = bool(first_layer_declared_inputs > 0);

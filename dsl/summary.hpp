@@ -70,9 +70,13 @@ inline std::string format_summary(std::span<const SummaryRow> rows, std::string_
     if (index > 0) name.append("_").append(std::to_string(index));
     const std::string label = name + " (" + std::string(row.type) + ")";
     const std::string shape = "(None, " + std::to_string(row.outputs) + ")";
-    std::snprintf(line, sizeof line, " %-*s%-*s%s\n", name_width - 1, label.c_str(), shape_width, shape.c_str(),
-                  detail::with_thousands(row.trainable + row.non_trainable).c_str());
+    // A label wider than its column wraps onto the next lines, as Keras 2 prints it.
+    constexpr std::size_t label_width = name_width - 2;
+    std::snprintf(line, sizeof line, " %-*s%-*s%s\n", name_width - 1, label.substr(0, label_width).c_str(), shape_width,
+                  shape.c_str(), detail::with_thousands(row.trainable + row.non_trainable).c_str());
     text += line;
+    for (std::size_t at = label_width; at < label.size(); at += label_width)
+      text.append(" ").append(label.substr(at, label_width)).append("\n");
     trainable += row.trainable;
     non_trainable += row.non_trainable;
   }

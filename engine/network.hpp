@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../codegen/arena.hpp"
+#include "../codegen/batch_norm_parameters.hpp"
 #include "../codegen/dense_backward.hpp"
 #include "../codegen/dense_forward.hpp"
 #include "../codegen/extent.hpp"
@@ -27,7 +28,7 @@ namespace ctnn::engine {
 
 using RuntimeShape = codegen::DenseShape<std::size_t, std::size_t, std::size_t>;
 
-// Where each layer's kernel and bias live in one flat array of parameters (and in the gradient
+// Where each layer's kernel, bias and batch-norm parameters live in one flat array of parameters (and in the gradient
 // and optimiser-state arrays, which repeat it): rows padded to SIMD vectors, every block aligned
 // to 64 bytes, as in the generated code's plan.
 class ParameterLayout {
@@ -43,6 +44,7 @@ class ParameterLayout {
       shapes_.push_back({layer.inputs, layer.outputs, l == 0 ? layer.inputs : simd::padded(layer.inputs)});
       kernel_offset_.push_back(add(layer.inputs * simd::padded(layer.outputs)));
       bias_offset_.push_back(add(simd::padded(layer.outputs)));
+      batch_norm_offset_.push_back(layer.batch_norm ? add(4 * simd::padded(layer.outputs)) : no_batch_norm_offset);
     }
     pingpong_floats_per_row_ = shapes_[0].stride();
     for (std::size_t l = 0; l + 1 < shapes_.size(); ++l)
@@ -51,6 +53,9 @@ class ParameterLayout {
   const RuntimeShape& shape(std::size_t l) const { return shapes_[l]; }
   std::size_t kernel_offset(std::size_t l) const { return kernel_offset_[l]; }
   std::size_t bias_offset(std::size_t l) const { return bias_offset_[l]; }
+  // no_batch_norm_offset when layer l has no batch normalisation.
+  std::size_t batch_norm_offset(std::size_t l) const { return batch_norm_offset_[l]; }
+  static constexpr std::size_t no_batch_norm_offset = static_cast<std::size_t>(-1);
   std::size_t kernel_floats(std::size_t l) const { return shapes_[l].inputs * shapes_[l].stride(); }
   std::size_t total_floats() const { return total_; }
 
@@ -63,7 +68,7 @@ class ParameterLayout {
 
  private:
   std::vector<RuntimeShape> shapes_;
-  std::vector<std::size_t> kernel_offset_, bias_offset_;
+  std::vector<std::size_t> kernel_offset_, bias_offset_, batch_norm_offset_;
   std::size_t total_ = 0;
   std::size_t pingpong_floats_per_row_ = 0;
 };
@@ -96,14 +101,16 @@ class Network {
   std::string summary() const {
     std::vector<SummaryRow> rows;
     for (const LayerSpec& layer : spec_.layers) {
-      rows.push_back({"Dense", layer.outputs, layer.param_count(), 0});
+      rows.push_back({"Dense", layer.outputs, layer.inputs * layer.outputs + layer.outputs, 0});
+      if (layer.batch_norm) rows.push_back({"BatchNormalization", layer.outputs, 2 * layer.outputs, 2 * layer.outputs});
       if (layer.dropout > 0.0f) rows.push_back({"Dropout", layer.outputs, 0, 0});
     }
     return format_summary(rows);
   }
 
-  // Kernels from each layer's initialiser, one random stream per layer, biases zero: with the same
-  // seed, the same weights as Model<Net> of the equivalent type.
+  // Kernels from each layer's initialiser, one random stream per layer, biases zero, batch
+  // normalisation as Keras starts it: with the same seed, the same weights as Model<Net> of the
+  // equivalent type.
   void initialize(Seed seed) {
     for (std::size_t l = 0; l < depth(); ++l) {
       const LayerSpec& layer = spec_.layers[l];
@@ -112,6 +119,7 @@ class Network {
       for (std::size_t i = 0; i < w.rows; ++i)
         for (std::size_t o = 0; o < w.cols; ++o) w(i, o) = layer.initializer.sample(rng, layer.inputs, layer.outputs);
       std::ranges::fill(bias(l), 0.0f);
+      reset_batch_norm(batch_norm(l));
     }
   }
 
@@ -127,6 +135,13 @@ class Network {
   std::span<const float> bias(std::size_t l) const {
     return {parameter_data() + layout_.bias_offset(l), spec_.layers[l].outputs};
   }
+  // The parameters of layer l's batch normalisation; empty (false) when it has none.
+  BatchNormParameters<float> batch_norm(std::size_t l) {
+    if (!spec_.layers[l].batch_norm) return {};
+    return {parameter_data() + layout_.batch_norm_offset(l), spec_.layers[l].outputs, layout_.shape(l).stride()};
+  }
+  BatchNormParameters<const float> batch_norm(std::size_t l) const { return const_cast<Network&>(*this).batch_norm(l); }
+
   // All parameters as one flat array, padding included (the optimiser's view).
   std::span<float> parameters() { return {parameter_data(), layout_.total_floats()}; }
 
@@ -153,7 +168,8 @@ class Network {
     }
   }
 
-  // x: rows x input_size. output_of(l) says where layer l writes (rows x padded outputs).
+  // x: rows x input_size. output_of(l) says where layer l writes (rows x padded outputs), batch
+  // normalised with the moving statistics where the spec says.
   template <codegen::Extent Rows, class OutputOf>
   void forward(const float* x, Rows rows, OutputOf&& output_of) const {
     for (std::size_t l = 0; l < depth(); ++l) {
@@ -162,6 +178,8 @@ class Network {
       with_activation(spec_.layers[l].activation, [&]<class Act>(Act) {
         codegen::dense_forward<Act>(layout_.shape(l), input, rows, kernel(l).data, bias(l).data(), output, threads_);
       });
+      if (const BatchNormParameters<const float> norm = batch_norm(l))
+        codegen::batch_norm_rows(norm.stride, norm.data, batch_norm_epsilon, output, std::size_t(rows));
     }
   }
 
@@ -196,6 +214,11 @@ class Network {
       if (!(layer.activity_l1 >= 0.0f && std::isfinite(layer.activity_l1)))
         throw Error("engine::Network: layer " + std::to_string(l) + " has an activity_l1 coefficient of " +
                     std::to_string(layer.activity_l1) + "; it must be a number >= 0");
+      if (layer.batch_norm && (layer.activation == ActivationKind::softmax ||
+                               !(layer.batch_norm_momentum >= 0.0f && layer.batch_norm_momentum <= 1.0f)))
+        throw Error("engine::Network: layer " + std::to_string(l) + " has batch normalisation with momentum " +
+                    std::to_string(layer.batch_norm_momentum) +
+                    "; it goes on hidden layers only, with a momentum in [0, 1]");
       if (!(layer.dropout >= 0.0f && layer.dropout < 1.0f) || (layer.dropout > 0.0f && l + 1 == spec.layers.size()))
         throw Error("engine::Network: layer " + std::to_string(l) + " has dropout " + std::to_string(layer.dropout) +
                     "; dropout rates are in [0, 1), on hidden layers only");

@@ -6,6 +6,7 @@
 //            | l1=c | l2=c | l1l2=a,b                         (kernel regulariser)
 //            | glorot_uniform | he_normal | zeros | random_normal[=mean,stddev]   (initialiser)
 //            | activity_l1=c                                  (Keras's activity_regularizer=l1(c))
+//            | batchnorm[=momentum]                           (BatchNormalization after the layer; momentum 0.99)
 //            | dropout=rate                                   (Dropout(rate) after the layer, 0 <= rate < 1)
 //
 // In a file, newlines separate layers as '-' does, '#' starts a comment and blanks are ignored:
@@ -65,11 +66,15 @@ class SpecParser {
       const Token* regularizer = nullptr;
       const Token* initializer = nullptr;
       const Token* dropout = nullptr;
+      const Token* batch_norm = nullptr;
       for (std::size_t p = 1; p < parts.size(); ++p)
-        parse_option(parts[p], layer, activation, regularizer, initializer, dropout);
+        parse_option(parts[p], layer, activation, regularizer, initializer, dropout, batch_norm);
       if (layer.activation == ActivationKind::softmax && l + 1 != layers.size())
         fail(*activation, "softmax is only allowed on the output layer",
              "it is fused with the cross-entropy loss; use relu, linear, sigmoid or tanh for hidden layers");
+      if (batch_norm && layer.activation == ActivationKind::softmax)
+        fail(*batch_norm, "batch normalisation after a softmax would change the probabilities",
+             "put batchnorm on hidden layers only");
       if (dropout && l + 1 == layers.size())
         fail(*dropout, "dropout after the output layer would drop predictions",
              "put dropout=rate on hidden layers only");
@@ -180,7 +185,7 @@ class SpecParser {
   }
 
   void parse_option(const Token& option, LayerSpec& layer, const Token*& activation, const Token*& regularizer,
-                    const Token*& initializer, const Token*& dropout) const {
+                    const Token*& initializer, const Token*& dropout, const Token*& batch_norm) const {
     const std::size_t equals = option.text.find('=');
     const std::string_view name = option.text.substr(0, equals);
     constexpr ActivationKind activations[] = {ActivationKind::relu, ActivationKind::linear, ActivationKind::sigmoid,
@@ -227,6 +232,18 @@ class SpecParser {
       layer.activity_l1 = parse_coefficient(value_of(option, equals, "write activity_l1=c, e.g. activity_l1=1e-4"));
       return;
     }
+    if (name == "batchnorm") {
+      if (batch_norm) fail(option, std::string("a layer has one batch normalisation, and this one already has ").append(quoted(batch_norm->text)));
+      batch_norm = &option;
+      layer.batch_norm = true;
+      if (equals != std::string_view::npos) {
+        const Token value = value_of(option, equals, "");
+        layer.batch_norm_momentum = parse_number(value, "a batch-norm momentum");
+        if (!(layer.batch_norm_momentum >= 0.0f && layer.batch_norm_momentum <= 1.0f))
+          fail(value, "the momentum of batch normalisation's moving statistics is in [0, 1]", "Keras's default is 0.99");
+      }
+      return;
+    }
     if (name == "dropout") {
       if (dropout) fail(option, std::string("a layer has one dropout, and this one already has ").append(quoted(dropout->text)));
       dropout = &option;
@@ -238,7 +255,8 @@ class SpecParser {
     }
     fail(option, std::string("unknown activation or option ").append(quoted(option.text)),
          "activations: relu, linear, sigmoid, tanh, softmax; regularisers: l1=c, l2=c, l1l2=a,b; "
-         "initialisers: glorot_uniform, he_normal, zeros, random_normal=mean,stddev; activity_l1=c; dropout=rate");
+         "initialisers: glorot_uniform, he_normal, zeros, random_normal=mean,stddev; activity_l1=c; batchnorm[=momentum]; "
+         "dropout=rate");
   }
 
   // "source:line:column: what" (or "network spec: what"), then the line with the token underlined.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../codegen/arena.hpp"
+#include "../codegen/batch_norm.hpp"
 #include "../codegen/batch_result.hpp"
 #include "../codegen/dense_backward.hpp"
 #include "../codegen/dropout.hpp"
@@ -36,9 +37,13 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
     for (std::size_t l = 0; l < network.depth(); ++l) {
       const std::size_t bytes = batch_size * network.layout().shape(l).stride() * sizeof(float);
       const bool dropout = network.spec().layers[l].dropout > 0.0f;
+      const bool batch_norm = network.spec().layers[l].batch_norm;
       activations_.emplace_back(bytes);
       masks_.emplace_back(dropout ? bytes : 0);
       dropped_.emplace_back(dropout ? bytes : 0);
+      batch_statistics_.emplace_back(batch_norm ? network.layout().shape(l).stride() * sizeof(float) : 0);
+      normalized_.emplace_back(batch_norm ? bytes : 0);
+      normalized_output_.emplace_back(batch_norm ? bytes : 0);
     }
   }
 
@@ -71,7 +76,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
   std::span<const float> bias_gradient(std::size_t l) {
     return {gradient_data() + network_.layout().bias_offset(l), network_.spec().layers.at(l).outputs};
   }
-  // Layer l's outputs for the current batch, before its dropout.
+  // Layer l's outputs for the current batch, before its batch normalisation and dropout.
   MatrixView<const float> layer_output(std::size_t l, std::size_t rows) {
     return {activation(l), rows, network_.spec().layers.at(l).outputs, network_.layout().shape(l).stride()};
   }
@@ -95,9 +100,12 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
         codegen::dense_forward<Act>(layout.shape(l), input_of(l), rows, network_.kernel(l).data, network_.bias(l).data(),
                                     activation(l), threads);
       });
+      if (const BatchNormParameters<float> norm = network_.batch_norm(l))
+        codegen::batch_norm_forward(norm.stride, rows, activation(l), norm.data, layer.batch_norm_momentum,
+                                    batch_norm_epsilon, normalized(l), normalized_output(l), batch_statistics(l));
       if (layer.dropout > 0.0f)
-        codegen::dropout_forward(layer.dropout, layer.outputs, layout.shape(l).stride(), rows, activation(l), mask(l),
-                                 dropped(l), dropout_seed_, steps_, l);
+        codegen::dropout_forward(layer.dropout, layer.outputs, layout.shape(l).stride(), rows, normalized_output(l),
+                                 mask(l), dropped(l), dropout_seed_, steps_, l);
       if (layer.activity_l1 > 0.0f)
         penalty += codegen::activity_penalty(layer.activity_l1, layer.outputs, layout.shape(l).stride(), activation(l), rows);
     }
@@ -115,13 +123,24 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
       codegen::bias_gradient(shape.stride(), delta(l), rows, sink_for(network_.bias(l).data()));
       codegen::kernel_gradient(shape, network_.spec().layers[l].regularizer, layer_input, rows, delta(l), kernel,
                                sink_for(kernel), threads);
-      if (l > 0)
-        with_activation(network_.spec().layers[l - 1].activation, [&]<class Act>(Act) {
-          if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>)  // softmax is never a hidden layer
+      if (l == 0) continue;
+      const LayerSpec& previous = network_.spec().layers[l - 1];
+      const BatchNormParameters<float> norm = network_.batch_norm(l - 1);
+      with_activation(previous.activation, [&]<class Act>(Act) {
+        if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>) {  // softmax is never a hidden layer
+          if (norm) {  // dL/dy of the normalised outputs first; batch_norm_backward takes it through to dL/dz
+            codegen::input_gradient<Linear>(shape, delta(l), rows, transposed, normalized_output(l - 1),
+                                            static_cast<const float*>(mask(l - 1)), 0.0f, delta(l - 1), threads);
+            codegen::batch_norm_backward<Act>(norm.stride, rows, normalized(l - 1), batch_statistics(l - 1), norm.data,
+                                              activation(l - 1), previous.activity_l1, delta(l - 1), sink_for(norm.data),
+                                              sink_for(norm.data + norm.stride));
+          } else {
             codegen::input_gradient<Act>(shape, delta(l), rows, transposed, activation(l - 1),
-                                         static_cast<const float*>(mask(l - 1)),
-                                         network_.spec().layers[l - 1].activity_l1, delta(l - 1), threads);
-        });
+                                         static_cast<const float*>(mask(l - 1)), previous.activity_l1, delta(l - 1),
+                                         threads);
+          }
+        }
+      });
     }
     return {sums.loss, penalty, sums.correct, rows};
   }
@@ -150,12 +169,21 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
   float* input() { return in_arena(input_.data(), 0); }
   float* activation(std::size_t l) { return in_arena(activations_[l].data(), 0); }
   // Layer l's dropout mask and dropped outputs; null when it has no dropout.
-  float* mask(std::size_t l) { return masks_[l].bytes() ? in_arena(masks_[l].data(), 0) : nullptr; }
-  float* dropped(std::size_t l) { return dropped_[l].bytes() ? in_arena(dropped_[l].data(), 0) : nullptr; }
-  // What layer l reads: the mini-batch, or the previous layer's outputs (after its dropout).
+  float* mask(std::size_t l) { return buffer_or_null(masks_[l]); }
+  float* dropped(std::size_t l) { return buffer_or_null(dropped_[l]); }
+  // Layer l's batch statistics, normalised outputs (x_hat) and gamma * x_hat + beta; null when it has no
+  // batch normalisation (normalized_output is then the activation).
+  float* batch_statistics(std::size_t l) { return buffer_or_null(batch_statistics_[l]); }
+  float* normalized(std::size_t l) { return buffer_or_null(normalized_[l]); }
+  float* normalized_output(std::size_t l) {
+    return normalized_output_[l].bytes() ? in_arena(normalized_output_[l].data(), 0) : activation(l);
+  }
+  static float* buffer_or_null(Arena& arena) { return arena.bytes() ? in_arena(arena.data(), 0) : nullptr; }
+  // What layer l reads: the mini-batch, or the previous layer's outputs (after its batch
+  // normalisation and dropout).
   const float* input_of(std::size_t l) {
     if (l == 0) return input();
-    return mask(l - 1) ? dropped(l - 1) : activation(l - 1);
+    return mask(l - 1) ? dropped(l - 1) : normalized_output(l - 1);
   }
   float* delta(std::size_t l) {
     return in_arena(deltas_.data(), 0) + network_.layout().pingpong_offset(l, batch_);
@@ -165,7 +193,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
   Network& network_;
   std::size_t batch_;
   Arena input_, labels_, gradients_, optimizer_state_, deltas_, transposed_;
-  std::vector<Arena> activations_, masks_, dropped_;
+  std::vector<Arena> activations_, masks_, dropped_, batch_statistics_, normalized_, normalized_output_;
   std::uint64_t dropout_seed_ = 0, steps_ = 0;
 };
 

@@ -42,13 +42,15 @@ namespace detail {
 // it includes nothing, opens no namespace, and needs only <cstddef>, <cstdint>, <string> and
 // <string_view>.
 //
-// The text is the canonical spec without training options: "784-400:relu-20:relu-10:softmax".
-// Sizes, activations and layer kinds change it; regularisers and initialisers do not, since a
-// model's weights fit any network of the same architecture whatever it was trained with.
+// The text is the canonical spec without training options: "784-400:relu-20:relu-10:softmax",
+// "784-600:relu:batchnorm-10:softmax". Sizes, activations and batch normalisation change it;
+// regularisers, initialisers, dropout and BatchNorm's momentum do not, since a model's weights fit
+// any network of the same architecture whatever it was trained with.
 
 struct LayerArchitecture {
   std::size_t outputs;
   std::string_view activation;  // a spec name: "relu", "softmax", ...
+  bool batch_norm = false;      // batch normalisation of the outputs (epsilon 1e-3)
 };
 
 constexpr void append_decimal(std::string& text, std::size_t value) {
@@ -68,6 +70,7 @@ constexpr std::string architecture_text(std::size_t inputs, const Layers& layers
     append_decimal(text, layer.outputs);
     text.push_back(':');
     text.append(layer.activation);
+    if (layer.batch_norm) text.append(":batchnorm");
   }
   return text;
 }
@@ -191,6 +194,25 @@ template <std::size_t N, class K, class LDB, class Epilogue>
   if constexpr (rest != 0) gemv_strip<rest>(full_strips * gemv_accumulators * lanes, k, ldb, x, b, epilogue);
 }
 
+// --- Batch normalisation in inference, in place over `rows` rows of a padded layer output:
+// y = x * s + (beta - mean * s), s = gamma / sqrt(variance + epsilon), per column. `parameters`
+// holds gamma, beta, moving mean and moving variance, rows of `stride` floats (padding zero).
+template <class Stride>
+inline void batch_norm_rows(Stride stride, const float* parameters, float epsilon, float* output, std::size_t rows) {
+  const std::size_t row_floats = stride;
+  for (std::size_t c = 0; c < row_floats; c += lanes) {
+    const floats gamma = floats::load_aligned(parameters + c), beta = floats::load_aligned(parameters + row_floats + c);
+    const floats mean = floats::load_aligned(parameters + 2 * row_floats + c);
+    const floats variance = floats::load_aligned(parameters + 3 * row_floats + c);
+    const floats scale = gamma / xsimd::sqrt(variance + floats(epsilon));
+    const floats shift = beta - mean * scale;
+    for (std::size_t r = 0; r < rows; ++r) {
+      float* at = output + r * row_floats + c;
+      (floats::load_aligned(at) * scale + shift).store_aligned(at);
+    }
+  }
+}
+
 // --- Softmax over the n real columns of a padded row (stride floats); the padding comes out as zeros.
 template <class N, class Stride>
 inline void softmax_row(N n, Stride stride, float* row) {
@@ -241,7 +263,8 @@ inline constexpr LayerArchitecture layers[] = {{64, "relu"}, {10, "softmax"}};
 static_assert(architecture_text(inputs, layers) == architecture && fingerprint_of(architecture) == fingerprint,
               "fashion_mlp: the layer table, the architecture and the fingerprint disagree: this header was edited; regenerate it");
 
-// Layer by layer: the kernel (inputs x outputs, rows padded with zeros to a multiple of 16 floats), then the bias.
+// Layer by layer: the kernel (inputs x outputs, rows padded with zeros to a multiple of 16 floats), then the bias,
+// then for a batch-normalised layer gamma, beta, moving mean and moving variance (rows padded alike).
 alignas(64) inline constexpr float kernel_0[] = {
     -0x1.47aae4p-4f, 0x1.1cd712p-4f, 0x1.8bbe86p-5f, 0x1.5c1e3p-5f, -0x1.64fccep-6f, -0x1.7f8718p-5f,
     0x1.2652fcp-6f, 0x1.5e54fp-8f, -0x1.57b776p-4f, 0x1.309ff8p-4f, -0x1.205a8p-4f, -0x1.d770dp-5f,

@@ -200,11 +200,12 @@ inline void dense(const float* x, const float* kernel, const float* bias, float*
   out.append("inline constexpr LayerArchitecture layers[] = {");
   for (std::size_t l = 0; l < spec.layers.size(); ++l)
     out.append(l ? ", " : "").append("{").append(number(spec.layers[l].outputs)).append(", \"")
-        .append(engine::spec_name(spec.layers[l].activation)).append("\"}");
+        .append(engine::spec_name(spec.layers[l].activation)).append(spec.layers[l].batch_norm ? "\", true}" : "\"}");
   out.append("};\nstatic_assert(architecture_text(inputs, layers) == architecture && fingerprint_of(architecture) == fingerprint,\n"
              "              \"")
       .append(ns).append(": the layer table, the architecture and the fingerprint disagree: this header was edited; regenerate it\");\n\n");
-  out.append("// Layer by layer: the kernel (inputs x outputs, rows padded with zeros to a multiple of 16 floats), then the bias.\n");
+  out.append("// Layer by layer: the kernel (inputs x outputs, rows padded with zeros to a multiple of 16 floats), then the bias,\n"
+             "// then for a batch-normalised layer gamma, beta, moving mean and moving variance (rows padded alike).\n");
   const float* next = file.parameters.data();
   for (std::size_t l = 0; l < spec.layers.size(); ++l) {
     const engine::LayerSpec& layer = spec.layers[l];
@@ -215,6 +216,11 @@ inline void dense(const float* x, const float* kernel, const float* bias, float*
     next += layer.outputs;
     detail::append_array(out, "kernel_" + number(l), kernel, number(layer.inputs) + " * " + number(row));
     detail::append_array(out, "bias_" + number(l), bias, number(row));
+    if (layer.batch_norm) {
+      std::vector<float> batch_norm(4 * row, 0.0f);
+      for (std::size_t r = 0; r < 4; ++r, next += layer.outputs) std::copy_n(next, layer.outputs, &batch_norm[r * row]);
+      detail::append_array(out, "batch_norm_" + number(l), batch_norm, "4 * " + number(row));
+    }
   }
   out.append("\n}  // namespace detail\n\n");
 
@@ -231,6 +237,10 @@ inline void dense(const float* x, const float* kernel, const float* bias, float*
         .append(l == 0 ? std::string("input") : "layer_" + number(l - 1)).append(", detail::kernel_").append(index)
         .append(", detail::bias_").append(index).append(", layer_").append(index).append(", [](detail::floats z) { return detail::")
         .append(detail::activation_function(layer.activation)).append("(z); });\n");
+    if (layer.batch_norm)
+      out.append("  detail::batch_norm_rows(std::integral_constant<std::size_t, ").append(number(detail::pad_exported(layer.outputs)))
+          .append(">{}, detail::batch_norm_").append(index).append(", ").append(detail::hex_float(batch_norm_epsilon))
+          .append(", layer_").append(index).append(", 1);\n");
   }
   const std::string last = "layer_" + number(spec.layers.size() - 1);
   if (spec.layers.back().activation == engine::ActivationKind::softmax)

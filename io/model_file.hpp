@@ -9,7 +9,8 @@
 //   4      length n of the architecture text, uint32
 //   n      architecture text, e.g. "784-400:relu-20:relu-10:softmax"
 //   8      parameter count p, uint64
-//   4p     the parameters, layer by layer: kernel (inputs x outputs, row-major), then bias
+//   4p     the parameters, layer by layer: kernel (inputs x outputs, row-major), then bias, then
+//          for a layer with batch normalisation gamma, beta, moving mean and moving variance
 //   4      CRC-32 (zlib's) of every byte before it
 // Files are written atomically (io/atomic_file.hpp): a killed writer leaves the old file or the new.
 #pragma once
@@ -28,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../codegen/batch_norm_parameters.hpp"
 #include "../codegen/matrix_view.hpp"
 #include "../dsl/architecture.hpp"
 #include "../error.hpp"
@@ -50,6 +52,8 @@ concept LayeredModel = requires(M& model, const M& const_model, std::size_t l) {
   { model.bias(l) } -> std::same_as<std::span<float>>;
   { const_model.kernel(l) } -> std::same_as<MatrixView<const float>>;
   { const_model.bias(l) } -> std::same_as<std::span<const float>>;
+  { model.batch_norm(l) } -> std::same_as<BatchNormParameters<float>>;
+  { const_model.batch_norm(l) } -> std::same_as<BatchNormParameters<const float>>;
 };
 
 // The parsed file: what it says about itself, and the parameters in file order.
@@ -91,7 +95,8 @@ class ByteReader {
 template <LayeredModel M>
 std::size_t parameter_count(const M& model) {
   std::size_t total = 0;
-  for (std::size_t l = 0; l < model.depth(); ++l) total += model.kernel(l).size() + model.bias(l).size();
+  for (std::size_t l = 0; l < model.depth(); ++l)
+    total += model.kernel(l).size() + model.bias(l).size() + model.batch_norm(l).size();
   return total;
 }
 
@@ -107,6 +112,8 @@ ModelFile snapshot(const M& model) {
     const MatrixView<const float> kernel = model.kernel(l);
     for (std::size_t i = 0; i < kernel.rows; ++i) file.parameters.insert(file.parameters.end(), &kernel(i, 0), &kernel(i, 0) + kernel.cols);
     file.parameters.insert(file.parameters.end(), model.bias(l).begin(), model.bias(l).end());
+    if (const BatchNormParameters<const float> norm = model.batch_norm(l))
+      for (std::size_t r = 0; r < norm.rows; ++r) file.parameters.insert(file.parameters.end(), norm.row(r).begin(), norm.row(r).end());
   }
   return file;
 }
@@ -192,6 +199,9 @@ void assign_parameters(M& model, const ModelFile& file, const std::filesystem::p
     for (std::size_t i = 0; i < kernel.rows; ++i)
       for (std::size_t o = 0; o < kernel.cols; ++o) kernel(i, o) = *next++;
     for (float& b : model.bias(l)) b = *next++;
+    if (const BatchNormParameters<float> norm = model.batch_norm(l))
+      for (std::size_t r = 0; r < norm.rows; ++r)
+        for (float& value : norm.row(r)) value = *next++;
   }
 }
 

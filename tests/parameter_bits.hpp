@@ -8,16 +8,11 @@
 
 namespace testing {
 
-// Every parameter's bits, layer by layer, as the backends hold them.
+// Every parameter's bits in model-file order (kernels, biases, batch-norm parameters).
 template <class M>
 std::vector<std::uint32_t> parameter_bits(const M& model) {
   std::vector<std::uint32_t> bits;
-  for (std::size_t l = 0; l < model.depth(); ++l) {
-    const ctnn::MatrixView<const float> kernel = model.kernel(l);
-    for (std::size_t i = 0; i < kernel.rows; ++i)
-      for (std::size_t o = 0; o < kernel.cols; ++o) bits.push_back(std::bit_cast<std::uint32_t>(kernel(i, o)));
-    for (const float b : model.bias(l)) bits.push_back(std::bit_cast<std::uint32_t>(b));
-  }
+  for (const float value : ctnn::io::snapshot(model).parameters) bits.push_back(std::bit_cast<std::uint32_t>(value));
   return bits;
 }
 

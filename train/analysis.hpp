@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -12,8 +13,10 @@
 #include <vector>
 
 #include "../codegen/arena.hpp"
+#include "../codegen/batch_norm_parameters.hpp"
 #include "../codegen/matrix_view.hpp"
 #include "../codegen/simd.hpp"
+#include "../dsl/batch_norm_defaults.hpp"
 #include "../error.hpp"
 #include "../io/dataset.hpp"
 #include "backend.hpp"
@@ -38,6 +41,7 @@ concept AnalysableBackend = Backend<M> && requires(const M& model, std::size_t l
   { model.depth() } -> std::convertible_to<std::size_t>;
   { model.kernel(l) } -> std::convertible_to<MatrixView<const float>>;
   { model.activation_name(l) } -> std::convertible_to<std::string_view>;
+  { model.batch_norm(l) } -> std::convertible_to<BatchNormParameters<const float>>;
 };
 
 namespace detail {
@@ -51,7 +55,7 @@ inline void check_samples(std::size_t samples_size, std::size_t count, std::size
 
 }  // namespace detail
 
-// The outputs of every layer (inference: no dropout) for `count` samples (count x inputs, row-major):
+// The outputs of every layer (inference: no dropout, batch normalisation with the moving statistics) for `count` samples (count x inputs, row-major):
 // result[l] is count x (layer l's outputs).
 template <AnalysableBackend M>
 std::vector<Matrix> layer_outputs(const M& model, std::span<const float> samples, std::size_t count) {
@@ -132,6 +136,19 @@ Matrix activation_gradient(const M& model, std::span<const float> samples, std::
     for (std::size_t l = layer + 1; l-- > 0;) {
       const MatrixView<const float> w = model.kernel(l);
       const std::string_view act = model.activation_name(l);
+      // The activation's outputs: the layer's outputs, or, under batch normalisation
+      // (y = gamma * (a - mean) / sqrt(variance + epsilon) + beta), recomputed from its inputs.
+      std::vector<double> a(w.cols);
+      const BatchNormParameters<const float> norm = model.batch_norm(l);
+      for (std::size_t o = 0; o < w.cols; ++o) a[o] = outputs[l](r, o);
+      if (norm)
+        for (std::size_t o = 0; o < w.cols; ++o) {
+          double z = model.bias(l)[o];
+          for (std::size_t i = 0; i < w.rows; ++i)
+            z += double(w(i, o)) * (l == 0 ? double(samples[r * inputs + i]) : double(outputs[l - 1](r, i)));
+          a[o] = act == "relu" ? std::max(z, 0.0) : act == "sigmoid" ? 1.0 / (1.0 + std::exp(-z)) : act == "tanh" ? std::tanh(z) : z;
+          d_output[o] *= double(norm.gamma()[o]) / std::sqrt(double(norm.moving_variance()[o]) + double(batch_norm_epsilon));
+        }
       std::vector<double> d_pre(w.cols);  // through the activation, from its output
       if (act == "softmax") {
         double dot = 0.0;
@@ -139,10 +156,9 @@ Matrix activation_gradient(const M& model, std::span<const float> samples, std::
         for (std::size_t o = 0; o < w.cols; ++o) d_pre[o] = outputs[l](r, o) * (d_output[o] - dot);
       } else {
         for (std::size_t o = 0; o < w.cols; ++o) {
-          const double a = outputs[l](r, o);
-          const double slope = act == "relu" ? (a > 0.0 ? 1.0 : 0.0)
-                               : act == "sigmoid" ? a * (1.0 - a)
-                               : act == "tanh"    ? 1.0 - a * a
+          const double slope = act == "relu" ? (a[o] > 0.0 ? 1.0 : 0.0)
+                               : act == "sigmoid" ? a[o] * (1.0 - a[o])
+                               : act == "tanh"    ? 1.0 - a[o] * a[o]
                                                   : 1.0;
           d_pre[o] = d_output[o] * slope;
         }
