@@ -68,6 +68,13 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   std::span<const float> bias_gradient() {
     return {buffer<BufferRole::bias_gradient, I>(), N::layer_outputs[I]};
   }
+  // The gradients of the BatchNorm after layer I, as BatchNormParameters: gamma's and beta's rows
+  // (the moving statistics' rows are zero: they are not trained).
+  template <std::size_t I>
+  BatchNormParameters<const float> batch_norm_gradient() {
+    static_assert(N::template layer<I>::has_batch_norm, "batch_norm_gradient<I>: layer I has no BatchNorm after it");
+    return {buffer<BufferRole::batch_norm_gradient, I>(), N::layer_outputs[I], L::stride[I]};
+  }
   // Layer I's outputs for the current batch (rows x outputs, padded rows), before its batch norm and dropout.
   template <std::size_t I>
   MatrixView<const float> layer_output(std::size_t rows) {

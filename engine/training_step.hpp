@@ -76,6 +76,12 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
   std::span<const float> bias_gradient(std::size_t l) {
     return {gradient_data() + network_.layout().bias_offset(l), network_.spec().layers.at(l).outputs};
   }
+  // The gradients of layer l's batch normalisation (gamma's and beta's rows; the others are zero).
+  BatchNormParameters<const float> batch_norm_gradient(std::size_t l) {
+    const BatchNormParameters<float> norm = network_.batch_norm(l);
+    if (!norm) throw Error("engine::TrainingStep::batch_norm_gradient: layer " + std::to_string(l) + " has no batch norm");
+    return {gradient_data() + (norm.data - parameters().data()), norm.units, norm.stride};
+  }
   // Layer l's outputs for the current batch, before its batch normalisation and dropout.
   MatrixView<const float> layer_output(std::size_t l, std::size_t rows) {
     return {activation(l), rows, network_.spec().layers.at(l).outputs, network_.layout().shape(l).stride()};

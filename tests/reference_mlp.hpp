@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/hana/for_each.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <ctnn/ctnn.hpp>
@@ -17,10 +18,12 @@ struct Layer {
   std::size_t in = 0, out = 0;
   Act act = Act::relu;
   double l1 = 0.0, l2 = 0.0;
-  std::vector<double> w;  // in x out, row-major
-  std::vector<double> b;
-  std::vector<double> mask;  // dropout: rows x out factors applied to the outputs, or empty
+  std::vector<double> w{};  // in x out, row-major
+  std::vector<double> b{};
+  std::vector<double> mask{};  // dropout: rows x out factors applied to the outputs, or empty
   double activity_l1 = 0.0;  // Keras 3's activity_regularizer=l1(c): c * sum |outputs| over the batch
+  bool batch_norm = false;   // Keras's BatchNormalization of the outputs, epsilon 1e-3
+  std::vector<double> gamma{}, beta{}, moving_mean{}, moving_variance{};
   double& weight(std::size_t i, std::size_t o) { return w[i * out + o]; }
 };
 
@@ -36,6 +39,10 @@ inline double activate(Act act, double z) {
 struct Mlp {
   std::vector<Layer> layers;
 
+  // Batch normalisation with the batch's own mean and biased variance (training), or with the
+  // moving statistics (inference).
+  bool batch_statistics = true;
+
   // Outputs of the last layer for `rows` samples of x (row-major, layers[0].in per row).
   // `activity`, when given, receives the activity regularisers' penalty.
   std::vector<double> forward(const std::vector<double>& x, std::size_t rows, double* activity = nullptr) const {
@@ -48,8 +55,10 @@ struct Mlp {
           for (std::size_t i = 0; i < layer.in; ++i) sum += a[r * layer.in + i] * layer.w[i * layer.out + o];
           z[r * layer.out + o] = activate(layer.act, sum);
           if (activity && layer.act != Act::softmax) *activity += layer.activity_l1 * std::abs(z[r * layer.out + o]);
-          if (!layer.mask.empty()) z[r * layer.out + o] *= layer.mask[r * layer.out + o];
         }
+      if (layer.batch_norm) normalize(layer, z, rows);
+      if (!layer.mask.empty())
+        for (std::size_t k = 0; k < rows * layer.out; ++k) z[k] *= layer.mask[k];
       if (layer.act == Act::softmax)
         for (std::size_t r = 0; r < rows; ++r) {
           double largest = z[r * layer.out];
@@ -62,6 +71,21 @@ struct Mlp {
       a = std::move(z);
     }
     return a;
+  }
+
+  void normalize(const Layer& layer, std::vector<double>& z, std::size_t rows) const {
+    for (std::size_t o = 0; o < layer.out; ++o) {
+      double mean = layer.moving_mean[o], variance = layer.moving_variance[o];
+      if (batch_statistics) {
+        mean = 0.0, variance = 0.0;
+        for (std::size_t r = 0; r < rows; ++r) mean += z[r * layer.out + o] / double(rows);
+        for (std::size_t r = 0; r < rows; ++r) variance += std::pow(z[r * layer.out + o] - mean, 2) / double(rows);
+      }
+      for (std::size_t r = 0; r < rows; ++r) {
+        double& value = z[r * layer.out + o];
+        value = layer.gamma[o] * (value - mean) / std::sqrt(variance + 1e-3) + layer.beta[o];
+      }
+    }
   }
 
   double penalty() const {
@@ -99,13 +123,25 @@ Mlp from_model(const ctnn::Model<N>& model) {
   boost::hana::for_each(N::layer_indices, [&](auto index) {
     constexpr std::size_t l = decltype(index)::value;
     using spec = typename N::template layer<l>;
-    Layer layer{spec::inputs, spec::outputs, act_of<typename spec::activation>(), spec::regularizer::l1,
-                spec::regularizer::l2, std::vector<double>(spec::inputs * spec::outputs), std::vector<double>(spec::outputs), {}};
+    Layer layer{.in = spec::inputs,
+                .out = spec::outputs,
+                .act = act_of<typename spec::activation>(),
+                .l1 = spec::regularizer::l1,
+                .l2 = spec::regularizer::l2,
+                .w = std::vector<double>(spec::inputs * spec::outputs),
+                .b = std::vector<double>(spec::outputs)};
     const auto kernel = model.template kernel<l>();
     for (std::size_t i = 0; i < spec::inputs; ++i)
       for (std::size_t o = 0; o < spec::outputs; ++o) layer.weight(i, o) = kernel(i, o);
     for (std::size_t o = 0; o < spec::outputs; ++o) layer.b[o] = model.template bias<l>()[o];
     layer.activity_l1 = spec::activity_l1;
+    if (const ctnn::BatchNormParameters<const float> norm = model.batch_norm(l)) {
+      layer.batch_norm = true;
+      layer.gamma.assign(norm.gamma().begin(), norm.gamma().end());
+      layer.beta.assign(norm.beta().begin(), norm.beta().end());
+      layer.moving_mean.assign(norm.moving_mean().begin(), norm.moving_mean().end());
+      layer.moving_variance.assign(norm.moving_variance().begin(), norm.moving_variance().end());
+    }
     mlp.layers.push_back(std::move(layer));
   });
   return mlp;

@@ -50,6 +50,11 @@ void check_same_weights(const Model<N>& generated, const engine::Network& generi
     INFO("layer " << l);
     CHECK(worst_difference(generated.template kernel<l>(), generic.kernel(l)) <= tolerance);
     CHECK(worst_difference(generated.template bias<l>(), generic.bias(l)) <= tolerance);
+    if constexpr (N::template layer<l>::has_batch_norm)
+      for (std::size_t r = 0; r < BatchNormParameters<float>::rows; ++r) {
+        INFO("batch-norm row " << r << " (gamma, beta, moving mean, moving variance)");
+        CHECK(worst_difference(generated.batch_norm(l).row(r), generic.batch_norm(l).row(r)) <= tolerance);
+      }
   });
 }
 
@@ -112,6 +117,10 @@ void check_twins(std::uint64_t seed, std::size_t steps, Optimizer optimizer = SG
               gradient_tolerance);
         CHECK(worst_difference(generated_step.template bias_gradient<l>(), generic_step.bias_gradient(l)) <=
               gradient_tolerance);
+        if constexpr (N::template layer<l>::has_batch_norm)
+          for (std::size_t r = 0; r < 2; ++r)
+            CHECK(worst_difference(generated_step.template batch_norm_gradient<l>().row(r),
+                                   generic_step.batch_norm_gradient(l).row(r)) <= gradient_tolerance);
       });
     }
     apply_update(optimizer, step + 1, generated_step.parameters(), generated_step.gradients(),
@@ -131,6 +140,8 @@ using OddNet = Net<Dense<13, 7, Tanh, L1<0.01f>>, Dense<7, 29, Sigmoid, L2<0.02f
 using NarrowNet = Net<Dense<100, 1, ReLU>, Softmax<2>>;
 using ZerosNet = Net<Dense<33, 65, Sigmoid, Zeros>, Softmax<9, L2<0.1f>>>;
 using ActivityNet = Net<Dense<20, 33, ReLU, ActivityL1<1e-3>>, Dropout<0.25>, Dense<33, 9, Tanh, ActivityL1<0.01>>, Softmax<3>>;
+using BatchNormNet = Net<Dense<20, 33, ReLU>, BatchNorm<>, Dropout<0.25>, Dense<33, 9, Tanh, ActivityL1<0.01>>,
+                        BatchNorm<0.9>, Softmax<3>>;
 using WideOutputNet = Net<Dense<17, 130, Tanh, L2<0.001f>>, Softmax<37, L1<0.0005f>>>;
 
 }  // namespace
@@ -149,6 +160,8 @@ TEST_CASE("odd sizes, every activation, regulariser and initialiser agree on bot
   check_twins<OddNet, 11>(9, 30, RMSprop{.learning_rate = 0.003f, .momentum = 0.3f, .centered = true});
   check_twins<NarrowNet, 5>(10, 30, Adam{.learning_rate = 0.01f, .amsgrad = true});
   check_twins<ActivityNet, 12>(11, 30, Adam{});  // dropout masks and activity penalties on both backends
+  check_twins<BatchNormNet, 12>(12, 30, Adam{});  // batch statistics, moving averages, gamma and beta
+  check_twins<BatchNormNet, 7>(13, 30, SGD{.learning_rate = 0.05f, .momentum = 0.9f});
 }
 
 // ---- Randomised networks ---------------------------------------------------------------------

@@ -40,3 +40,31 @@ TEST_CASE("the Keras notebook's Dense(64)-Dropout(0.2) network, as Keras prints 
   STATIC_REQUIRE(KerasMlp::summary_rows[1].outputs == 64);
   STATIC_REQUIRE(KerasMlp::summary_rows[4].trainable == 650);
 }
+
+TEST_CASE("Dense(600)+BN+Dense(100)+BN+softmax shows 534,910 parameters, 1,400 of them non-trainable") {
+  using BatchNormMlp = Net<Dense<784, 600>, BatchNorm<>, Dense<600, 100>, BatchNorm<>, Softmax<10>>;
+  // Dense: 784 * 600 + 600 = 471,000, 600 * 100 + 100 = 60,100, 100 * 10 + 10 = 1,010. Each
+  // BatchNormalization: 4 per unit (2,400 and 400), of which the moving mean and variance (2 per
+  // unit: 1,200 + 200 = 1,400) are not trainable. Long names wrap as in Keras 2.
+  const std::string expected =
+      "Model: \"sequential\"\n"
+      "_________________________________________________________________\n"
+      " Layer (type)                Output Shape              Param #\n"
+      "=================================================================\n"
+      " dense (Dense)               (None, 600)               471,000\n"
+      " batch_normalization (BatchN (None, 600)               2,400\n"
+      " ormalization)\n"
+      " dense_1 (Dense)             (None, 100)               60,100\n"
+      " batch_normalization_1 (Batc (None, 100)               400\n"
+      " hNormalization)\n"
+      " dense_2 (Dense)             (None, 10)                1,010\n"
+      "=================================================================\n"
+      "Total params: 534,910 (2.04 MB, 2,139,640 bytes)\n"
+      "Trainable params: 533,510 (2.04 MB, 2,134,040 bytes)\n"
+      "Non-trainable params: 1,400 (5.47 KB, 5,600 bytes)\n"
+      "_________________________________________________________________\n";
+  CHECK(BatchNormMlp::summary() == expected);
+  CHECK(engine::Network(BatchNormMlp::spec()).summary() == expected);
+  STATIC_REQUIRE(BatchNormMlp::param_count == 534'910);
+  CHECK(engine::Network(BatchNormMlp::spec()).param_count() == 534'910);
+}
