@@ -18,6 +18,7 @@
 #include "dsl/activations.hpp"
 #include "dsl/initializers.hpp"
 #include "dsl/layers.hpp"
+#include "dsl/losses.hpp"
 #include "dsl/net.hpp"
 #include "dsl/random.hpp"
 #include "dsl/regularizers.hpp"

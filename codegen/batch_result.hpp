@@ -6,11 +6,11 @@
 namespace ctnn {
 
 struct BatchResult {
-  double loss_sum = 0.0;  // sum over the batch of the cross-entropy of each sample
+  double loss_sum = 0.0;  // sum over the batch of each sample's loss
   double penalty = 0.0;   // regularisation penalty of the weights the step started from
   std::size_t correct = 0;
   std::size_t rows = 0;
-  // The batch's loss as Keras reports it: mean cross-entropy plus penalty.
+  // The batch's loss as Keras reports it: mean loss plus penalty.
   double loss() const { return loss_sum / double(rows) + penalty; }
 };
 

@@ -1,11 +1,9 @@
-// Backward pass of one layer: the loss gradient at the output, bias and kernel gradients
-// (with the regulariser's derivative fused), and the gradient passed to the layer before.
+// Backward pass of one layer: bias and kernel gradients (with the regulariser's derivative
+// fused), and the gradient passed to the layer before.
 #pragma once
 
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <cstdint>
 #include <type_traits>
 
 #include "../dsl/regularizers.hpp"
@@ -15,44 +13,6 @@
 #include "thread_pool.hpp"
 
 namespace ctnn::codegen {
-
-struct LossSums {
-  double loss = 0.0;          // sum over the batch of -log p(label)
-  std::size_t correct = 0;    // samples whose most probable class is the label
-};
-
-// -log p(label) of one sample, p clipped to [1e-7, 1 - 1e-7] as Keras does, so that a
-// confident mistake costs at most -log(1e-7) instead of infinity.
-inline double cross_entropy(float probability_of_label) {
-  constexpr float epsilon = 1e-7f;
-  return -std::log(double(std::clamp(probability_of_label, epsilon, 1.0f - epsilon)));
-}
-
-// Whether the most probable of n classes (the first, on ties) is the label.
-template <Extent N>
-bool predicts(const float* probabilities, N n, std::size_t label) {
-  return std::size_t(std::max_element(probabilities, probabilities + std::size_t(n)) - probabilities) == label;
-}
-
-// Softmax + categorical cross-entropy, fused: dZ = (p - onehot(label)) / rows.
-template <Extent N, Extent Stride>
-LossSums softmax_cross_entropy_delta(N classes, Stride stride, const float* probabilities, const std::int32_t* labels,
-                                     std::size_t rows, float* delta) {
-  const floats inverse_rows(1.0f / float(rows));
-  const std::size_t row_floats = stride;
-  LossSums sums;
-  for (std::size_t r = 0; r < rows; ++r) {
-    const float* p = probabilities + r * row_floats;
-    float* d = delta + r * row_floats;
-    const auto label = static_cast<std::size_t>(labels[r]);
-    sums.loss += cross_entropy(p[label]);
-    sums.correct += predicts(p, classes, label);
-    CTNN_UNROLL for (std::size_t c = 0; c < row_floats; c += lanes)
-      (floats::load_aligned(p + c) * inverse_rows).store_aligned(d + c);
-    d[label] -= 1.0f / float(rows);
-  }
-  return sums;
-}
 
 // Where the backward kernels put each finished vector of a gradient: sink(offset, g), offset in
 // floats from the start of the layer's kernel (or bias). StoreGradient writes it to an array;

@@ -19,6 +19,7 @@
 #include "forward_pass.hpp"
 #include "gather_rows.hpp"
 #include "gradient_sinks.hpp"
+#include "loss_kernels.hpp"
 #include "model.hpp"
 
 namespace ctnn {
@@ -28,7 +29,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   friend class codegen::GradientSinks<TrainingStep>;
   static_assert(Batch > 0, "ctnn: the mini-batch size must be at least 1");
   static_assert(std::is_same_v<typename N::template layer<N::depth - 1>::activation, detail::SoftmaxActivation>,
-                "ctnn: training uses categorical cross-entropy, which needs a Softmax<N> output layer");
+                "ctnn: every loss reads class probabilities, which needs a Softmax<N> output layer");
   using L = codegen::Layout<N>;
   static constexpr auto& plan = training_plan<N, Batch>;
   static constexpr std::size_t last = N::depth - 1;
@@ -38,6 +39,10 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   std::size_t threads() const { return model_.threads(); }
 
   explicit TrainingStep(Model<N>& model) : model_(model) { model_.reserve_arena(plan.bytes); }
+
+  // The loss the next steps minimise (sparse categorical cross-entropy until set).
+  void set_loss(const Loss& loss) { check_loss(loss), loss_ = loss; }
+  const Loss& loss() const { return loss_; }
 
   // Dropout masks are drawn from this seed and the number of steps since it was set.
   void seed_dropout(std::uint64_t seed) { dropout_seed_ = seed, steps_ = 0; }
@@ -122,8 +127,8 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
     });
     ++steps_;
     const codegen::LossSums sums =
-        codegen::softmax_cross_entropy_delta(codegen::fixed<N::output_size>{}, codegen::fixed<L::stride[last]>{},
-                                             activation<last>(), label_buffer(), rows, delta<last>());
+        codegen::loss_delta(loss_, codegen::fixed<N::output_size>{}, codegen::fixed<L::stride[last]>{}, activation<last>(),
+                            label_buffer(), rows, delta<last>());
 
     boost::hana::for_each(N::layer_indices, [&](auto index) {
       constexpr std::size_t l = last - decltype(index)::value;  // from the output layer back
@@ -214,6 +219,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   std::span<float> region() { return {buffer<FirstKernel, 0>(), region_floats}; }
 
   Model<N>& model_;
+  Loss loss_;
   std::uint64_t dropout_seed_ = 0, steps_ = 0;
 };
 

@@ -14,7 +14,7 @@ struct Tanh { static constexpr std::string_view name = "Tanh", spec = "tanh"; };
 
 namespace detail {
 // The activation of a Softmax<N> layer. Users never name it: softmax only makes sense
-// as the output layer, fused with the cross-entropy loss.
+// as the output layer, whose probabilities the loss reads.
 struct SoftmaxActivation { static constexpr std::string_view name = "Softmax", spec = "softmax"; };
 }  // namespace detail
 

@@ -131,7 +131,7 @@ struct Dense {
 };
 
 // The output layer: N units with softmax, reading whatever the previous layer outputs.
-// Trained with categorical cross-entropy; the two are fused into one gradient, p - y.
+// Every loss (dsl/losses.hpp) reads its probabilities; cross-entropy fuses with it into p - y.
 template <std::size_t N, class... Options>
 struct Softmax {
   static_assert(N >= 2, "ctnn::Softmax<N>: a softmax needs at least two classes");

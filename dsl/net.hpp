@@ -143,8 +143,8 @@ struct Net {
                   "write them after a Dense layer in the order Dense, BatchNorm, Dropout, at most one of each per "
                   "layer (the note below gives the misplaced one's position, counted from 0)");
     static_assert((softmax_is_the_output_layer<W, is_softmax[W], written_depth> && ...),
-                  "ctnn::Net: Softmax<N> can only be the output layer, where it is fused with the cross-entropy "
-                  "loss; use Dense<In, Out, Act> for hidden layers and nothing after it (the note below gives the "
+                  "ctnn::Net: Softmax<N> can only be the output layer, whose probabilities the loss reads; "
+                  "use Dense<In, Out, Act> for hidden layers and nothing after it (the note below gives the "
                   "layer's position, counted from 0)");
     return true;
   }

@@ -71,7 +71,7 @@ class SpecParser {
         parse_option(parts[p], layer, activation, regularizer, initializer, dropout, batch_norm);
       if (layer.activation == ActivationKind::softmax && l + 1 != layers.size())
         fail(*activation, "softmax is only allowed on the output layer",
-             "it is fused with the cross-entropy loss; use relu, linear, sigmoid or tanh for hidden layers");
+             "its probabilities are what the loss reads; use relu, linear, sigmoid or tanh for hidden layers");
       if (batch_norm && layer.activation == ActivationKind::softmax)
         fail(*batch_norm, "batch normalisation after a softmax would change the probabilities",
              "put batchnorm on hidden layers only");

@@ -16,6 +16,7 @@
 #include "../codegen/dropout.hpp"
 #include "../codegen/gather_rows.hpp"
 #include "../codegen/gradient_sinks.hpp"
+#include "../codegen/loss_kernels.hpp"
 #include "../error.hpp"
 #include "network.hpp"
 
@@ -49,6 +50,9 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
 
   // Dropout masks are drawn from this seed and the number of steps since it was set.
   void seed_dropout(std::uint64_t seed) { dropout_seed_ = seed, steps_ = 0; }
+  // The loss the next steps minimise (sparse categorical cross-entropy until set).
+  void set_loss(const Loss& loss) { check_loss(loss), loss_ = loss; }
+  const Loss& loss() const { return loss_; }
 
   std::size_t batch_size() const { return batch_; }
 
@@ -116,8 +120,8 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
         penalty += codegen::activity_penalty(layer.activity_l1, layer.outputs, layout.shape(l).stride(), activation(l), rows);
     }
     ++steps_;
-    const codegen::LossSums sums = codegen::softmax_cross_entropy_delta(
-        network_.output_size(), layout.shape(last).stride(), activation(last), in_arena<std::int32_t>(labels_.data(), 0),
+    const codegen::LossSums sums = codegen::loss_delta(
+        loss_, network_.output_size(), layout.shape(last).stride(), activation(last), in_arena<std::int32_t>(labels_.data(), 0),
         rows, delta(last));
 
     for (std::size_t l = last + 1; l-- > 0;) {
@@ -157,7 +161,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
   static std::size_t checked_batch(const Network& network, std::size_t batch_size) {
     if (batch_size == 0) throw Error("engine::TrainingStep: the mini-batch size must be at least 1");
     if (network.spec().layers.back().activation != ActivationKind::softmax)
-      throw Error("engine::TrainingStep: training uses categorical cross-entropy, which needs a softmax output layer; "
+      throw Error("engine::TrainingStep: every loss reads class probabilities, which needs a softmax output layer; "
                   "the output layer of " + network.describe() + " is not softmax");
     return batch_size;
   }
@@ -200,6 +204,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
   std::size_t batch_;
   Arena input_, labels_, gradients_, optimizer_state_, deltas_, transposed_;
   std::vector<Arena> activations_, masks_, dropped_, batch_statistics_, normalized_, normalized_output_;
+  Loss loss_;
   std::uint64_t dropout_seed_ = 0, steps_ = 0;
 };
 

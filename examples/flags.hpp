@@ -11,6 +11,7 @@
 #include <ctnn/error.hpp>
 #include <ctnn/io/idx.hpp>
 #include <ctnn/io/model_file.hpp>
+#include <ctnn/dsl/losses.hpp>
 #include <ctnn/train/optimizers.hpp>
 
 namespace examples {
@@ -48,17 +49,20 @@ struct TrainingFlags {
   std::size_t epochs = 10;
   std::string optimizer = "sgd";  // sgd, rmsprop or adam, with Keras's defaults but the learning rate
   float learning_rate = 0.0f;  // 0: the optimiser's default (SGD 0.01, RMSprop and Adam 0.001)
+  ctnn::Loss loss;  // sparse categorical cross-entropy unless --loss names another
   std::string data = ctnn::io::default_data_directory.string();
   std::uint64_t seed = 42;
   std::string save;  // model file to write after training, if any
 
   // The flags' help, with this example's defaults.
   std::string usage() const {
-    char defaults[256];
+    char defaults[512];
     std::snprintf(defaults, sizeof defaults,
                   "  --epochs N         passes over the training set (default %zu)\n"
                   "  --optimizer NAME   sgd, rmsprop or adam, with Keras's defaults (default %s)\n"
-                  "  --learning-rate X  the optimiser's learning rate (default %g)\n",
+                  "  --learning-rate X  the optimiser's learning rate (default %g)\n"
+                  "  --loss NAME        sparse_categorical_crossentropy (default), categorical_crossentropy[=smoothing]\n"
+                  "                     or mean_squared_error (mse), on the softmax probabilities\n",
                   epochs, optimizer.c_str(), double(ctnn::learning_rate_of(make_optimizer())));
     return std::string(defaults) +
            "  --data DIR         directory of MNIST-format IDX files, gzipped or not\n"
@@ -75,13 +79,13 @@ struct TrainingFlags {
     if (learning_rate != 0.0f) ctnn::set_learning_rate(chosen, learning_rate);
     return chosen;
   }
-  // "RMSprop with learning rate 0.001"
+  // "RMSprop with learning rate 0.001, loss sparse_categorical_crossentropy"
   std::string describe_optimizer() const {
     char text[96];
     const ctnn::Optimizer chosen = make_optimizer();
-    std::snprintf(text, sizeof text, "%s with learning rate %g", ctnn::optimizer_name(chosen),
+    std::snprintf(text, sizeof text, "%s with learning rate %g, loss ", ctnn::optimizer_name(chosen),
                   double(ctnn::learning_rate_of(chosen)));
-    return text;
+    return text + ctnn::loss_name(loss);
   }
 
   // Writes the trained model when --save was given.
@@ -102,6 +106,7 @@ struct TrainingFlags {
         throw ctnn::Error("--optimizer takes sgd, rmsprop or adam, not '" + optimizer + "'");
     }
     else if (flag == "--learning-rate") learning_rate = parse_number<float>(flag, value());
+    else if (flag == "--loss") loss = ctnn::parse_loss(std::string(value()));
     else if (flag == "--data") data = value();
     else if (flag == "--seed") seed = parse_number<std::uint64_t>(flag, value());
     else if (flag == "--save") save = value();

@@ -1,6 +1,7 @@
 // The Keras notebook MLP: Dense(64)-Dropout(0.2)-Dense(64)-Dropout(0.2)-Dense(10, softmax),
 // RMSprop, batch 128, on Fashion-MNIST (or any MNIST-format directory).
-//   train_keras_mlp [--epochs N] [--optimizer sgd|rmsprop|adam] [--learning-rate X] [--data DIR] [--seed N] [--save FILE]
+//   train_keras_mlp [--epochs N] [--optimizer sgd|rmsprop|adam] [--learning-rate X] [--loss NAME] [--data DIR]
+//                   [--seed N] [--save FILE]
 #include <cstdio>
 #include <ctnn/ctnn.hpp>
 #include <string>
@@ -19,8 +20,8 @@ int main(int argc, char** argv) {
     examples::TrainingFlags flags;
     flags.epochs = 20;
     flags.optimizer = "rmsprop";
-    const std::string usage = "usage: train_keras_mlp [--epochs N] [--optimizer NAME] [--learning-rate X] [--data DIR] "
-                              "[--seed N] [--save FILE]\n" +
+    const std::string usage = "usage: train_keras_mlp [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] "
+                              "[--data DIR] [--seed N] [--save FILE]\n" +
                               flags.usage();
     examples::for_each_argument(argc, argv, usage.c_str(),
                                 [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
@@ -31,9 +32,9 @@ int main(int argc, char** argv) {
 
     ctnn::Model<KerasMlp> model{ctnn::Seed{flags.seed}};
     ctnn::fit<batch_size>(model, data.train,
-                          {.epochs = flags.epochs, .optimizer = flags.make_optimizer(), .validation = data.test,
-                           .seed = flags.seed});
-    examples::print_test_report(model, data.test, flags.data);
+                          {.epochs = flags.epochs, .optimizer = flags.make_optimizer(), .loss = flags.loss,
+                           .validation = data.test, .seed = flags.seed});
+    examples::print_test_report(model, data.test, flags.data, flags.loss);
     flags.save_if_asked(model);
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_keras_mlp: %s\n(train_keras_mlp --help lists the flags)\n", error.what());

@@ -1,5 +1,6 @@
 // The seed experiment: 784-400-20-10 ReLU/softmax trained with SGD on Fashion-MNIST.
-//   train_seed [--epochs N] [--optimizer sgd|rmsprop|adam] [--learning-rate X] [--data DIR] [--seed N] [--save FILE]
+//   train_seed [--epochs N] [--optimizer sgd|rmsprop|adam] [--learning-rate X] [--loss NAME] [--data DIR] [--seed N]
+//              [--save FILE]
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -19,7 +20,8 @@ constexpr std::size_t batch_size = 200;
 examples::TrainingFlags parse_flags(int argc, char** argv) {
   examples::TrainingFlags flags;
   const std::string usage =
-      "usage: train_seed [--epochs N] [--optimizer NAME] [--learning-rate X] [--data DIR] [--seed N] [--save FILE]\n" + flags.usage();
+      "usage: train_seed [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DIR] [--seed N] "
+      "[--save FILE]\n" + flags.usage();
   examples::for_each_argument(argc, argv, usage.c_str(), [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
   return flags;
 }
@@ -37,10 +39,10 @@ int main(int argc, char** argv) {
     ctnn::Model<SeedNet> model{ctnn::Seed{flags.seed}};
     ctnn::fit<batch_size>(model, data.train,
                           {.epochs = flags.epochs,
-                           .optimizer = flags.make_optimizer(),
+                           .optimizer = flags.make_optimizer(), .loss = flags.loss,
                            .validation = data.test,
                            .seed = flags.seed});
-    examples::print_test_report(model, data.test, flags.data);
+    examples::print_test_report(model, data.test, flags.data, flags.loss);
     flags.save_if_asked(model);
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_seed: %s\n", error.what());

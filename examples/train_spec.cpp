@@ -1,6 +1,6 @@
 // Trains any network given as a spec with the generic engine, through the same fit() as the
 // generated code; `--spec` of SeedNet's spec reproduces the main job number for number.
-//   train_spec SPEC [--epochs N] [--batch N] [--learning-rate X] [--data DIR] [--seed N] [--save FILE]
+//   train_spec SPEC [--epochs N] [--batch N] [--learning-rate X] [--loss NAME] [--data DIR] [--seed N] [--save FILE]
 //   train_spec 784-400:relu-20:relu-10:softmax --epochs 10 --batch 200
 #include <cstdio>
 #include <new>
@@ -20,7 +20,7 @@ struct Flags : examples::TrainingFlags {
 Flags parse_flags(int argc, char** argv) {
   Flags flags;
   const std::string usage =
-      "usage: train_spec SPEC [--batch N] [--epochs N] [--optimizer NAME] [--learning-rate X] [--data DIR] [--seed N] "
+      "usage: train_spec SPEC [--batch N] [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DIR] [--seed N] "
       "[--save FILE]\n"
       "  SPEC               the network, e.g. 784-400:relu:l2=0.01-20:relu-10:softmax, or @FILE for a spec file\n"
       "  --batch N          mini-batch size (default 200)\n" +
@@ -54,9 +54,10 @@ int main(int argc, char** argv) {
     ctnn::engine::fit(network, data.train, flags.batch,
                       {.epochs = flags.epochs,
                        .optimizer = flags.make_optimizer(),
+                       .loss = flags.loss,
                        .validation = data.test,
                        .seed = flags.seed});
-    const ctnn::Evaluation test = ctnn::evaluate(network, data.test);
+    const ctnn::Evaluation test = ctnn::evaluate(network, data.test, flags.loss);
     std::printf("test loss %.4f, test accuracy %.4f\n", test.loss, test.accuracy);
     flags.save_if_asked(network);
   } catch (const ctnn::Error& error) {

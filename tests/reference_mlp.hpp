@@ -43,6 +43,11 @@ struct Mlp {
   // moving statistics (inference).
   bool batch_statistics = true;
 
+  // The loss: -log p(label) (sparse, or categorical with no smoothing), -sum t log p with the
+  // target t smoothed by label_smoothing, or mean((p - onehot)^2) when squared_error.
+  double label_smoothing = 0.0;
+  bool squared_error = false;
+
   // Outputs of the last layer for `rows` samples of x (row-major, layers[0].in per row).
   // `activity`, when given, receives the activity regularisers' penalty.
   std::vector<double> forward(const std::vector<double>& x, std::size_t rows, double* activity = nullptr) const {
@@ -95,14 +100,24 @@ struct Mlp {
     return total;
   }
 
-  // Mean categorical cross-entropy plus the regularisation penalty.
+  // The mean loss plus the regularisation penalty.
   double loss(const std::vector<double>& x, const std::vector<int>& labels) const {
     const std::size_t rows = labels.size();
     double activity = 0.0;
     const std::vector<double> p = forward(x, rows, &activity);
     const std::size_t classes = layers.back().out;
     double total = 0.0;
-    for (std::size_t r = 0; r < rows; ++r) total -= std::log(p[r * classes + std::size_t(labels[r])]);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t c = 0; c < classes; ++c) {
+        const double one_hot = c == std::size_t(labels[r]) ? 1.0 : 0.0;
+        const double probability = p[r * classes + c];
+        if (squared_error) {
+          total += (probability - one_hot) * (probability - one_hot) / double(classes);
+        } else {
+          const double target = one_hot * (1.0 - label_smoothing) + label_smoothing / double(classes);
+          if (target != 0.0) total -= target * std::log(probability);
+        }
+      }
     return total / double(rows) + penalty() + activity;
   }
 };

@@ -259,3 +259,22 @@ TEST_CASE("fit, evaluate and predict run the same loop on both backends") {
   CHECK(reference::relative_difference(evaluate(generated, validation.view()).loss,
                                        evaluate(generic, validation.view()).loss) <= 1e-5);
 }
+
+TEST_CASE("smoothed cross-entropy and squared error train the same on both backends") {
+  using N = BatchNormNet;
+  const testing::Batch data = testing::random_batch(300, N::input_size, N::output_size, 13);
+  for (const Loss& loss : {Loss{CategoricalCrossentropy{.label_smoothing = 0.1}}, Loss{MeanSquaredError{}}}) {
+    INFO(loss_name(loss));
+    Model<N> generated{Seed{10}};
+    engine::Network generic{N::spec(), Seed{10}};
+    const FitOptions options{.epochs = 2, .optimizer = Adam{}, .loss = loss, .validation_split = 0.2, .seed = 8,
+                             .verbose = false};
+    const History a = fit<32>(generated, data.view(), options);
+    const History b = fit<32>(generic, data.view(), options);
+    for (std::size_t e = 0; e < 2; ++e) {
+      CHECK(reference::relative_difference(a.loss[e], b.loss[e]) <= 1e-5);
+      CHECK(reference::relative_difference(a.val_loss[e], b.val_loss[e]) <= 1e-5);
+    }
+    check_same_weights(generated, generic, weight_tolerance);
+  }
+}

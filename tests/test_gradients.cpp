@@ -12,7 +12,7 @@ namespace {
 
 // Compares every kernel and bias gradient of every layer (or, for big layers, a strided sample).
 template <class N, std::size_t Batch>
-void check_gradients(std::size_t rows, std::uint64_t seed, double tolerance = 1e-4) {
+void check_gradients(std::size_t rows, std::uint64_t seed, double tolerance = 1e-4, const Loss& loss = {}) {
   Model<N> model{Seed{seed}};
   // Non-zero biases, so that the bias gradient path is exercised away from the initial state.
   boost::hana::for_each(N::layer_indices, [&](auto index) {
@@ -26,11 +26,14 @@ void check_gradients(std::size_t rows, std::uint64_t seed, double tolerance = 1e
   });
   const testing::Batch batch = testing::random_batch(rows, N::input_size, N::output_size, seed);
   TrainingStep<N, Batch> step(model);
+  step.set_loss(loss);
   const auto indices = testing::first_indices(rows);
   step.load_batch(batch.x.data(), batch.labels.data(), indices);
   const BatchResult result = step.compute_gradients(rows);
 
   reference::Mlp mlp = reference::from_model(model);
+  if (const auto* categorical = std::get_if<CategoricalCrossentropy>(&loss)) mlp.label_smoothing = categorical->label_smoothing;
+  mlp.squared_error = std::holds_alternative<MeanSquaredError>(loss);
   // The reference drops exactly the outputs the step dropped.
   boost::hana::for_each(N::layer_indices, [&](auto index) {
     constexpr std::size_t l = decltype(index)::value;
@@ -123,6 +126,17 @@ TEST_CASE("gradients through batch normalisation with the batch's statistics") {
   // standard deviation over 6 rows, carry a few 1e-4 of relative error.
   check_gradients<Net<Dense<784, 600>, BatchNorm<>, Dense<600, 100>, BatchNorm<>, Dropout<0.5>, Softmax<10>>, 8>(6, 43,
                                                                                                               1e-3);
+}
+
+TEST_CASE("gradients of every loss: smoothed categorical cross-entropy and squared error through softmax") {
+  using Odd = Net<Dense<13, 7, Tanh>, Dropout<0.2>, Dense<7, 5, Sigmoid, L2<0.01>>, Softmax<3>>;
+  check_gradients<Odd, 8>(8, 51, 1e-4, CategoricalCrossentropy{});
+  check_gradients<Odd, 8>(8, 52, 1e-4, CategoricalCrossentropy{.label_smoothing = 0.1});
+  check_gradients<Odd, 8>(6, 53, 1e-4, CategoricalCrossentropy{.label_smoothing = 1.0});
+  check_gradients<Odd, 8>(8, 54, 1e-4, MeanSquaredError{});
+  // Squared error's gradients are small (softmax's Jacobian times p - y over ten classes): the
+  // seed network on five samples, with a batch-normalised layer.
+  check_gradients<Net<Dense<784, 40>, BatchNorm<>, Dense<40, 20>, Softmax<10>>, 8>(5, 55, 1e-3, MeanSquaredError{});
 }
 
 TEST_CASE("gradients of a partial last batch") {

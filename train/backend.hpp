@@ -10,6 +10,7 @@
 
 #include "../codegen/batch_result.hpp"
 #include "../codegen/simd.hpp"
+#include "../dsl/losses.hpp"
 
 namespace ctnn {
 
@@ -32,6 +33,7 @@ concept BackendTrainingStep = requires(S& step, const float* images, const std::
   { step.batch_size() } -> std::convertible_to<std::size_t>;
   step.load_batch(images, labels, indices);
   step.seed_dropout(std::uint64_t{});
+  step.set_loss(Loss{});
   { step.compute_gradients(rows) } -> std::same_as<BatchResult>;
   { step.train_batch(rows, [](float*, simd::floats, float*) {}) } -> std::same_as<BatchResult>;
   { step.parameters() } -> std::same_as<std::span<float>>;

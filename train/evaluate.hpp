@@ -6,15 +6,16 @@
 #include <cstddef>
 #include <vector>
 
-#include "../codegen/dense_backward.hpp"
+#include "../codegen/loss_kernels.hpp"
 #include "../codegen/memory_plan.hpp"
+#include "../dsl/losses.hpp"
 #include "backend.hpp"
 #include "data_checks.hpp"
 
 namespace ctnn {
 
 struct Evaluation {
-  double loss = 0.0;  // mean categorical cross-entropy plus the regularisation penalty, as Keras reports it
+  double loss = 0.0;  // the mean loss plus the regularisation penalty, as Keras reports it
   double accuracy = 0.0;
 };
 
@@ -22,7 +23,7 @@ namespace detail {
 
 // evaluate() on data already checked by check_fits().
 template <Backend M>
-Evaluation evaluate_checked(M& model, const DatasetView& data) {
+Evaluation evaluate_checked(M& model, const DatasetView& data, const Loss& loss_function) {
   const std::size_t classes = model.output_size();
   std::vector<float> probabilities(prediction_rows * classes);
   double loss = 0.0;
@@ -33,7 +34,7 @@ Evaluation evaluate_checked(M& model, const DatasetView& data) {
     for (std::size_t r = 0; r < rows; ++r) {
       const float* p = probabilities.data() + r * classes;
       const std::size_t label = data.labels[first + r];
-      loss += codegen::cross_entropy(p[label]);
+      loss += codegen::sample_loss(loss_function, p, classes, label);
       correct += codegen::predicts(p, classes, label);
     }
   }
@@ -42,10 +43,12 @@ Evaluation evaluate_checked(M& model, const DatasetView& data) {
 
 }  // namespace detail
 
+// The loss defaults to sparse categorical cross-entropy; pass the one the model was trained with.
 template <Backend M>
-Evaluation evaluate(M& model, const DatasetView& data) {
+Evaluation evaluate(M& model, const DatasetView& data, const Loss& loss = {}) {
+  check_loss(loss);
   check_fits(model, data, "evaluation data");
-  return detail::evaluate_checked(model, data);
+  return detail::evaluate_checked(model, data, loss);
 }
 
 // Probabilities for every sample of `data`: count x output_size, row-major.

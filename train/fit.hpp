@@ -33,6 +33,7 @@ namespace ctnn {
 struct FitOptions {
   std::size_t epochs = 1;
   Optimizer optimizer = SGD{};  // SGD, RMSprop or Adam, Keras's defaults
+  Loss loss = SparseCategoricalCrossentropy{};  // minimised, and reported as loss and val_loss
   DatasetView validation{};   // evaluated after every epoch when not empty
   double validation_split = 0.0;  // or: this fraction of `data`, its last rows (as Keras), held out for validation
   std::vector<Callback> callbacks{};
@@ -82,6 +83,7 @@ History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOpt
   check_fits(model, data, "training data");
   if (!validation.empty()) check_fits(model, validation, "validation data");
   check_optimizer(options.optimizer);
+  step.set_loss(options.loss);
   check_learning_rate(learning_rate_of(options.optimizer), "FitOptions::optimizer");
   std::vector<CallbackState> callbacks = start_callbacks(options.callbacks);
   float learning_rate = learning_rate_of(options.optimizer);
@@ -113,7 +115,7 @@ History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOpt
       Rng rng(options.seed, epoch);
       for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
     }
-    double loss_sum = 0.0;  // sum over samples of (cross-entropy + the penalty of its batch)
+    double loss_sum = 0.0;  // sum over samples of (loss + the penalty of its batch)
     std::size_t correct = 0, seen = 0;
     for (std::size_t batch = 0; batch < batches; ++batch) {
       const std::size_t first = batch * batch_size;
@@ -134,7 +136,7 @@ History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOpt
     history.loss.push_back(loss_sum / double(seen));
     history.accuracy.push_back(double(correct) / double(seen));
     if (!validation.empty()) {
-      const Evaluation validated = detail::evaluate_checked(model, validation);
+      const Evaluation validated = detail::evaluate_checked(model, validation, options.loss);
       history.val_loss.push_back(validated.loss);
       history.val_accuracy.push_back(validated.accuracy);
     }
