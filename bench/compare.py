@@ -23,7 +23,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 BACKENDS = ("generated", "generic", "pytorch")
 LABELS = {"micro": "micro 24-8-2", "tiny": "tiny 16-16-16-4", "small": "small 784-32-10",
-          "seed": "seed 784-400-20-10", "wide": "wide 784-1024-512-256-10"}
+          "seed": "seed 784-400-20-10", "batchnorm": "batchnorm 784-600-100-10, BN + dropout",
+          "wide": "wide 784-1024-512-256-10"}
 EPOCH_IMAGES = 60000
 
 

@@ -1,5 +1,5 @@
 // One round of the side-by-side benchmark: the generated code (Model<Net>) against the generic
-// engine (engine::Network built from Net::spec()) on four networks, every measurement alternating
+// engine (engine::Network built from Net::spec()) on six networks, every measurement alternating
 // between the two backends so that a noisy machine slows both alike. Prints the round's samples
 // as JSON on stdout; bench/compare.py runs several rounds, interleaved with PyTorch, and prints
 // the table. Training and batched prediction use --threads threads (default 1); batch-1
@@ -24,6 +24,9 @@ using MicroNet = Net<Dense<24, 8, ReLU>, Softmax<2>>;
 using TinyNet = Net<Dense<16, 16, ReLU>, Dense<16, 16, ReLU>, Softmax<4>>;
 using SmallNet = Net<Dense<784, 32, ReLU>, Softmax<10>>;
 using SeedNet = Net<Dense<784, 400, ReLU>, Dense<400, 20, ReLU>, Softmax<10>>;
+// The batch-normalisation notebook's network: BatchNorm and Dropout(0.5) after both hidden layers.
+using BatchNormNet = Net<Dense<784, 600, ReLU>, BatchNorm<>, Dropout<0.5>, Dense<600, 100, ReLU>, BatchNorm<>,
+                         Dropout<0.5>, Softmax<10>>;
 using WideNet = Net<Dense<784, 1024, ReLU>, Dense<1024, 512, ReLU>, Dense<512, 256, ReLU>, Softmax<10>>;
 
 constexpr std::size_t batch = 200;
@@ -175,7 +178,7 @@ int main(int argc, char** argv) {
     else if (flag == "--quick") reps = {.latency_calls = 10000, .batched = 2, .steps = 10, .epochs = 2};
     else if (flag == "--threads" && i + 1 < argc) threads = std::max(1, std::atoi(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: %s [--data DIR] [--only micro|tiny|small|seed|wide] [--quick] [--threads N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--data DIR] [--only micro|tiny|small|seed|batchnorm|wide] [--quick] [--threads N]\n", argv[0]);
       return 2;
     }
   }
@@ -195,6 +198,9 @@ int main(int argc, char** argv) {
       measure<SmallNet>("small", fashion.train.view(), fashion.test.view(), reps, overhead, threads, only == "small");
     if (all || only == "seed")
       measure<SeedNet>("seed", fashion.train.view(), fashion.test.view(), reps, overhead, threads, only == "seed");
+    if (all || only == "batchnorm")
+      measure<BatchNormNet>("batchnorm", fashion.train.view(), fashion.test.view(), reps, overhead, threads,
+                            only == "batchnorm");
     if (all || only == "wide") {
       Repetitions wide = reps;
       wide.batched = std::max<std::size_t>(2, reps.batched / 2), wide.steps = std::max<std::size_t>(6, reps.steps / 3);

@@ -16,17 +16,27 @@ ACTIVATIONS = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn
 
 
 def build(spec):
-    """nn.Sequential for a spec such as "784-400:relu-20:relu-10:softmax" (options other than the
-    activation do not change the timing and are not supported here). It returns logits: softmax is
+    """nn.Sequential for a spec such as "784-400:relu-20:relu-10:softmax". Activations, batchnorm[=momentum]
+    and dropout=rate are built (in ctnn's order: activation, BatchNorm1d with Keras's epsilon, Dropout);
+    regularisers and initialisers do not change the timing and are ignored. It returns logits: softmax is
     applied for prediction and fused into cross_entropy for training, as PyTorch users do."""
     tokens = spec.split("-")
     layers, inputs = [], int(tokens[0])
     for token in tokens[1:]:
         parts = token.split(":")
-        outputs, activation = int(parts[0]), (parts[1] if len(parts) > 1 else "relu")
+        outputs, options = int(parts[0]), parts[1:]
+        activation = next((option for option in options if option in ACTIVATIONS or option == "softmax"), "relu")
         layers.append(torch.nn.Linear(inputs, outputs))
         if activation != "softmax" and ACTIVATIONS[activation] is not None:
             layers.append(ACTIVATIONS[activation]())
+        for option in options:
+            name, _, value = option.partition("=")
+            if name == "batchnorm":  # Keras's momentum m is PyTorch's 1 - m
+                layers.append(torch.nn.BatchNorm1d(outputs, eps=1e-3, momentum=1.0 - float(value or 0.99)))
+        for option in options:
+            name, _, value = option.partition("=")
+            if name == "dropout":
+                layers.append(torch.nn.Dropout(float(value)))
         inputs = outputs
     return torch.nn.Sequential(*layers)
 
@@ -80,6 +90,7 @@ class Measurer:
         self.singles = [self.test_x[i : i + 1] for i in range(len(self.test_x))]
 
     def latency(self, calls, overhead):
+        self.model.eval()  # batch norm's moving statistics, no dropout
         with torch.inference_mode():
             for i in range(calls):
                 sample = self.singles[i % len(self.singles)]
@@ -88,12 +99,14 @@ class Measurer:
                 self.samples["latency"].append(max(0.0, (time.perf_counter_ns() - start) * 1e-9 - overhead))
 
     def batched(self):
+        self.model.eval()
         with torch.inference_mode():
             start = time.perf_counter()
             F.softmax(self.model(self.test_x), dim=1)
             self.samples["batched_s"].append(time.perf_counter() - start)
 
     def _step(self, indices):
+        self.model.train()
         x, y = self.train_x[indices], self.train_y[indices]
         self.optimizer.zero_grad(set_to_none=True)
         F.cross_entropy(self.model(x), y).backward()
