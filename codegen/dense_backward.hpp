@@ -81,30 +81,38 @@ void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::siz
   const auto stride = shape.stride();
   const bool regularized = regularizes(regularizer);
   const std::size_t row_floats = stride;
-  if (split_by_kernel_columns(shape.inputs, row_floats)) {  // as dense_forward splits this layer
-    parallel_ranges(threads, row_floats, lanes, rows_worth_a_thread(rows * shape.inputs) * lanes,
-                    [&](std::size_t first, std::size_t end) {
-                      gemm<AOrder::transposed>(std::size_t(shape.inputs), end - first, rows, shape.input_stride, stride, x,
-                                               delta + first,
-                                               [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
-                                                 const std::size_t at = r * row_floats + first + c;
-                                                 if (regularized)
-                                                   acc += regularizer_gradient(regularizer, floats::load_aligned(kernel + at));
-                                                 sink(at, acc);
-                                               });
-                    });
-    return;
-  }
-  parallel_ranges(threads, shape.inputs, tile_rows, rows_worth_a_thread(rows * row_floats), [&](std::size_t first, std::size_t end) {
-    const std::size_t part = first * row_floats;
-    gemm<AOrder::transposed>(end - first, stride, rows, shape.input_stride, stride, x + first, delta,
-                             [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
-                               const std::size_t at = part + r * std::size_t(stride) + c;
-                               if (regularized) acc += regularizer_gradient(regularizer, floats::load_aligned(kernel + at));
-                               sink(at, acc);
-                             });
-  });
+  choose(
+      splits_by_kernel_columns(shape.inputs, stride),  // as dense_forward splits this layer
+      [&] {
+        parallel_ranges(threads, row_floats, lanes, rows_worth_a_thread(rows * shape.inputs) * lanes,
+                        [&](std::size_t first, std::size_t end) {
+                          gemm<AOrder::transposed>(std::size_t(shape.inputs), end - first, rows, shape.input_stride,
+                                                   stride, x, delta + first,
+                                                   [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
+                                                     const std::size_t at = r * row_floats + first + c;
+                                                     if (regularized)
+                                                       acc += regularizer_gradient(regularizer,
+                                                                                   floats::load_aligned(kernel + at));
+                                                     sink(at, acc);
+                                                   });
+                        });
+      },
+      [&] {
+        parallel_ranges(threads, shape.inputs, tile_rows, rows_worth_a_thread(rows * row_floats),
+                        [&](std::size_t first, std::size_t end) {
+                          const std::size_t part = first * row_floats;
+                          gemm<AOrder::transposed>(end - first, stride, rows, shape.input_stride, stride, x + first, delta,
+                                                   [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
+                                                     const std::size_t at = part + r * std::size_t(stride) + c;
+                                                     if (regularized)
+                                                       acc += regularizer_gradient(regularizer,
+                                                                                   floats::load_aligned(kernel + at));
+                                                     sink(at, acc);
+                                                   });
+                        });
+      });
 }
+
 template <class Shape, class R>
 void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::size_t rows, const float* delta,
                      const float* kernel, float* gradient, std::size_t threads = 1) {

@@ -14,6 +14,47 @@
 
 namespace ctnn::codegen {
 
+// dense_forward of a batch: split over the kernel's columns or over rows.
+template <Activation Act, class Shape>
+void dense_forward_batch(Shape shape, const float* x, std::size_t rows, const float* kernel, const float* bias, float* y,
+                         std::size_t threads) {
+  const auto stride = shape.stride();
+  using act = activation_kernel<Act>;
+  constexpr bool softmax = std::is_same_v<Act, ctnn::detail::SoftmaxActivation>;
+  // A layer's split is known at compile time in the generated code: only its branch is compiled.
+  const auto split = [&] {
+    if constexpr (softmax) return std::false_type{};
+    else return splits_by_kernel_columns(shape.inputs, stride);
+  }();
+  choose(
+      split,
+      [&] {
+        const std::size_t row_floats = stride;
+        parallel_ranges(threads, row_floats, lanes, rows_worth_a_thread(rows * shape.inputs) * lanes,
+                        [&](std::size_t first, std::size_t end) {
+                          gemm<AOrder::rows>(rows, end - first, shape.inputs, shape.input_stride, stride, x, kernel + first,
+                                             [y, bias, row_floats, first](std::size_t r, std::size_t c, floats acc) {
+                                               act::forward(acc + floats::load_aligned(bias + first + c))
+                                                   .store_aligned(y + r * row_floats + first + c);
+                                             });
+                        });
+      },
+      [&] {
+        const std::size_t input_stride = shape.input_stride, row_floats = stride;
+        parallel_ranges(threads, rows, tile_rows, rows_worth_a_thread(shape.inputs * row_floats),
+                        [&](std::size_t first, std::size_t end) {
+                          float* y_part = y + first * row_floats;
+                          gemm<AOrder::rows>(end - first, stride, shape.inputs, shape.input_stride, stride,
+                                             x + first * input_stride, kernel,
+                                             [y_part, bias, stride](std::size_t r, std::size_t c, floats acc) {
+                                               act::forward(acc + floats::load_aligned(bias + c))
+                                                   .store_aligned(y_part + r * std::size_t(stride) + c);
+                                             });
+                          if constexpr (softmax) softmax_rows(shape.outputs, stride, y_part, end - first);
+                        });
+      });
+}
+
 // x: rows x shape.inputs with row stride shape.input_stride; y: rows x shape.stride().
 // A single sample known as such at compile time (rows = fixed<1>) takes the matrix-vector path,
 // on the calling thread; batches are split over up to `threads` threads, by the kernel's columns
@@ -29,26 +70,8 @@ void dense_forward(Shape shape, const float* x, Rows rows, const float* kernel, 
       act::forward(acc + floats::load_aligned(bias + c)).store_aligned(y + c);
     });
     if constexpr (softmax) softmax_rows(shape.outputs, stride, y, 1);
-  } else if (!softmax && split_by_kernel_columns(shape.inputs, stride)) {
-    const std::size_t row_floats = stride;
-    parallel_ranges(threads, row_floats, lanes, rows_worth_a_thread(rows * shape.inputs) * lanes,
-                    [&](std::size_t first, std::size_t end) {
-                      gemm<AOrder::rows>(rows, end - first, shape.inputs, shape.input_stride, stride, x, kernel + first,
-                                         [y, bias, row_floats, first](std::size_t r, std::size_t c, floats acc) {
-                                           act::forward(acc + floats::load_aligned(bias + first + c))
-                                               .store_aligned(y + r * row_floats + first + c);
-                                         });
-                    });
   } else {
-    const std::size_t input_stride = shape.input_stride, row_floats = stride;
-    parallel_ranges(threads, rows, tile_rows, rows_worth_a_thread(shape.inputs * row_floats), [&](std::size_t first, std::size_t end) {
-      float* y_part = y + first * row_floats;
-      gemm<AOrder::rows>(end - first, stride, shape.inputs, shape.input_stride, stride, x + first * input_stride, kernel,
-                         [y_part, bias, stride](std::size_t r, std::size_t c, floats acc) {
-                           act::forward(acc + floats::load_aligned(bias + c)).store_aligned(y_part + r * std::size_t(stride) + c);
-                         });
-      if constexpr (softmax) softmax_rows(shape.outputs, stride, y_part, end - first);
-    });
+    dense_forward_batch<Act>(shape, x, rows, kernel, bias, y, threads);
   }
 }
 

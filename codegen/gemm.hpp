@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <type_traits>
 #include <utility>
@@ -44,6 +45,25 @@ constexpr bool split_by_kernel_columns(std::size_t inputs, std::size_t row_float
   return inputs * row_floats * sizeof(float) > 256 * 1024 && row_floats >= 8 * lanes;
 }
 
+// then_branch() or else_branch(): chosen at compile time (only one is instantiated) when `condition`
+// is a std::bool_constant, at run time when it is a bool.
+template <class Condition, class Then, class Else>
+inline decltype(auto) choose(Condition condition, Then&& then_branch, Else&& else_branch) {
+  if constexpr (std::is_same_v<Condition, std::true_type>) return then_branch();
+  else if constexpr (std::is_same_v<Condition, std::false_type>) return else_branch();
+  else if (condition) return then_branch();
+  else return else_branch();
+}
+
+// split_by_kernel_columns of extents: a std::bool_constant when both are fixed.
+template <Extent In, Extent RowFloats>
+constexpr auto splits_by_kernel_columns(In inputs, RowFloats row_floats) {
+  if constexpr (is_fixed<In> && is_fixed<RowFloats>)
+    return std::bool_constant<split_by_kernel_columns(In::value, RowFloats::value)>{};
+  else
+    return split_by_kernel_columns(inputs, row_floats);
+}
+
 namespace detail {
 
 template <std::size_t Rows, std::size_t Vectors, AOrder Order, Extent K, Extent LDA, Extent LDB, class Epilogue>
@@ -69,12 +89,25 @@ template <std::size_t Rows, std::size_t Vectors, AOrder Order, Extent K, Extent 
     CTNN_UNROLL for (std::size_t j = 0; j < Vectors; ++j) epilogue(row0 + r, col0 + j * lanes, acc[r][j]);
 }
 
-// Calls f(fixed<V>{}) for the V in 1..Max-1 equal to `value` (a tile remainder known only at run time).
+// Calls f(fixed<V>{}) for the V in 1..Max-1 equal to `value` (a remainder known only at run time).
 template <std::size_t Max, class F>
 inline void with_fixed_remainder(std::size_t value, F&& f) {
   [&]<std::size_t... V>(std::index_sequence<V...>) {
     ((value == V + 1 ? (f(fixed<V + 1>{}), true) : false) || ...);
   }(std::make_index_sequence<Max - 1>{});
+}
+
+// Covers `count` rows (count < Max) with blocks of fixed heights, the binary digits of count from the
+// largest: f(fixed<Height>{}, first_row) for each. Every remainder of a row tile is served by
+// log2(Max) block heights instead of Max - 1 tile shapes, which is what keeps the product's code
+// (and the compiler's work) small; rows are computed independently, so the results are the same.
+template <std::size_t Max, class F>
+inline void for_each_binary_block(std::size_t count, F&& f) {
+  constexpr std::size_t largest = std::bit_floor(Max - 1);
+  [&]<std::size_t... Bit>(std::index_sequence<Bit...>) {
+    std::size_t first = 0;
+    ((count & (largest >> Bit) ? (f(fixed<(largest >> Bit)>{}, first), first += largest >> Bit) : 0), ...);
+  }(std::make_index_sequence<std::bit_width(largest)>{});
 }
 
 }  // namespace detail
@@ -95,40 +128,48 @@ template <AOrder Order, Extent N, Extent K, Extent LDA, Extent LDB, class Epilog
   const std::size_t rows_left = m % tile_rows;
   const std::size_t row_tiles = full_row_tiles + (rows_left != 0);
 
-  // Row tile t against the columns [col0, col0 + Vectors * lanes).
+  // Row tile t against the columns [col0, col0 + Vectors * lanes); the last, partial row tile in
+  // blocks of binary heights.
   auto tile = [&]<std::size_t Vectors>(fixed<Vectors>, std::size_t t, std::size_t col0) {
-    if (t < full_row_tiles)
+    if (t < full_row_tiles) {
       detail::micro_tile<tile_rows, Vectors, Order>(t * tile_rows, col0, k, lda, ldb, a, b, epilogue);
-    else
-      detail::with_fixed_remainder<tile_rows>(rows_left, [&]<std::size_t Rows>(fixed<Rows>) {
-        detail::micro_tile<Rows, Vectors, Order>(full_row_tiles * tile_rows, col0, k, lda, ldb, a, b, epilogue);
-      });
+      return;
+    }
+    detail::for_each_binary_block<tile_rows>(rows_left, [&]<std::size_t Rows>(fixed<Rows>, std::size_t first) {
+      detail::micro_tile<Rows, Vectors, Order>(full_row_tiles * tile_rows + first, col0, k, lda, ldb, a, b, epilogue);
+    });
   };
-  // Calls visit(width, col0) for every column strip; the narrower last strip is a fixed width,
-  // chosen at compile time when n is fixed.
-  auto for_each_column_strip = [&](auto&& visit) {
-    for (std::size_t c = 0; c < full_column_tiles; ++c) visit(fixed<tile_vectors>{}, c * tile_vectors * lanes);
-    const std::size_t last_col0 = full_column_tiles * tile_vectors * lanes;
-    if constexpr (is_fixed<N>) {
+  // Column strip s: full width, or the narrower last one (a fixed width, chosen at compile time when
+  // n is fixed).
+  const std::size_t strips = full_column_tiles + (vectors % tile_vectors != 0);
+  auto strip = [&](std::size_t t, std::size_t s) {
+    const std::size_t col0 = s * tile_vectors * lanes;
+    if (s < full_column_tiles) {
+      tile(fixed<tile_vectors>{}, t, col0);
+    } else if constexpr (is_fixed<N>) {
       constexpr std::size_t last_tile_vectors = N::value / lanes % tile_vectors;
-      if constexpr (last_tile_vectors != 0) visit(fixed<last_tile_vectors>{}, last_col0);
+      if constexpr (last_tile_vectors != 0) tile(fixed<last_tile_vectors>{}, t, col0);
     } else {
-      detail::with_fixed_remainder<tile_vectors>(vectors % tile_vectors,
-                                                 [&](auto width) { visit(width, last_col0); });
+      detail::with_fixed_remainder<tile_vectors>(vectors % tile_vectors, [&](auto width) { tile(width, t, col0); });
     }
   };
 
   // The loop order decides which operand is streamed again and again. When B fits in about half
   // of a 512 KiB L2 cache, row tiles go outermost: a tile's rows of A stay in L1 while all of B
-  // passes. Otherwise column strips go outermost: each strip of B stays in cache while all of A passes.
+  // passes. Otherwise column strips go outermost: each strip of B stays in cache while all of A
+  // passes. One loop serves both orders, so each tile shape is compiled once.
   constexpr std::size_t l2_budget_bytes = 256 * 1024;
-  if (std::size_t(k) * std::size_t(n) * sizeof(float) <= l2_budget_bytes) {
-    for (std::size_t t = 0; t < row_tiles; ++t)
-      for_each_column_strip([&](auto width, std::size_t col0) { tile(width, t, col0); });
-  } else {
-    for_each_column_strip([&](auto width, std::size_t col0) {
-      for (std::size_t t = 0; t < row_tiles; ++t) tile(width, t, col0);
-    });
+  const auto rows_outermost = [&] {
+    if constexpr (is_fixed<K> && is_fixed<N>) return std::bool_constant<K::value * N::value * sizeof(float) <= l2_budget_bytes>{};
+    else return std::size_t(k) * std::size_t(n) * sizeof(float) <= l2_budget_bytes;
+  }();
+  for (std::size_t t = 0, s = 0, visited = 0; visited < row_tiles * strips; ++visited) {
+    strip(t, s);
+    if (rows_outermost) {
+      if (++s == strips) s = 0, ++t;
+    } else {
+      if (++t == row_tiles) t = 0, ++s;
+    }
   }
 }
 

@@ -62,17 +62,23 @@ class ThreadPool {
   // If another thread is using the pool, every part runs here, one after the other.
   template <class Job>
   void run(std::size_t parts, Job& job) {
+    run(parts, &job, [](void* context, std::size_t part) { (*static_cast<Job*>(context))(part); });
+  }
+
+  // The same for a job called through invoke(context, part). Not a template: the pool's machinery is
+  // compiled once, not once for every parallel loop of every layer.
+  void run(std::size_t parts, void* context, void (*invoke)(void*, std::size_t)) {
     std::unique_lock lock(busy_, std::try_to_lock);
     if (!lock.owns_lock() || parts <= 1) {
-      for (std::size_t part = 0; part < parts; ++part) job(part);
+      for (std::size_t part = 0; part < parts; ++part) invoke(context, part);
       return;
     }
     while (threads_.size() + 1 < parts) {
       const std::size_t index = threads_.size() + 1;
       threads_.emplace_back([this, index] { work(index); });
     }
-    job_ = &job;
-    invoke_ = [](void* context, std::size_t part) { (*static_cast<Job*>(context))(part); };
+    job_ = context;
+    invoke_ = invoke;
     parts_ = parts;
     mode_ = floating_point_mode();
     // Every pool thread reports back, even those with no part this time: none may still be reading
@@ -80,7 +86,7 @@ class ThreadPool {
     pending_.store(threads_.size(), std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
     generation_.notify_all();
-    job(0);
+    invoke(context, 0);
     Spinner spinner;
     for (std::size_t left; (left = pending_.load(std::memory_order_acquire)) != 0;)
       if (spinner.tired()) pending_.wait(left, std::memory_order_acquire);
