@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/hana/for_each.hpp>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -129,6 +130,9 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
     const codegen::LossSums sums =
         codegen::loss_delta(loss_, codegen::fixed<N::output_size>{}, codegen::fixed<L::stride[last]>{}, activation<last>(),
                             label_buffer(), rows, delta<last>());
+    // A loss that is not finite ends training (fit throws) before the backward pass updates anything:
+    // the model keeps the weights of the last good step.
+    if (!std::isfinite(sums.loss + penalty)) return {sums.loss, penalty, sums.correct, rows};
 
     boost::hana::for_each(N::layer_indices, [&](auto index) {
       constexpr std::size_t l = last - decltype(index)::value;  // from the output layer back

@@ -2,6 +2,7 @@
 // interface as the generated TrainingStep<Net, Batch>, with buffers allocated when it is built.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -123,6 +124,9 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
     const codegen::LossSums sums = codegen::loss_delta(
         loss_, network_.output_size(), layout.shape(last).stride(), activation(last), in_arena<std::int32_t>(labels_.data(), 0),
         rows, delta(last));
+    // A loss that is not finite ends training (fit throws) before the backward pass updates anything:
+    // the model keeps the weights of the last good step.
+    if (!std::isfinite(sums.loss + penalty)) return {sums.loss, penalty, sums.correct, rows};
 
     for (std::size_t l = last + 1; l-- > 0;) {
       const RuntimeShape& shape = layout.shape(l);

@@ -5,6 +5,7 @@
 #include <ctnn/ctnn.hpp>
 #include <limits>
 
+#include "parameter_bits.hpp"
 #include "reference_mlp.hpp"
 #include "test_data.hpp"
 
@@ -207,6 +208,24 @@ TEST_CASE("a diverging loss stops training with the epoch and batch") {
     CHECK_THAT(e.what(), Contains("the loss became") && Contains("in epoch ") && Contains(" of 4") &&
                              Contains("lower the learning rate"));
   }
+}
+
+TEST_CASE("a loss that is not finite stops training before the step updates any weight, on both backends") {
+  const testing::Batch batch = testing::random_batch(64, 5, 3, 26);
+  using Linear2 = Net<Dense<5, 4, Linear>, Softmax<3>>;
+  Model<Linear2> model{Seed{6}};
+  engine::Network twin{Linear2::spec(), Seed{6}};
+  // An infinite weight makes the logits inf - inf: the first step's loss is NaN.
+  model.kernel<0>()(1, 2) = std::numeric_limits<float>::infinity();
+  twin.kernel(0)(1, 2) = std::numeric_limits<float>::infinity();
+  const auto before = testing::parameter_bits(model);
+  REQUIRE(before == testing::parameter_bits(twin));
+  CHECK_THROWS_WITH(fit<16>(model, batch.view(), {.optimizer = Adam{}, .verbose = false}),
+                    Contains("the loss became") && Contains("nan in epoch 1, batch 1 of 4"));
+  CHECK_THROWS_WITH(fit<16>(twin, batch.view(), {.optimizer = Adam{}, .verbose = false}),
+                    Contains("the loss became") && Contains("nan in epoch 1, batch 1 of 4"));
+  CHECK(testing::parameter_bits(model) == before);
+  CHECK(testing::parameter_bits(twin) == before);
 }
 
 TEST_CASE("a bad learning rate is refused") {
