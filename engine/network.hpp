@@ -194,10 +194,13 @@ class Network {
   }
 
  private:
-  static constexpr std::size_t largest_kernel = std::size_t(1) << 32;
+  // The most parameters a network built at run time may have: 2^30 (4 GiB of float32; training
+  // adds gradients and up to three arrays of optimiser state of the same size).
+  static constexpr std::size_t largest_network = std::size_t(1) << 30;
 
   static NetworkSpec checked(NetworkSpec spec) {
     if (spec.layers.empty()) throw Error("engine::Network: the spec has no layers");
+    std::size_t parameters = 0;
     for (std::size_t l = 0; l < spec.layers.size(); ++l) {
       const LayerSpec& layer = spec.layers[l];
       if (layer.inputs == 0 || layer.outputs == 0)
@@ -205,10 +208,13 @@ class Network {
       if (l > 0 && layer.inputs != spec.layers[l - 1].outputs)
         throw Error("engine::Network: layer " + std::to_string(l) + " reads " + std::to_string(layer.inputs) +
                     " values but the layer before it outputs " + std::to_string(spec.layers[l - 1].outputs));
-      // Sizes are at most 2^26 each (the parser's limit), so the product cannot overflow.
-      if (layer.inputs * layer.outputs > largest_kernel)
-        throw Error("engine::Network: layer " + std::to_string(l) + " (" + std::to_string(layer.inputs) + " x " +
-                    std::to_string(layer.outputs) + ") has more than 2^32 weights");
+      // Checked layer by layer, before any product can overflow: sizes are at most 2^26 each (the
+      // parser's limit), but a spec built in code can give any size_t.
+      if (layer.inputs > largest_network || layer.outputs > largest_network ||
+          layer.param_count() > largest_network - parameters)
+        throw Error("engine::Network: the network has more than 2^30 parameters (from layer " + std::to_string(l) + ", " +
+                    std::to_string(layer.inputs) + " x " + std::to_string(layer.outputs) + ", on), more than ctnn builds");
+      parameters += layer.param_count();
       if (layer.activation == ActivationKind::softmax && l + 1 != spec.layers.size())
         throw Error("engine::Network: softmax is only allowed on the output layer, not on layer " + std::to_string(l));
       if (!(layer.activity_l1 >= 0.0f && std::isfinite(layer.activity_l1)))

@@ -118,7 +118,7 @@ class SpecParser {
       if (c == '#') {
         finish(i, false);
         while (i < text_.size() && text_[i] != '\n') ++i;
-        begin = i + 1, dash_before = false, in_value = false;
+        begin = std::min(i + 1, text_.size()), dash_before = false, in_value = false;  // a comment may end the text
       } else if (c == '\n' || (c == '-' && !(in_value && i > 0 && std::string_view("=,eE").find(text_[i - 1]) != std::string_view::npos))) {
         finish(i, c == '-');
         begin = i + 1, dash_before = c == '-', in_value = false;

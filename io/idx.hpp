@@ -23,6 +23,9 @@
 
 namespace ctnn::io {
 
+// The most pixels read_idx reads from one file: 2^32, 16 GiB as floats.
+inline constexpr std::uint64_t idx_pixel_limit = std::uint64_t{1} << 32;
+
 inline const std::filesystem::path default_data_directory = "/usr/share/datasets/fashion-mnist";
 
 // Fashion-MNIST's classes, in label order.
@@ -92,14 +95,23 @@ std::array<std::uint32_t, Dimensions> read_header(GzFile& file, const char* what
   return dims;
 }
 
-inline void read_body(GzFile& file, unsigned char* into, std::size_t bytes, const std::string& announced) {
-  const std::size_t got = file.read(into, bytes);
-  if (got < bytes)
-    throw Error(file.path() + ": truncated: the header announces " + announced + " (" + std::to_string(bytes) +
-                " bytes) but only " + std::to_string(got) + " bytes follow");
+// Reads the `bytes` bytes the header announced, and checks that nothing follows. Memory grows with
+// the data actually read, never ahead of it: a header alone cannot make ctnn allocate gigabytes.
+inline std::vector<unsigned char> read_body(GzFile& file, std::size_t bytes, const std::string& announced) {
+  constexpr std::size_t chunk = std::size_t{1} << 24;
+  std::vector<unsigned char> data;
+  while (data.size() < bytes) {
+    const std::size_t at = data.size(), want = std::min(chunk, bytes - at);
+    data.resize(at + want);
+    const std::size_t got = file.read(data.data() + at, want);
+    if (got < want)
+      throw Error(file.path() + ": truncated: the header announces " + announced + " (" + std::to_string(bytes) +
+                  " bytes) but only " + std::to_string(at + got) + " bytes follow");
+  }
   unsigned char extra;
   if (file.read(&extra, 1) != 0)
     throw Error(file.path() + ": has data after the " + announced + " its header announces");
+  return data;
 }
 
 // `directory/name`, or `directory/name.gz` when only that exists.
@@ -123,11 +135,13 @@ inline Dataset read_idx(const std::filesystem::path& images_path, const std::fil
 
   detail::GzFile images(images_path);
   const auto [count, rows, cols] = detail::read_header<3>(images, "images");
-  constexpr std::uint64_t sanity_limit = std::uint64_t{1} << 34;  // 16 GiB of pixels
-  const std::uint64_t pixels = std::uint64_t(count) * rows * cols;
-  if (pixels > sanity_limit)
+  // Every factor is below 2^32, so count * (rows * cols) is checked without overflow in two steps.
+  const std::uint64_t features = std::uint64_t(rows) * cols;
+  if (features > idx_pixel_limit || count > idx_pixel_limit / features)
     throw Error(images.path() + ": the header announces " + std::to_string(count) + " images of " + std::to_string(rows) +
-                "x" + std::to_string(cols) + ", more than ctnn reads into memory");
+                "x" + std::to_string(cols) + ", more than ctnn reads into memory (" + std::to_string(idx_pixel_limit) +
+                " pixels)");
+  const std::uint64_t pixels = std::uint64_t(count) * features;
 
   detail::GzFile labels(labels_path);
   const auto [label_count] = detail::read_header<1>(labels, "labels");
@@ -136,10 +150,8 @@ inline Dataset read_idx(const std::filesystem::path& images_path, const std::fil
                 std::to_string(count) + " images; the two files must describe the same samples");
 
   const std::string announced = std::to_string(count) + " images of " + std::to_string(rows) + "x" + std::to_string(cols);
-  std::vector<unsigned char> raw(pixels);
-  detail::read_body(images, raw.data(), raw.size(), announced);
-  data.labels.resize(count);
-  detail::read_body(labels, data.labels.data(), count, std::to_string(count) + " labels");
+  const std::vector<unsigned char> raw = detail::read_body(images, pixels, announced);
+  data.labels = detail::read_body(labels, count, std::to_string(count) + " labels");
 
   data.count = count;
   data.image_rows = rows;

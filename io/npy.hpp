@@ -54,12 +54,16 @@ inline std::string_view npy_field(std::string_view dict, std::string_view key, c
   if (at == std::string_view::npos) throw Error(where + ": the .npy header has no '" + std::string(key) + "'");
   std::size_t begin = at + key.size() + 3;
   while (begin < dict.size() && dict[begin] == ' ') ++begin;
+  if (begin == dict.size()) throw Error(where + ": malformed .npy header (no value for '" + std::string(key) + "')");
   const std::size_t end = dict[begin] == '(' ? dict.find(')', begin) + 1 : dict.find_first_of(",}", begin);
   if (end == std::string_view::npos || end == 0) throw Error(where + ": malformed .npy header");
   return dict.substr(begin, end - begin);
 }
 
 }  // namespace detail
+
+// The most values parse_npy reads: 2^30 (4 GiB of float32).
+inline constexpr std::size_t npy_element_limit = std::size_t{1} << 30;
 
 struct NpyArray {
   std::vector<std::size_t> shape;
@@ -96,12 +100,17 @@ inline NpyArray parse_npy(std::string_view bytes, const std::string& where) {
   else throw Error(where + ": holds " + std::string(descr) + " values; float32 ('<f4') or float64 ('<f8') only");
   NpyArray array;
   std::string_view shape = detail::npy_field(dict, "shape", where);
+  if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')')
+    throw Error(where + ": malformed shape " + std::string(shape) + " in the .npy header (a tuple such as (3, 4))");
   shape = shape.substr(1, shape.size() - 2);
   std::size_t count = 1;
   while (!shape.empty()) {
     std::size_t dimension = 0;
     const auto [end, error] = std::from_chars(shape.data(), shape.data() + shape.size(), dimension);
     if (error != std::errc{}) throw Error(where + ": malformed shape in the .npy header");
+    // Checked before multiplying: a product that wraps around could claim no data at all.
+    if (dimension != 0 && count > npy_element_limit / dimension)
+      throw Error(where + ": its shape has more than " + std::to_string(npy_element_limit) + " values, more than ctnn reads");
     array.shape.push_back(dimension);
     count *= dimension;
     shape.remove_prefix(std::size_t(end - shape.data()));

@@ -21,9 +21,23 @@ struct ZipEntry {
   std::string data;
 };
 
+// The largest entry read_zip unpacks: 1 GiB, a quarter of a billion float32 values.
+inline constexpr std::uint64_t zip_entry_limit = std::uint64_t{1} << 30;
+
 namespace detail {
 
+// Deflate cannot expand data more than 1032-fold (258 bytes from a 2-bit code, at best).
+inline constexpr std::uint64_t deflate_max_ratio = 1032;
+
 inline std::string inflate_raw(std::string_view compressed, std::size_t size, const std::string& where) {
+  // Sizes are checked against the compressed bytes present before anything is allocated: an entry
+  // cannot claim gigabytes from a few bytes.
+  if (size > zip_entry_limit)
+    throw Error(where + ": claims " + std::to_string(size) + " bytes uncompressed, more than ctnn unpacks (" +
+                std::to_string(zip_entry_limit) + ")");
+  if (size / deflate_max_ratio > compressed.size())
+    throw Error(where + ": corrupted: " + std::to_string(compressed.size()) + " compressed bytes cannot hold the " +
+                std::to_string(size) + " bytes it claims");
   std::string out(size, '\0');
   z_stream stream{};
   if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) throw Error(where + ": cannot start zlib");
@@ -118,8 +132,12 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
     need(at + 46, name_length + extra_length, "central directory");
     ZipEntry entry{std::string(bytes.substr(at + 46, name_length)), {}};
     // Zip64: the fields that read 0xffffffff follow in the extra field with id 1, in this order.
-    for (std::uint64_t x = at + 46 + name_length; x + 4 <= at + 46 + name_length + extra_length;) {
+    // Each field's length is checked against the extra field's, which need() checked against the file.
+    const std::uint64_t extra_end = at + 46 + name_length + extra_length;
+    for (std::uint64_t x = at + 46 + name_length; x + 4 <= extra_end;) {
       const auto id = read_little_endian(bytes, x, 2), length = read_little_endian(bytes, x + 2, 2);
+      if (x + 4 + length > extra_end)
+        throw Error(path + ": " + entry.name + ": corrupted zip extra field (its length runs past the entry's)");
       std::uint64_t field = x + 4;
       if (id == 1)
         for (std::uint64_t* value : {&size, &compressed, &local})

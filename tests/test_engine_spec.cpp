@@ -117,7 +117,7 @@ TEST_CASE("the engine refuses what it cannot build or train") {
   engine::NetworkSpec mismatched = engine::parse_spec("4-3:relu-2:softmax");
   mismatched.layers[1].inputs = 5;
   CHECK_THROWS_WITH(engine::Network(mismatched), Catch::Matchers::Contains("layer 1 reads 5 values but the layer before it outputs 3"));
-  CHECK_THROWS_WITH(engine::Network("100000-100000:relu-2:softmax"), Catch::Matchers::Contains("more than 2^32 weights"));
+  CHECK_THROWS_WITH(engine::Network("100000-100000:relu-2:softmax"), Catch::Matchers::Contains("more than 2^30 parameters"));
   engine::Network no_softmax{"4-3:relu-2:linear"};
   CHECK_THROWS_WITH(engine::TrainingStep(no_softmax, 8), Catch::Matchers::Contains("needs a softmax output layer"));
   engine::Network network{"4-3:relu-2:softmax"};
