@@ -46,3 +46,4 @@
 #include "train/metrics.hpp"
 #include "train/optimizer_update.hpp"
 #include "train/optimizers.hpp"
+#include "train/thread_tuner.hpp"

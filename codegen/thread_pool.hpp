@@ -93,15 +93,21 @@ class ThreadPool {
   }
 
  private:
-  // Polling for a while before sleeping: a training step issues parallel products every few tens
-  // of microseconds, and waking a sleeping thread costs 50-100 us on the virtual machines measured,
-  // more than most products take. After 2 ms without work a thread sleeps (futex).
+  // How a thread waits for work, or for the others to finish: polling first, since a training step
+  // issues parallel products every few tens of microseconds and waking a sleeping thread costs
+  // 50-100 us on the virtual machines measured, more than most products take; after 20 us it yields
+  // between polls, so that on a busy machine a descheduled partner (or another program) gets the
+  // core instead of a spinning waiter; after 2 ms without work it sleeps (futex).
   class Spinner {
    public:
+    // Called between polls; true when the waiter should sleep.
     bool tired() {
-      pause();
-      if (++spins_ % 256 != 0) return false;
-      return std::chrono::steady_clock::now() - start_ > std::chrono::milliseconds(2);
+      if (yielding_) std::this_thread::yield();
+      else pause();
+      if (++polls_ % 16 != 0) return false;
+      const auto waited = std::chrono::steady_clock::now() - start_;
+      yielding_ = waited > std::chrono::microseconds(20);
+      return waited > std::chrono::milliseconds(2);
     }
 
    private:
@@ -110,7 +116,8 @@ class ThreadPool {
       _mm_pause();
 #endif
     }
-    std::size_t spins_ = 0;
+    std::size_t polls_ = 0;
+    bool yielding_ = false;
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   };
 

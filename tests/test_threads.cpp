@@ -22,8 +22,10 @@ const Dataset& training_images() {
   return data;
 }
 
+// Exactly `threads` threads for every step (adapt_threads off).
 FitOptions options(std::size_t threads) {
-  return {.epochs = 1, .optimizer = SGD{.learning_rate = 0.05f, .momentum = 0.9f}, .seed = 3, .threads = threads, .verbose = false};
+  return {.epochs = 1, .optimizer = SGD{.learning_rate = 0.05f, .momentum = 0.9f}, .seed = 3, .threads = threads,
+          .adapt_threads = false, .verbose = false};
 }
 
 }  // namespace
@@ -58,6 +60,17 @@ TEST_CASE("the generic engine is thread-count independent too, and equal to the 
     INFO(threads << " threads");
     CHECK(testing::parameter_bits(network) == testing::parameter_bits(generated));
   }
+}
+
+TEST_CASE("a fit that adapts its thread count gives the weights of one that does not, bit for bit") {
+  const DatasetView data = training_images().slice(0, 4000);
+  Model<SeedNet> fixed{Seed{10}}, adapted{Seed{10}};
+  fit<100>(fixed, data, options(4));
+  FitOptions adapting = options(4);
+  adapting.adapt_threads = true;  // its first steps probe 4, 2 and 1 threads
+  fit<100>(adapted, data, adapting);
+  CHECK(testing::parameter_bits(adapted) == testing::parameter_bits(fixed));
+  CHECK(adapted.threads() == 4);  // the model's own count, back after the fit
 }
 
 TEST_CASE("batched prediction is the same on any number of threads") {

@@ -25,6 +25,7 @@
 #include "evaluate.hpp"
 #include "history.hpp"
 #include "progress.hpp"
+#include "thread_tuner.hpp"
 #include "optimizer_update.hpp"
 #include "optimizers.hpp"
 
@@ -40,6 +41,7 @@ struct FitOptions {
   bool shuffle = true;
   std::uint64_t seed = 0;     // of the shuffling and the dropout masks; the same seed gives the same run
   std::size_t threads = 0;    // 0: the model's setting (CTNN_NUM_THREADS, else all hardware threads)
+  bool adapt_threads = true;  // use fewer threads while they are measured to be faster (a busy machine); same results
   bool verbose = true;        // progress and one line per epoch
   std::FILE* log = stdout;
 };
@@ -94,6 +96,13 @@ History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOpt
   step.seed_dropout(options.seed);
   std::uint64_t iteration = 0;  // updates so far: Adam's bias correction
   if (options.threads != 0) model.set_threads(options.threads);
+  // Steps may run on fewer threads than the model's while that is faster; the model gets its count back.
+  struct RestoreThreads {
+    M& model;
+    std::size_t count;
+    ~RestoreThreads() { model.set_threads(count); }
+  } restore_threads{model, model.threads()};
+  ThreadTuner tuner(model.threads(), options.adapt_threads);
 
   const std::size_t batch_size = step.batch_size();
   const std::size_t batches = (data.count + batch_size - 1) / batch_size;
@@ -120,9 +129,12 @@ History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOpt
     for (std::size_t batch = 0; batch < batches; ++batch) {
       const std::size_t first = batch * batch_size;
       const std::size_t rows = std::min(batch_size, data.count - first);
+      model.set_threads(tuner.threads());
+      const auto started = std::chrono::steady_clock::now();
       step.load_batch(data.images, data.labels, std::span(order).subspan(first, rows));
       const BatchResult result =
           step.train_batch(rows, OptimizerUpdate(optimizer, ++iteration, step.optimizer_state_stride()));
+      if (rows == batch_size) tuner.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       if (!std::isfinite(result.loss()))
         throw Error("fit: the loss became " + std::to_string(result.loss()) + " in epoch " + std::to_string(epoch) +
                     ", batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
@@ -133,6 +145,7 @@ History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOpt
       seen += rows;
       progress.batch_done(batch + 1, loss_sum / double(seen), double(correct) / double(seen));
     }
+    model.set_threads(tuner.chosen());  // for the validation and the callbacks
     history.loss.push_back(loss_sum / double(seen));
     history.accuracy.push_back(double(correct) / double(seen));
     if (!validation.empty()) {
