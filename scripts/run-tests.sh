@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test.
+# Sets up, builds and runs every test: the whole suite (./build, Release), then the loaders, engine,
+# training and thread tests again under AddressSanitizer and UndefinedBehaviorSanitizer (./build-sanitize).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
-cd build
-ctest --output-on-failure --parallel "$(nproc)"
+(cd build && ctest --output-on-failure --parallel "$(nproc)")
+bash scripts/run-sanitized-tests.sh

@@ -2,6 +2,7 @@
 // the running loss and accuracy, evaluate on validation data after each epoch.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -71,8 +72,21 @@ inline std::vector<CallbackState> start_callbacks(const std::vector<Callback>& c
   return states;
 }
 
+// Says once that the program was compiled without optimisation (-O0, a CMake build with no build
+// type): its training runs tens of times slower than it would.
+inline void warn_if_unoptimized() {
+#ifndef __OPTIMIZE__
+  static std::atomic<bool> warned{false};
+  if (!warned.exchange(true))
+    std::fputs("ctnn: this program was compiled without optimisation (-O0, or CMake without a build type), so "
+               "training runs tens of times slower; build with -O2 or -O3 (CMAKE_BUILD_TYPE=Release)\n",
+               stderr);
+#endif
+}
+
 template <Backend M, BackendTrainingStep Step>
 History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOptions& options) {
+  warn_if_unoptimized();
   if (!(options.validation_split >= 0.0 && options.validation_split < 1.0))
     throw Error("fit: validation_split must be in [0, 1), not " + std::to_string(options.validation_split));
   if (options.validation_split > 0.0 && !options.validation.empty())
