@@ -14,20 +14,17 @@
 #include <string>
 #include <vector>
 
+#include "archive_bytes.hpp"
 #include "temp_dir.hpp"
 
 using namespace ctnn;
 using Catch::Matchers::Contains;
+using testing::append;
+using testing::raw_deflate;
+using testing::write_all;
 
 namespace {
 
-void write_all(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
-}
-template <class T>
-void append(std::string& bytes, T value) {
-  for (std::size_t i = 0; i < sizeof(T); ++i) bytes.push_back(char((std::uint64_t(value) >> (8 * i)) & 0xff));
-}
 std::string big_endian(std::uint32_t value) {
   return {char(value >> 24), char(value >> 16), char(value >> 8), char(value)};
 }
@@ -68,19 +65,6 @@ std::string zip_of(const ZipEntrySpec& e) {
   append(archive, directory_offset);
   append(archive, std::uint16_t{0});
   return archive;
-}
-std::string raw_deflate(const std::string& data) {
-  z_stream stream{};
-  REQUIRE(deflateInit2(&stream, 9, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&stream, uLong(data.size())), '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = uInt(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = uInt(out.size());
-  REQUIRE(deflate(&stream, Z_FINISH) == Z_STREAM_END);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  return out;
 }
 // A .npy file whose header dict is `dict` verbatim (the length field tells its true length).
 std::string npy_with_dict(const std::string& dict, const std::string& data = {}) {

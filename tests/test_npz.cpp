@@ -7,22 +7,19 @@
 #include <cstring>
 #include <fstream>
 
+#include "archive_bytes.hpp"
 #include "temp_dir.hpp"
 
 using namespace ctnn;
 using Catch::Matchers::Contains;
+using testing::append;
+using testing::raw_deflate;
+using testing::write_all;
 
 namespace {
 
 using Small = Net<Dense<3, 4, ReLU>, Softmax<2>>;
 
-void write_all(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
-}
-template <class T>
-void append(std::string& bytes, T value) {
-  for (std::size_t i = 0; i < sizeof(T); ++i) bytes.push_back(char((std::uint64_t(value) >> (8 * i)) & 0xff));
-}
 // A .npy file as NumPy 1.x writes it, here of float64 values.
 std::string npy_f8(const std::vector<double>& values, const std::string& shape) {
   std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
@@ -32,19 +29,6 @@ std::string npy_f8(const std::vector<double>& values, const std::string& shape) 
   bytes += dict;
   bytes.append(reinterpret_cast<const char*>(values.data()), values.size() * 8);
   return bytes;
-}
-std::string raw_deflate(const std::string& data) {
-  z_stream stream{};
-  REQUIRE(deflateInit2(&stream, 9, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(data.size() + 1024, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = uInt(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = uInt(out.size());
-  REQUIRE(deflate(&stream, Z_FINISH) == Z_STREAM_END);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  return out;
 }
 // One deflated entry with Zip64 sizes in its extra fields, as np.savez_compressed (force_zip64) writes it.
 std::string zip64_deflated(const std::string& name, const std::string& data) {
