@@ -105,7 +105,15 @@ struct TrainingFlags {
       if (optimizer != "sgd" && optimizer != "rmsprop" && optimizer != "adam")
         throw ctnn::Error("--optimizer takes sgd, rmsprop or adam, not '" + optimizer + "'");
     }
-    else if (flag == "--learning-rate") learning_rate = parse_number<float>(flag, value());
+    else if (flag == "--learning-rate") {
+      const std::string_view text = value();
+      learning_rate = parse_number<float>(flag, text);
+      // Rates that train are near the defaults; one far above them only makes the loss diverge.
+      if (!(learning_rate > 0.0f && learning_rate <= 10.0f))
+        throw ctnn::Error("--learning-rate " + std::string(text) +
+                          " is outside (0, 10]; rates that train are near the optimisers' defaults (sgd 0.01, "
+                          "rmsprop and adam 0.001)");
+    }
     else if (flag == "--loss") loss = ctnn::parse_loss(std::string(value()));
     else if (flag == "--data") data = value();
     else if (flag == "--seed") seed = parse_number<std::uint64_t>(flag, value());
