@@ -40,7 +40,12 @@ class ThreadTuner {
   void record(double seconds) {
     if (candidates_.size() == 1) return;
     if (!probing_) {
-      if ((since_probe_ += seconds) >= seconds_between_probes) probing_ = true, probed_ = 0, samples_.clear(), since_probe_ = 0.0;
+      since_probe_ += seconds;
+      if (since_probe_ >= seconds_between_probes) {  // a new round of probes, from the most threads
+        probing_ = true;
+        probed_ = 0;
+        since_probe_ = 0.0;
+      }
       return;
     }
     samples_.push_back(seconds);
