@@ -44,6 +44,6 @@
 #include "train/history.hpp"
 #include "train/history_files.hpp"
 #include "train/metrics.hpp"
-#include "train/optimizer_update.hpp"
-#include "train/optimizers.hpp"
+#include "codegen/optimizer_update.hpp"
+#include "dsl/optimizers.hpp"
 #include "train/thread_tuner.hpp"

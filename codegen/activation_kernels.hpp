@@ -37,7 +37,7 @@ struct activation_kernel<Tanh> {
 // Softmax is applied row by row after the matrix product (see softmax.hpp); the product's
 // epilogue only adds the bias. Its derivative is fused with the loss, so it has none here.
 template <>
-struct activation_kernel<detail::SoftmaxActivation> {
+struct activation_kernel<ctnn::detail::SoftmaxActivation> {
   static floats forward(floats z) { return z; }
 };
 

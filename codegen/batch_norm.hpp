@@ -7,12 +7,13 @@
 #include <cstddef>
 #include <type_traits>
 
-#include "../dsl/activations.hpp"
-#include "activation_kernels.hpp"
-#include "dense_backward.hpp"
 #include "extent.hpp"
+#include "simd.hpp"
 
 namespace ctnn::codegen {
+
+using simd::floats;
+using simd::lanes;
 
 // input: rows x stride, a layer's outputs. parameters: gamma, beta, moving mean, moving variance,
 // rows of `stride` floats. Writes x_hat = (input - mean) / sqrt(variance + epsilon) to `normalized`,
@@ -50,18 +51,17 @@ void batch_norm_forward(Stride stride, std::size_t rows, const float* input, flo
   }
 }
 
-// In place: `gradient` (rows x stride) holds dL/dy for y = gamma * x_hat + beta on entry, and dL/dz
-// for the layer's pre-activations z on exit, through the normalisation (the batch's mean and
-// variance depend on every row), the layer's activity regulariser and its activation:
-//   dL/da = gamma * inverse_std / rows * (rows * dy - sum(dy) - x_hat * sum(dy * x_hat))
-//   dL/dz = (dL/da + activity_l1 * sign(a)) * act'(a)
+// In place: `gradient` (rows x stride) holds dL/dy for y = gamma * x_hat + beta on entry, and dL/dx
+// for the normalised input x on exit (the batch's mean and variance depend on every row):
+//   dL/dx = gamma * inverse_std / rows * (rows * dy - sum(dy) - x_hat * sum(dy * x_hat))
+// each vector passed through `epilogue(offset, g)` before it is stored (the backward steps of the
+// element-wise layers below, fused: see backward_epilogue.hpp).
 // gamma's gradient sum(dy * x_hat) and beta's sum(dy) go to their sinks (see StoreGradient), after
 // gamma has been read: a sink may update it.
-template <Activation Act, Extent Stride, class GammaSink, class BetaSink>
+template <Extent Stride, class Epilogue, class GammaSink, class BetaSink>
 void batch_norm_backward(Stride stride, std::size_t rows, const float* normalized, const float* inverse_std,
-                         const float* gamma, const float* activation_output, float activity_l1, float* gradient,
-                         GammaSink&& gamma_sink, BetaSink&& beta_sink) {
-  using act = activation_kernel<Act>;
+                         const float* gamma, const Epilogue& epilogue, float* gradient, GammaSink&& gamma_sink,
+                         BetaSink&& beta_sink) {
   const std::size_t row_floats = stride;
   const floats count(static_cast<float>(rows));
   for (std::size_t c = 0; c < row_floats; c += lanes) {
@@ -76,10 +76,8 @@ void batch_norm_backward(Stride stride, std::size_t rows, const float* normalize
     for (std::size_t r = 0; r < rows; ++r) {
       const std::size_t at = r * row_floats + c;
       const floats dy = floats::load_aligned(gradient + at);
-      floats da = scale * (count * dy - sum_dy - floats::load_aligned(normalized + at) * sum_dy_x_hat);
-      const floats a = floats::load_aligned(activation_output + at);
-      if (activity_l1 != 0.0f) da += regularizer_gradient(L1Only{activity_l1}, a);
-      (da * act::derivative_from_output(a)).store_aligned(gradient + at);
+      const floats dx = scale * (count * dy - sum_dy - floats::load_aligned(normalized + at) * sum_dy_x_hat);
+      epilogue(at, dx).store_aligned(gradient + at);
     }
     gamma_sink(c, sum_dy_x_hat);
     beta_sink(c, sum_dy);

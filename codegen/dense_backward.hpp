@@ -7,7 +7,6 @@
 #include <type_traits>
 
 #include "../dsl/regularizers.hpp"
-#include "activation_kernels.hpp"
 #include "extent.hpp"
 #include "gemm.hpp"
 #include "thread_pool.hpp"
@@ -141,37 +140,24 @@ double activity_penalty(float c, Outputs outputs, Stride stride, const float* ou
   return double(c) * total;
 }
 
-// dZ_prev = (dZ W^T * mask + activity_l1 * sign(A_prev)) * act'(A_prev): the dropout mask (when the
-// previous layer has one), its activity regulariser's derivative and the activation derivative
-// fused into the epilogue.
-// previous_output: rows x padded(inputs), the previous layer's stored activations (before dropout);
-// previous_mask: its dropout mask, or nullptr (a std::nullptr_t in the generated code, where the
-// Net says there is none, a pointer that may be null in the engine). Split over the batch's rows.
-template <Activation PreviousActivation, class Shape, class Mask>
+// dX = dZ W^T, each finished vector passed through `epilogue(offset, g)` before it is stored
+// (offset in floats from the start of previous_delta): the backward steps of the element-wise
+// layers below, fused (see backward_epilogue.hpp). Split over the batch's rows.
+template <class Shape, class Epilogue>
 void input_gradient(Shape shape, const float* delta, std::size_t rows, const float* packed_transposed_kernel,
-                    const float* previous_output, Mask previous_mask, float activity_l1, float* previous_delta,
-                    std::size_t threads = 1) {
+                    const Epilogue& epilogue, float* previous_delta, std::size_t threads = 1) {
   const auto stride = shape.stride();
   const auto previous_stride = shape.padded_inputs();
-  using act = activation_kernel<PreviousActivation>;
-  constexpr bool may_have_mask = !std::is_same_v<Mask, std::nullptr_t>;
   const std::size_t row_floats = stride, previous_row_floats = previous_stride;
   parallel_ranges(threads, rows, tile_rows, rows_worth_a_thread(shape.outputs * previous_row_floats),
                   [&](std::size_t first, std::size_t end) {
-                    const float* output_part = previous_output + first * previous_row_floats;
-                    float* delta_part = previous_delta + first * previous_row_floats;
-                    const float* mask_part = nullptr;
-                    if constexpr (may_have_mask)
-                      if (previous_mask) mask_part = previous_mask + first * previous_row_floats;
+                    const std::size_t part = first * previous_row_floats;
+                    float* delta_part = previous_delta + part;
                     gemm<AOrder::rows>(end - first, previous_stride, shape.outputs, stride, previous_stride,
                                        delta + first * row_floats, packed_transposed_kernel,
-                                       [=](std::size_t r, std::size_t c, floats acc) {
+                                       [=, &epilogue](std::size_t r, std::size_t c, floats acc) {
                                          const std::size_t at = r * std::size_t(previous_stride) + c;
-                                         if constexpr (may_have_mask)
-                                           if (mask_part) acc *= floats::load_aligned(mask_part + at);
-                                         const floats a = floats::load_aligned(output_part + at);
-                                         if (activity_l1 != 0.0f) acc += regularizer_gradient(L1Only{activity_l1}, a);
-                                         (acc * act::derivative_from_output(a)).store_aligned(delta_part + at);
+                                         epilogue(part + at, acc).store_aligned(delta_part + at);
                                        });
                   });
 }

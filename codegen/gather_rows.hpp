@@ -13,8 +13,10 @@
 
 namespace ctnn::codegen {
 
+// Rows of `out` are out_stride floats apart (0: features); their padding is left as it is.
 inline void gather_rows(const float* images, std::size_t features, std::span<const std::uint32_t> indices, float* out,
-                        std::size_t threads) {
+                        std::size_t threads, std::size_t out_stride = 0) {
+  if (out_stride == 0) out_stride = features;
   constexpr std::size_t ahead = 4, line_floats = 16, bytes_worth_a_thread = 64 * 1024;
   const std::size_t row_bytes = features * sizeof(float);
   const std::size_t rows_worth_a_thread = std::max<std::size_t>(1, bytes_worth_a_thread / std::max<std::size_t>(1, row_bytes));
@@ -24,7 +26,7 @@ inline void gather_rows(const float* images, std::size_t features, std::span<con
         const float* next = images + std::size_t(indices[r + ahead]) * features;
         for (std::size_t f = 0; f < features; f += 4 * line_floats) __builtin_prefetch(next + f);
       }
-      std::memcpy(out + r * features, images + std::size_t(indices[r]) * features, row_bytes);
+      std::memcpy(out + r * out_stride, images + std::size_t(indices[r]) * features, row_bytes);
     }
   });
 }

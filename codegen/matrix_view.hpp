@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <type_traits>
 
 namespace ctnn {
@@ -12,6 +13,7 @@ struct MatrixView {
   std::size_t rows = 0, cols = 0, stride = 0;
 
   T& operator()(std::size_t row, std::size_t col) const { return data[row * stride + col]; }
+  std::span<T> row(std::size_t r) const { return {data + r * stride, cols}; }
   std::size_t size() const { return rows * cols; }
   operator MatrixView<const T>() const
     requires(!std::is_const_v<T>)

@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "../error.hpp"
+#include "backward_epilogue.hpp"
 #include "batch_norm.hpp"
 #include "batch_result.hpp"
 #include "dense_backward.hpp"
@@ -152,19 +153,23 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
           if constexpr (previous::has_dropout) return static_cast<const float*>(buffer<BufferRole::dropout_mask, l - 1>());
           else return nullptr;
         }();
+        // The activation's derivative and the activity penalty of layer l - 1, on its stored outputs.
+        const codegen::BackwardEpilogue<typename previous::activation, std::nullptr_t> previous_activation{
+            nullptr, previous::activity_l1, activation<l - 1>()};
         if constexpr (previous::has_batch_norm) {
           // dL/dy of the normalised outputs first; batch_norm_backward takes it through to dL/dz.
-          codegen::input_gradient<Linear>(shape, delta<l>(), rows, transposed, normalized_output<l - 1>(), previous_mask,
-                                          0.0f, delta<l - 1>(), threads);
+          codegen::input_gradient(shape, delta<l>(), rows, transposed,
+                                  codegen::BackwardEpilogue<Linear, decltype(previous_mask)>{previous_mask},
+                                  delta<l - 1>(), threads);
           float* parameters = codegen::batch_norm_in<N, l - 1>(model_.arena());
-          codegen::batch_norm_backward<typename previous::activation>(
-              codegen::fixed<L::stride[l - 1]>{}, rows, buffer<BufferRole::normalized, l - 1>(),
-              buffer<BufferRole::batch_statistics, l - 1>(), parameters, activation<l - 1>(), previous::activity_l1,
-              delta<l - 1>(), sink_for(parameters), sink_for(parameters + L::stride[l - 1]));
+          codegen::batch_norm_backward(codegen::fixed<L::stride[l - 1]>{}, rows, buffer<BufferRole::normalized, l - 1>(),
+                                       buffer<BufferRole::batch_statistics, l - 1>(), parameters, previous_activation,
+                                       delta<l - 1>(), sink_for(parameters), sink_for(parameters + L::stride[l - 1]));
         } else {
-          codegen::input_gradient<typename previous::activation>(shape, delta<l>(), rows, transposed, activation<l - 1>(),
-                                                                 previous_mask, previous::activity_l1, delta<l - 1>(),
-                                                                 threads);
+          codegen::input_gradient(shape, delta<l>(), rows, transposed,
+                                  codegen::BackwardEpilogue<typename previous::activation, decltype(previous_mask)>{
+                                      previous_mask, previous::activity_l1, activation<l - 1>()},
+                                  delta<l - 1>(), threads);
         }
       }
     });

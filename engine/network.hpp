@@ -1,85 +1,57 @@
-// engine::Network: the generic run-time engine. A network built from a spec read at run time,
-// doing the maths of the generated code with the same xsimd kernels, driven by run-time sizes:
-// heap buffers sized when the network is built, loop bounds and strides read from memory,
-// the activation kernel picked per layer by a switch.
+// engine::Network: the generic run-time engine. A sequence of layers (engine/layer_node.hpp)
+// built at run time, from a list of layer kinds or from a spec, doing the maths of the generated
+// code with the same kernels, driven by run-time sizes. Everything about a layer comes from its
+// kind through the layer protocol (layers/protocol.hpp): shapes, parameters, scratch, passes.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "../codegen/arena.hpp"
 #include "../codegen/batch_norm_parameters.hpp"
-#include "../codegen/dense_backward.hpp"
-#include "../codegen/dense_forward.hpp"
-#include "../codegen/extent.hpp"
 #include "../codegen/matrix_view.hpp"
 #include "../codegen/memory_plan.hpp"
+#include "../codegen/thread_pool.hpp"
 #include "../dsl/random.hpp"
 #include "../dsl/summary.hpp"
+#include "../layers/activation.hpp"
+#include "../layers/batch_norm.hpp"
+#include "../layers/dense.hpp"
+#include "../layers/dropout.hpp"
+#include "layer_node.hpp"
 #include "parse_spec.hpp"
 #include "spec.hpp"
 
 namespace ctnn::engine {
 
-using RuntimeShape = codegen::DenseShape<std::size_t, std::size_t, std::size_t>;
-
-// Where each layer's kernel, bias and batch-norm parameters live in one flat array of parameters (and in the gradient
-// and optimiser-state arrays, which repeat it): rows padded to SIMD vectors, every block aligned
-// to 64 bytes, as in the generated code's plan.
-class ParameterLayout {
- public:
-  explicit ParameterLayout(const NetworkSpec& spec) {
-    auto add = [this](std::size_t floats) {
-      const std::size_t offset = total_;
-      total_ += (floats * sizeof(float) + arena_alignment - 1) / arena_alignment * arena_alignment / sizeof(float);
-      return offset;
-    };
-    for (std::size_t l = 0; l < spec.layers.size(); ++l) {
-      const LayerSpec& layer = spec.layers[l];
-      shapes_.push_back({layer.inputs, layer.outputs, l == 0 ? layer.inputs : simd::padded(layer.inputs)});
-      kernel_offset_.push_back(add(layer.inputs * simd::padded(layer.outputs)));
-      bias_offset_.push_back(add(simd::padded(layer.outputs)));
-      batch_norm_offset_.push_back(layer.batch_norm ? add(4 * simd::padded(layer.outputs)) : no_batch_norm_offset);
-    }
-    pingpong_floats_per_row_ = shapes_[0].stride();
-    for (std::size_t l = 0; l + 1 < shapes_.size(); ++l)
-      pingpong_floats_per_row_ = std::max(pingpong_floats_per_row_, shapes_[l].stride() + shapes_[l + 1].stride());
+// The layers of a spec: each Dense, then its BatchNorm and Dropout when the spec gives them.
+inline std::vector<Layer> layers_of(const NetworkSpec& spec) {
+  std::vector<Layer> result;
+  for (const LayerSpec& layer : spec.layers) {
+    result.emplace_back(layers::Dense{layer.outputs, layer.activation, layer.regularizer, layer.initializer,
+                                      layer.activity_l1});
+    if (layer.batch_norm) result.emplace_back(layers::BatchNorm{layer.batch_norm_momentum});
+    if (layer.dropout > 0.0f) result.emplace_back(layers::Dropout{layer.dropout});
   }
-  const RuntimeShape& shape(std::size_t l) const { return shapes_[l]; }
-  std::size_t kernel_offset(std::size_t l) const { return kernel_offset_[l]; }
-  std::size_t bias_offset(std::size_t l) const { return bias_offset_[l]; }
-  // no_batch_norm_offset when layer l has no batch normalisation.
-  std::size_t batch_norm_offset(std::size_t l) const { return batch_norm_offset_[l]; }
-  static constexpr std::size_t no_batch_norm_offset = static_cast<std::size_t>(-1);
-  std::size_t kernel_floats(std::size_t l) const { return shapes_[l].inputs * shapes_[l].stride(); }
-  std::size_t total_floats() const { return total_; }
-
-  // The widest pair of consecutive layers' padded outputs: what ping-pong buffers hold per row.
-  std::size_t pingpong_floats_per_row() const { return pingpong_floats_per_row_; }
-  // Ping-pong placement: even layers from the front, odd layers ending at the back.
-  std::size_t pingpong_offset(std::size_t l, std::size_t rows) const {
-    return l % 2 == 0 ? 0 : rows * (pingpong_floats_per_row_ - shapes_[l].stride());
-  }
-
- private:
-  std::vector<RuntimeShape> shapes_;
-  std::vector<std::size_t> kernel_offset_, bias_offset_, batch_norm_offset_;
-  std::size_t total_ = 0;
-  std::size_t pingpong_floats_per_row_ = 0;
-};
+  return result;
+}
 
 class Network {
  public:
+  Network(Shape input, std::vector<Layer> layers, Seed seed = {}) : input_(input), layers_(std::move(layers)) {
+    build();
+    initialize(seed);
+  }
   explicit Network(NetworkSpec spec, Seed seed = {})
-      : spec_(checked(std::move(spec))),
-        layout_(spec_),
-        parameters_(layout_.total_floats() * sizeof(float)),
-        pingpong_(prediction_rows * layout_.pingpong_floats_per_row() * sizeof(float)) {
+      : input_(checked(spec).input_size()), layers_(layers_of(spec)), spec_(std::move(spec)) {
+    build();
     initialize(seed);
   }
   // From a one-line spec such as "784-400:relu-20:relu-10:softmax" (see parse_spec.hpp).
@@ -89,108 +61,179 @@ class Network {
   void set_threads(std::size_t count) { threads_ = std::max<std::size_t>(1, count); }
   std::size_t threads() const { return threads_; }
 
-  const NetworkSpec& spec() const { return spec_; }
-  const ParameterLayout& layout() const { return layout_; }
-  std::size_t depth() const { return spec_.layers.size(); }
-  std::size_t input_size() const { return spec_.input_size(); }
-  std::size_t output_size() const { return spec_.output_size(); }
-  std::size_t param_count() const { return spec_.param_count(); }
-  std::string describe() const { return spec_.to_string(); }
-  std::string architecture() const { return spec_.architecture(); }
+  // --- The layers, as the protocol describes them.
+  std::size_t layer_count() const { return layers_.size(); }
+  const LayerNode& layer(std::size_t i) const { return *layers_.at(i); }
+  const Shape& input_shape() const { return input_; }
+  const Shape& input_shape(std::size_t i) const { return i == 0 ? input_ : shapes_[i - 1]; }
+  const Shape& output_shape(std::size_t i) const { return shapes_[i]; }
+  // Floats from one sample's outputs of layer i to the next sample's: the outputs padded to vectors.
+  std::size_t output_stride(std::size_t i) const { return simd::padded(shapes_[i].elements()); }
+  const layers::Tensors& tensors(std::size_t i) const { return tensors_[i]; }
+  const layers::LayerTraits& traits(std::size_t i) const { return traits_[i]; }
+  // Where layer i's parameters start in the flat parameter array (and in the gradients and optimiser state).
+  std::size_t parameter_offset(std::size_t i) const { return parameter_offsets_[i]; }
+  // Tensor k of layer i, rows x columns with rows padded to vectors.
+  MatrixView<float> tensor(std::size_t i, std::size_t k) {
+    const layers::Tensor& t = tensors_.at(i)[k];
+    return {parameter_data() + tensor_offset(i, k), t.rows, t.columns, simd::padded(t.columns)};
+  }
+  MatrixView<const float> tensor(std::size_t i, std::size_t k) const { return const_cast<Network&>(*this).tensor(i, k); }
+  std::size_t tensor_offset(std::size_t i, std::size_t k) const {
+    std::size_t offset = parameter_offsets_.at(i);
+    for (std::size_t j = 0; j < k; ++j) offset += tensors_[i][j].stored_floats();
+    return offset;
+  }
+
+  // --- The network as a whole.
+  std::size_t input_size() const { return input_.elements(); }
+  std::size_t output_size() const { return shapes_.back().elements(); }
+  std::size_t param_count() const {
+    std::size_t total = 0;
+    for (const layers::Tensors& list : tensors_)
+      for (const layers::Tensor& t : list) total += t.elements();
+    return total;
+  }
+  // The spec it was built from; a network built from layers that a spec cannot write yet has none.
+  const NetworkSpec& spec() const {
+    if (!spec_) throw Error("engine::Network: " + describe() + " was built from layers, not from a spec");
+    return *spec_;
+  }
+  // The canonical spec text, or the layers' tokens for a network built from layers.
+  std::string describe() const { return spec_ ? spec_->to_string() : token_text(&LayerNode::spec); }
+  // What model files and exported headers check (see dsl/architecture.hpp).
+  std::string architecture() const { return spec_ ? spec_->architecture() : token_text(&LayerNode::architecture); }
   // Keras's model.summary() table, as Model<Net>::summary() prints it for the same network.
   std::string summary() const {
     std::vector<SummaryRow> rows;
-    for (const LayerSpec& layer : spec_.layers) {
-      rows.push_back({"Dense", layer.outputs, layer.inputs * layer.outputs + layer.outputs, 0});
-      if (layer.batch_norm) rows.push_back({"BatchNormalization", layer.outputs, 2 * layer.outputs, 2 * layer.outputs});
-      if (layer.dropout > 0.0f) rows.push_back({"Dropout", layer.outputs, 0, 0});
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      SummaryRow row{layers_[i]->keras_type(), shapes_[i].elements(), 0, 0};
+      for (const layers::Tensor& t : tensors_[i]) (t.trainable ? row.trainable : row.non_trainable) += t.elements();
+      rows.push_back(row);
     }
     return format_summary(rows);
   }
 
-  // Kernels from each layer's initialiser, one random stream per layer, biases zero, batch
-  // normalisation as Keras starts it: with the same seed, the same weights as Model<Net> of the
-  // equivalent type.
+  // Every tensor from its initialiser. The k-th layer whose initial values come from the seed
+  // (LayerTraits::seeded) draws from random stream k, in the order of its tensors, row by row:
+  // with the same seed, the same weights as Model<Net> of the equivalent type.
   void initialize(Seed seed) {
-    for (std::size_t l = 0; l < depth(); ++l) {
-      const LayerSpec& layer = spec_.layers[l];
-      Rng rng(seed.value, l);
-      MatrixView<float> w = kernel(l);
-      for (std::size_t i = 0; i < w.rows; ++i)
-        for (std::size_t o = 0; o < w.cols; ++o) w(i, o) = layer.initializer.sample(rng, layer.inputs, layer.outputs);
-      std::ranges::fill(bias(l), 0.0f);
-      reset_batch_norm(batch_norm(l));
+    std::size_t stream = 0;
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      Rng rng(seed.value, traits_[i].seeded ? stream++ : 0);
+      for (std::size_t k = 0; k < tensors_[i].size(); ++k) {
+        const layers::Tensor& t = tensors_[i][k];
+        MatrixView<float> values = tensor(i, k);
+        std::fill_n(values.data, t.stored_floats(), 0.0f);
+        for (std::size_t r = 0; r < t.rows; ++r)
+          for (std::size_t c = 0; c < t.columns; ++c) values(r, c) = t.initializer.sample(rng, t.rows, t.columns);
+      }
     }
   }
 
-  MatrixView<float> kernel(std::size_t l) {
-    return {parameter_data() + layout_.kernel_offset(l), spec_.layers[l].inputs, spec_.layers[l].outputs,
-            layout_.shape(l).stride()};
-  }
-  MatrixView<const float> kernel(std::size_t l) const {
-    return {parameter_data() + layout_.kernel_offset(l), spec_.layers[l].inputs, spec_.layers[l].outputs,
-            layout_.shape(l).stride()};
-  }
-  std::span<float> bias(std::size_t l) { return {parameter_data() + layout_.bias_offset(l), spec_.layers[l].outputs}; }
-  std::span<const float> bias(std::size_t l) const {
-    return {parameter_data() + layout_.bias_offset(l), spec_.layers[l].outputs};
-  }
-  // The parameters of layer l's batch normalisation; empty (false) when it has none.
-  BatchNormParameters<float> batch_norm(std::size_t l) {
-    if (!spec_.layers[l].batch_norm) return {};
-    return {parameter_data() + layout_.batch_norm_offset(l), spec_.layers[l].outputs, layout_.shape(l).stride()};
-  }
-  BatchNormParameters<const float> batch_norm(std::size_t l) const { return const_cast<Network&>(*this).batch_norm(l); }
-
   // All parameters as one flat array, padding included (the optimiser's view).
-  std::span<float> parameters() { return {parameter_data(), layout_.total_floats()}; }
+  std::span<float> parameters() { return {parameter_data(), parameter_floats_}; }
+  std::span<const float> parameters() const { return {parameter_data(), parameter_floats_}; }
 
+  double regularization_penalty() const {
+    double total = 0.0;
+    for (std::size_t i = 0; i < layers_.size(); ++i)
+      for (std::size_t k = 0; k < tensors_[i].size(); ++k)
+        total += codegen::regularizer_penalty(tensors_[i][k].regularizer, parameter_data() + tensor_offset(i, k),
+                                              tensors_[i][k].stored_floats());
+    return total;
+  }
+
+
+ private:
+  // Two buffers of `rows` rows: each layer writes into the one its input is not in.
+  struct PingPong {
+    float* front;
+    float* back;
+    float* operator()(std::size_t, const float* input) const { return input == front ? back : front; }
+  };
+  PingPong pingpong(std::size_t rows) {
+    float* front = in_arena(pingpong_.data(), 0);
+    return {front, front + rows * pingpong_floats_per_row_};
+  }
+
+ public:
   // Class probabilities of one sample (the matrix-vector path, as the generated code takes),
   // through the network's own buffers: one caller at a time.
   void predict(const float* sample, float* probabilities) {
-    float* pingpong = in_arena(pingpong_.data(), 0);
-    forward(sample, codegen::fixed<1>{}, [&](std::size_t l) { return pingpong + layout_.pingpong_offset(l, 1); });
-    std::copy_n(pingpong + layout_.pingpong_offset(depth() - 1, 1), output_size(), probabilities);
+    const float* output = run_inference(sample, 1, true, pingpong(1));
+    std::copy_n(output, output_size(), probabilities);
   }
 
   // Probabilities of `count` samples (count x inputs in, count x outputs out), in chunks of
   // prediction_rows through ping-pong buffers allocated with the network.
   void predict(const float* samples, std::size_t count, float* probabilities) {
-    float* pingpong = in_arena(pingpong_.data(), 0);
-    const std::size_t last = depth() - 1, last_stride = layout_.shape(last).stride();
+    const std::size_t last_stride = output_stride(layers_.size() - 1);
     for (std::size_t first = 0; first < count; first += prediction_rows) {
       const std::size_t rows = std::min(prediction_rows, count - first);
-      forward(samples + first * input_size(), rows,
-              [&](std::size_t l) { return pingpong + layout_.pingpong_offset(l, prediction_rows); });
-      const float* output = pingpong + layout_.pingpong_offset(last, prediction_rows);
+      const float* output = run_inference(samples + first * input_size(), rows, false, pingpong(prediction_rows));
       for (std::size_t r = 0; r < rows; ++r)
         std::copy_n(output + r * last_stride, output_size(), probabilities + (first + r) * output_size());
     }
   }
 
-  // x: rows x input_size. output_of(l) says where layer l writes (rows x padded outputs), batch
-  // normalised with the moving statistics where the spec says.
-  template <codegen::Extent Rows, class OutputOf>
-  void forward(const float* x, Rows rows, OutputOf&& output_of) const {
-    for (std::size_t l = 0; l < depth(); ++l) {
-      const float* input = l == 0 ? x : output_of(l - 1);
-      float* output = output_of(l);
-      with_activation(spec_.layers[l].activation, [&]<class Act>(Act) {
-        codegen::dense_forward<Act>(layout_.shape(l), input, rows, kernel(l).data, bias(l).data(), output, threads_);
-      });
-      if (const BatchNormParameters<const float> norm = batch_norm(l))
-        codegen::batch_norm_rows(norm.stride, norm.data, batch_norm_epsilon, output, std::size_t(rows));
+  // Inference over `rows` samples (rows x inputs). buffer_for(i) says where layer i writes (rows x
+  // output_stride(i)) when it cannot write over its input; returns where the last layer's outputs are.
+  template <class BufferFor>
+  const float* run_inference(const float* x, std::size_t rows, bool single_sample, BufferFor&& buffer_for) const {
+    const float* current = x;
+    std::size_t current_stride = input_size();
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      if (traits_[i].identity_in_inference) continue;
+      float* output = traits_[i].in_place_inference && current != x ? const_cast<float*>(current) : buffer_for(i, current);
+      LayerIo io{.rows = rows,
+                 .threads = threads_,
+                 .single_sample = single_sample,
+                 .input_shape = input_shape(i),
+                 .input_stride = current_stride,
+                 .output_stride = output_stride(i),
+                 .input = current,
+                 .output = output,
+                 .parameters = const_cast<float*>(parameter_data()) + parameter_offsets_[i]};
+      layers_[i]->forward_inference(io);
+      current = output;
+      current_stride = output_stride(i);
     }
+    return current;
   }
 
-  // Layer l's activation as in a spec: "relu", "softmax", ...
-  std::string_view activation_name(std::size_t l) const { return spec_name(spec_.layers.at(l).activation); }
+  // --- Views by dense layer, as model files, .npz files and the analysis read them: layer l is
+  // the l-th layer with a kernel, its BatchNorm the one right after it.
+  std::size_t depth() const { return kernel_layers_.size(); }
+  MatrixView<float> kernel(std::size_t l) { return tensor(kernel_layers_.at(l), 0); }
+  MatrixView<const float> kernel(std::size_t l) const { return tensor(kernel_layers_.at(l), 0); }
+  std::span<float> bias(std::size_t l) { return tensor(kernel_layers_.at(l), 1).row(0); }
+  std::span<const float> bias(std::size_t l) const { return tensor(kernel_layers_.at(l), 1).row(0); }
+  // The parameters of the BatchNorm after dense layer l; empty (false) when it has none.
+  BatchNormParameters<float> batch_norm(std::size_t l) {
+    const std::size_t i = kernel_layers_.at(l) + 1;
+    if (i >= layers_.size() || !layers_[i]->as<layers::BatchNorm>()) return {};
+    return {parameter_data() + parameter_offsets_[i], shapes_[i].features(), output_stride(i)};
+  }
+  BatchNormParameters<const float> batch_norm(std::size_t l) const { return const_cast<Network&>(*this).batch_norm(l); }
+  // The node index of dense layer l.
+  std::size_t kernel_layer(std::size_t l) const { return kernel_layers_.at(l); }
+  // Dense layer l's activation as in a spec: "relu", "softmax", ...
+  std::string_view activation_name(std::size_t l) const {
+    return spec_name(layers_[kernel_layers_.at(l)]->as<layers::Dense>()->activation);
+  }
 
-  double regularization_penalty() const {
-    double total = 0.0;
-    for (std::size_t l = 0; l < depth(); ++l)
-      total += codegen::regularizer_penalty(spec_.layers[l].regularizer, kernel(l).data, layout_.kernel_floats(l));
-    return total;
+  // The outputs of each dense layer, after its BatchNorm, for `rows` samples: output_of(l) says
+  // where (rows x padded outputs). For the analysis.
+  template <class OutputOf>
+  void forward(const float* x, std::size_t rows, OutputOf&& output_of) const {
+    std::size_t unit = 0;
+    run_inference(x, rows, false, [&](std::size_t i, const float*) {
+      if (layers_[i]->as<layers::Dense>()) unit = std::size_t(std::ranges::find(kernel_layers_, i) - kernel_layers_.begin());
+      else throw Error("engine::Network::forward: layer " + std::to_string(i) + " (" + std::string(layers_[i]->keras_type()) +
+                       ") cannot write over its input; read its outputs with run_inference");
+      return static_cast<float*>(output_of(unit));
+    });
   }
 
  private:
@@ -198,9 +241,57 @@ class Network {
   // adds gradients and up to three arrays of optimiser state of the same size).
   static constexpr std::size_t largest_network = std::size_t(1) << 30;
 
-  static NetworkSpec checked(NetworkSpec spec) {
+  // Shapes, tensors and the parameter layout from the layers, each layer checked on its input.
+  void build() {
+    if (layers_.empty()) throw Error("engine::Network: the network has no layers");
+    if (input_.elements() == 0) throw Error("engine::Network: the input has no values (shape " + input_.text() + ")");
+    Shape shape = input_;
+    std::size_t total = 0, count = 0;
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      const std::string where = "engine::Network: layer " + std::to_string(i) + " (" + std::string(layers_[i]->keras_type()) + ")";
+      try {
+        shape = layers_[i]->output_shape(shape);
+      } catch (const layers::ShapeError& error) {
+        throw Error(where + " reading " + input_shape_text(i, shape) + ": " + error.what());
+      }
+      shapes_.push_back(shape);
+      // Checked layer by layer, before any product can overflow.
+      if (shape.elements() > largest_network) throw Error(where + " outputs more than 2^30 values");
+      layers::Tensors list = layers_[i]->parameters(input_shape(i));
+      std::size_t block = 0;
+      for (const layers::Tensor& t : list) {
+        if (t.rows > largest_network || t.columns > largest_network || t.elements() > largest_network - count)
+          throw Error("engine::Network: the network has more than 2^30 parameters (from layer " + std::to_string(i) + ", " +
+                      std::to_string(t.rows) + " x " + std::to_string(t.columns) + ", on), more than ctnn builds");
+        count += t.elements();
+        block += t.stored_floats();
+      }
+      parameter_offsets_.push_back(total);
+      total += (block * sizeof(float) + arena_alignment - 1) / arena_alignment * arena_alignment / sizeof(float);
+      tensors_.push_back(list);
+      traits_.push_back(layers_[i]->traits());
+      if (layers_[i]->as<layers::Dense>()) kernel_layers_.push_back(i);
+      if (traits_[i].produces_probabilities && i + 1 != layers_.size())
+        throw Error(where + ": softmax is only allowed on the output layer, not on layer " + std::to_string(i));
+    }
+    parameter_floats_ = std::max<std::size_t>(total, 1);
+    parameters_ = Arena(parameter_floats_ * sizeof(float));
+    std::size_t widest = input_.elements();
+    for (std::size_t i = 0; i < layers_.size(); ++i) widest = std::max(widest, output_stride(i));
+    pingpong_floats_per_row_ = simd::padded(widest);
+    pingpong_ = Arena(2 * prediction_rows * pingpong_floats_per_row_ * sizeof(float));
+  }
+  std::string input_shape_text(std::size_t i, const Shape& shape) const {
+    return (i == 0 ? "the input, " : "") + shape.text();
+  }
+  std::string token_text(std::string (LayerNode::*token)() const) const {
+    std::string text = input_.text();
+    for (const Layer& layer : layers_)
+      if (std::string t = (*layer.*token)(); !t.empty()) text.append("-").append(t);
+    return text;
+  }
+  static const NetworkSpec& checked(const NetworkSpec& spec) {
     if (spec.layers.empty()) throw Error("engine::Network: the spec has no layers");
-    std::size_t parameters = 0;
     for (std::size_t l = 0; l < spec.layers.size(); ++l) {
       const LayerSpec& layer = spec.layers[l];
       if (layer.inputs == 0 || layer.outputs == 0)
@@ -208,15 +299,6 @@ class Network {
       if (l > 0 && layer.inputs != spec.layers[l - 1].outputs)
         throw Error("engine::Network: layer " + std::to_string(l) + " reads " + std::to_string(layer.inputs) +
                     " values but the layer before it outputs " + std::to_string(spec.layers[l - 1].outputs));
-      // Checked layer by layer, before any product can overflow: sizes are at most 2^26 each (the
-      // parser's limit), but a spec built in code can give any size_t.
-      if (layer.inputs > largest_network || layer.outputs > largest_network ||
-          layer.param_count() > largest_network - parameters)
-        throw Error("engine::Network: the network has more than 2^30 parameters (from layer " + std::to_string(l) + ", " +
-                    std::to_string(layer.inputs) + " x " + std::to_string(layer.outputs) + ", on), more than ctnn builds");
-      parameters += layer.param_count();
-      if (layer.activation == ActivationKind::softmax && l + 1 != spec.layers.size())
-        throw Error("engine::Network: softmax is only allowed on the output layer, not on layer " + std::to_string(l));
       if (!(layer.activity_l1 >= 0.0f && std::isfinite(layer.activity_l1)))
         throw Error("engine::Network: layer " + std::to_string(l) + " has an activity_l1 coefficient of " +
                     std::to_string(layer.activity_l1) + "; it must be a number >= 0");
@@ -234,10 +316,16 @@ class Network {
   float* parameter_data() { return in_arena(parameters_.data(), 0); }
   const float* parameter_data() const { return in_arena(parameters_.data(), 0); }
 
-  NetworkSpec spec_;
-  ParameterLayout layout_;
-  Arena parameters_;
-  Arena pingpong_;
+  Shape input_;
+  std::vector<Layer> layers_;
+  std::optional<NetworkSpec> spec_;
+  std::vector<Shape> shapes_;
+  std::vector<layers::Tensors> tensors_;
+  std::vector<layers::LayerTraits> traits_;
+  std::vector<std::size_t> parameter_offsets_, kernel_layers_;
+  std::size_t parameter_floats_ = 0, pingpong_floats_per_row_ = 0;
+  Arena parameters_{0};
+  Arena pingpong_{0};
   std::size_t threads_ = default_thread_count();
 };
 

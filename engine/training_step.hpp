@@ -1,52 +1,80 @@
 // One training step of an engine::Network at a mini-batch size chosen at run time: the same
 // interface as the generated TrainingStep<Net, Batch>, with buffers allocated when it is built.
+// It walks the layers through the protocol; the backward steps of element-wise layers (dropout
+// masks, activations) are fused into the kernel that computes the gradient they apply to.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../codegen/arena.hpp"
-#include "../codegen/batch_norm.hpp"
+#include "../codegen/backward_epilogue.hpp"
 #include "../codegen/batch_result.hpp"
-#include "../codegen/dense_backward.hpp"
-#include "../codegen/dropout.hpp"
 #include "../codegen/gather_rows.hpp"
 #include "../codegen/gradient_sinks.hpp"
 #include "../codegen/loss_kernels.hpp"
+#include "../codegen/optimizer_update.hpp"
 #include "../error.hpp"
 #include "network.hpp"
 
 namespace ctnn::engine {
 
-class TrainingStep : public codegen::GradientSinks<TrainingStep> {
-  friend class codegen::GradientSinks<TrainingStep>;
-
+class TrainingStep {
  public:
   TrainingStep(Network& network, std::size_t batch_size)
       : network_(network),
-        batch_(batch_size),
-        input_(checked_batch(network, batch_size) * network.input_size() * sizeof(float)),
+        batch_(checked_batch(network, batch_size)),
+        input_stride_(network.traits(0).reads_unpadded_input ? network.input_size() : simd::padded(network.input_size())),
+        input_(batch_size * input_stride_ * sizeof(float)),
         labels_(batch_size * sizeof(std::int32_t)),
-        gradients_(network.layout().total_floats() * sizeof(float)),
-        optimizer_state_(optimizer_state_slots * network.layout().total_floats() * sizeof(float)),
-        deltas_(batch_size * network.layout().pingpong_floats_per_row() * sizeof(float)),
-        transposed_(transposed_floats(network) * sizeof(float)) {
-    for (std::size_t l = 0; l < network.depth(); ++l) {
-      const std::size_t bytes = batch_size * network.layout().shape(l).stride() * sizeof(float);
-      const bool dropout = network.spec().layers[l].dropout > 0.0f;
-      const bool batch_norm = network.spec().layers[l].batch_norm;
-      activations_.emplace_back(bytes);
-      masks_.emplace_back(dropout ? bytes : 0);
-      dropped_.emplace_back(dropout ? bytes : 0);
-      batch_statistics_.emplace_back(batch_norm ? network.layout().shape(l).stride() * sizeof(float) : 0);
-      normalized_.emplace_back(batch_norm ? bytes : 0);
-      normalized_output_.emplace_back(batch_norm ? bytes : 0);
+        gradients_(network.parameters().size() * sizeof(float)),
+        optimizer_state_(optimizer_state_slots * network.parameters().size() * sizeof(float)) {
+    const std::size_t depth = network.layer_count();
+    std::size_t step_floats = 0, widest = 0;
+    scratch_.resize(depth);
+    for (std::size_t i = 0; i < depth; ++i) {
+      outputs_.emplace_back(batch_size * network.output_stride(i) * sizeof(float));
+      widest = std::max(widest, network.output_stride(i));
+      std::size_t layer_step_floats = 0;
+      for (const layers::Scratch& s : network.layer(i).scratch(network.input_shape(i))) {
+        if (s.lifetime == layers::Lifetime::kept) kept_.emplace_back((batch_size * s.floats_per_row + s.floats) * sizeof(float));
+        else layer_step_floats += simd::padded(batch_size * s.floats_per_row + s.floats);
+      }
+      step_floats = std::max(step_floats, layer_step_floats);
     }
+    step_scratch_ = Arena(std::max<std::size_t>(step_floats, 1) * sizeof(float));
+    // Pointers to every layer's scratch buffers, in the order each lists them.
+    for (std::size_t i = 0, kept = 0; i < depth; ++i) {
+      float* step = in_arena(step_scratch_.data(), 0);
+      for (const layers::Scratch& s : network.layer(i).scratch(network.input_shape(i))) {
+        if (s.lifetime == layers::Lifetime::kept) {
+          scratch_[i].push_back(in_arena(kept_[kept++].data(), 0));
+        } else {
+          scratch_[i].push_back(step);
+          step += simd::padded(batch_size * s.floats_per_row + s.floats);
+        }
+      }
+    }
+    // Gradients of the layers' outputs: two buffers, each layer's gradient in the one its output's is
+    // not, except through layers that work in place.
+    for (Arena& buffer : gradient_buffers_) buffer = Arena(batch_size * widest * sizeof(float));
+    gradient_slot_.assign(depth, 0);
+    for (std::size_t i = depth - 1; i > 0; --i) {
+      const layers::LayerTraits& t = network.traits(i);
+      gradient_slot_[i - 1] = t.elementwise_backward || t.in_place_backward ? gradient_slot_[i] : 1 - gradient_slot_[i];
+    }
+    // Which layers must pass a gradient down: those with a layer with parameters below them.
+    wants_input_gradient_.assign(depth, false);
+    for (std::size_t i = 1, parameters_below = !network.tensors(0).empty(); i < depth; ++i) {
+      wants_input_gradient_[i] = parameters_below;
+      parameters_below = parameters_below || !network.tensors(i).empty();
+    }
+    for (std::size_t i = 0, stream = 0; i < depth; ++i) random_streams_.push_back(network.traits(i).draws_random_numbers ? stream++ : 0);
   }
 
   // Dropout masks are drawn from this seed and the number of steps since it was set.
@@ -60,154 +88,179 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep> {
   // Copies the samples named by `indices` (at most batch_size() of them).
   void load_batch(const float* images, const std::uint8_t* labels, std::span<const std::uint32_t> indices) {
     check_rows(indices.size());
-    codegen::gather_rows(images, network_.input_size(), indices, in_arena(input_.data(), 0), network_.threads());
+    codegen::gather_rows(images, network_.input_size(), indices, in_arena(input_.data(), 0), network_.threads(),
+                         input_stride_);
     auto* y = in_arena<std::int32_t>(labels_.data(), 0);
     for (std::size_t r = 0; r < indices.size(); ++r) y[r] = labels[indices[r]];
   }
 
+  // Forward and backward over the first `rows` samples of the loaded batch: fills the gradient
+  // buffers and returns the batch's loss and correct count.
+  BatchResult compute_gradients(std::size_t rows) { return forward_backward(rows, nullptr); }
+
+  // The same, applying update(w, g, state) to every vector of parameters as soon as its gradient is
+  // finished: fused for an OptimizerUpdate, after the backward pass for any other update.
+  template <class Update>
+  BatchResult train_batch(std::size_t rows, const Update& update) {
+    if constexpr (std::is_same_v<Update, OptimizerUpdate>) {
+      return forward_backward(rows, &update);
+    } else {
+      const BatchResult result = compute_gradients(rows);
+      if (std::isfinite(result.loss())) {
+        const std::span<float> w = parameters(), g = gradients();
+        float* state = optimizer_state().data();
+        for (std::size_t at = 0; at < w.size(); at += simd::lanes)
+          update(w.data() + at, simd::floats::load_aligned(g.data() + at), state + at);
+      }
+      return result;
+    }
+  }
+
   std::span<float> parameters() { return network_.parameters(); }
-  std::span<float> gradients() { return {gradient_data(), network_.layout().total_floats()}; }
+  std::span<float> gradients() { return {gradient_data(), network_.parameters().size()}; }
   // All optimiser state: optimizer_state_slots arrays, optimizer_state_stride() floats apart.
   std::span<float> optimizer_state() {
     return {in_arena(optimizer_state_.data(), 0), optimizer_state_slots * optimizer_state_stride()};
   }
-  std::size_t optimizer_state_stride() const { return network_.layout().total_floats(); }
+  std::size_t optimizer_state_stride() const { return network_.parameters().size(); }
 
-  MatrixView<const float> kernel_gradient(std::size_t l) {
-    const LayerSpec& layer = network_.spec().layers.at(l);
-    return {gradient_data() + network_.layout().kernel_offset(l), layer.inputs, layer.outputs,
-            network_.layout().shape(l).stride()};
+  // The gradient of tensor k of layer i, laid out as the tensor.
+  MatrixView<const float> tensor_gradient(std::size_t i, std::size_t k) {
+    const MatrixView<float> t = network_.tensor(i, k);
+    return {gradient_data() + (t.data - parameters().data()), t.rows, t.cols, t.stride};
   }
-  std::span<const float> bias_gradient(std::size_t l) {
-    return {gradient_data() + network_.layout().bias_offset(l), network_.spec().layers.at(l).outputs};
+  // Layer i's outputs in the last step (rows x padded outputs), and its scratch buffer k.
+  MatrixView<const float> output(std::size_t i, std::size_t rows) {
+    return {in_arena(outputs_.at(i).data(), 0), rows, network_.output_shape(i).elements(), network_.output_stride(i)};
   }
-  // The gradients of layer l's batch normalisation (gamma's and beta's rows; the others are zero).
+  const float* scratch(std::size_t i, std::size_t k) const { return scratch_.at(i).at(k); }
+
+  // --- By dense layer, as Model<Net>'s training step names them (see Network::kernel).
+  MatrixView<const float> kernel_gradient(std::size_t l) { return tensor_gradient(network_.kernel_layer(l), 0); }
+  std::span<const float> bias_gradient(std::size_t l) { return tensor_gradient(network_.kernel_layer(l), 1).row(0); }
+  // The gradients of the BatchNorm after dense layer l (gamma's and beta's rows; the others are zero).
   BatchNormParameters<const float> batch_norm_gradient(std::size_t l) {
     const BatchNormParameters<float> norm = network_.batch_norm(l);
     if (!norm) throw Error("engine::TrainingStep::batch_norm_gradient: layer " + std::to_string(l) + " has no batch norm");
     return {gradient_data() + (norm.data - parameters().data()), norm.units, norm.stride};
   }
-  // Layer l's outputs for the current batch, before its batch normalisation and dropout.
-  MatrixView<const float> layer_output(std::size_t l, std::size_t rows) {
-    return {activation(l), rows, network_.spec().layers.at(l).outputs, network_.layout().shape(l).stride()};
-  }
-  // The dropout mask of layer l in the last step.
+  // Dense layer l's outputs for the current batch, before its batch normalisation and dropout.
+  MatrixView<const float> layer_output(std::size_t l, std::size_t rows) { return output(network_.kernel_layer(l), rows); }
+  // The mask of the Dropout after dense layer l (and its BatchNorm) in the last step.
   MatrixView<const float> dropout_mask(std::size_t l, std::size_t rows) {
-    if (!mask(l)) throw Error("engine::TrainingStep::dropout_mask: layer " + std::to_string(l) + " has no dropout");
-    return {mask(l), rows, network_.spec().layers.at(l).outputs, network_.layout().shape(l).stride()};
+    for (std::size_t i = network_.kernel_layer(l) + 1; i < network_.layer_count() && !network_.layer(i).as<layers::Dense>(); ++i)
+      if (network_.layer(i).as<layers::Dropout>())
+        return {scratch(i, 0), rows, network_.output_shape(i).elements(), network_.output_stride(i)};
+    throw Error("engine::TrainingStep::dropout_mask: layer " + std::to_string(l) + " has no dropout");
   }
 
  private:
-  template <class SinkFor>
-  BatchResult forward_backward(std::size_t rows, SinkFor&& sink_for) {
+  BatchResult forward_backward(std::size_t rows, const OptimizerUpdate* update) {
     check_rows(rows);
-    const ParameterLayout& layout = network_.layout();
-    const std::size_t last = network_.depth() - 1;
-    const std::size_t threads = network_.threads();
+    const std::size_t depth = network_.layer_count(), last = depth - 1;
     double penalty = network_.regularization_penalty();  // on the weights of this forward pass
-    for (std::size_t l = 0; l <= last; ++l) {
-      const LayerSpec& layer = network_.spec().layers[l];
-      with_activation(layer.activation, [&]<class Act>(Act) {
-        codegen::dense_forward<Act>(layout.shape(l), input_of(l), rows, network_.kernel(l).data, network_.bias(l).data(),
-                                    activation(l), threads);
-      });
-      if (const BatchNormParameters<float> norm = network_.batch_norm(l))
-        codegen::batch_norm_forward(norm.stride, rows, activation(l), norm.data, layer.batch_norm_momentum,
-                                    batch_norm_epsilon, normalized(l), normalized_output(l), batch_statistics(l));
-      if (layer.dropout > 0.0f)
-        codegen::dropout_forward(layer.dropout, layer.outputs, layout.shape(l).stride(), rows, normalized_output(l),
-                                 mask(l), dropped(l), dropout_seed_, steps_, l);
-      if (layer.activity_l1 > 0.0f)
-        penalty += codegen::activity_penalty(layer.activity_l1, layer.outputs, layout.shape(l).stride(), activation(l), rows);
-    }
+    for (std::size_t i = 0; i < depth; ++i) network_.layer(i).forward_training(io(i, rows, &penalty));
     ++steps_;
-    const codegen::LossSums sums = codegen::loss_delta(
-        loss_, network_.output_size(), layout.shape(last).stride(), activation(last), in_arena<std::int32_t>(labels_.data(), 0),
-        rows, delta(last));
+    const codegen::LossSums sums =
+        codegen::loss_delta(loss_, network_.output_size(), network_.output_stride(last), output_data(last),
+                            in_arena<std::int32_t>(labels_.data(), 0), rows, gradient(last));
     // A loss that is not finite ends training (fit throws) before the backward pass updates anything:
     // the model keeps the weights of the last good step.
     if (!std::isfinite(sums.loss + penalty)) return {sums.loss, penalty, sums.correct, rows};
 
-    for (std::size_t l = last + 1; l-- > 0;) {
-      const RuntimeShape& shape = layout.shape(l);
-      const float* layer_input = input_of(l);
-      float* kernel = network_.kernel(l).data;
-      float* transposed = in_arena(transposed_.data(), 0);
-      if (l > 0) codegen::transpose_kernel(shape, kernel, transposed);  // before the sink may update W
-      codegen::bias_gradient(shape.stride(), delta(l), rows, sink_for(network_.bias(l).data()));
-      codegen::kernel_gradient(shape, network_.spec().layers[l].regularizer, layer_input, rows, delta(l), kernel,
-                               sink_for(kernel), threads);
-      if (l == 0) continue;
-      const LayerSpec& previous = network_.spec().layers[l - 1];
-      const BatchNormParameters<float> norm = network_.batch_norm(l - 1);
-      with_activation(previous.activation, [&]<class Act>(Act) {
-        if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>) {  // softmax is never a hidden layer
-          if (norm) {  // dL/dy of the normalised outputs first; batch_norm_backward takes it through to dL/dz
-            codegen::input_gradient<Linear>(shape, delta(l), rows, transposed, normalized_output(l - 1),
-                                            static_cast<const float*>(mask(l - 1)), 0.0f, delta(l - 1), threads);
-            codegen::batch_norm_backward<Act>(norm.stride, rows, normalized(l - 1), batch_statistics(l - 1), norm.data,
-                                              activation(l - 1), previous.activity_l1, delta(l - 1), sink_for(norm.data),
-                                              sink_for(norm.data + norm.stride));
-          } else {
-            codegen::input_gradient<Act>(shape, delta(l), rows, transposed, activation(l - 1),
-                                         static_cast<const float*>(mask(l - 1)), previous.activity_l1, delta(l - 1),
-                                         threads);
-          }
+    const ParameterSinks sinks{parameters().data(), gradient_data(), optimizer_state().data(), update};
+    for (std::size_t i = depth; i-- > 0;) {
+      if (network_.traits(i).elementwise_backward) continue;  // applied by the layer above (see below)
+      float* input_gradient = wants_input_gradient_[i] ? gradient(i - 1) : nullptr;
+      // The element-wise steps between this layer and the next one down that computes a gradient,
+      // that one's own steps included: fused into this layer's kernel where they fit its form.
+      std::vector<ResolvedStep> steps;
+      if (input_gradient)
+        for (std::size_t j = i; j-- > 0;) {
+          for (const layers::BackwardStep& step : network_.layer(j).backward_steps()) steps.push_back(resolve(j, step));
+          if (!network_.traits(j).elementwise_backward) break;
         }
-      });
+      std::size_t fused_count = 0;
+      const FusedSteps fused = fuse(steps, fused_count);
+      network_.layer(i).backward(io(i, rows, nullptr), gradient(i), input_gradient, fused, sinks);
+      for (std::size_t s = fused_count; s < steps.size(); ++s) {  // what did not fit: one pass each
+        std::size_t one = 0;
+        fuse(std::span(steps).subspan(s, 1), one).visit([&](const auto& epilogue) {
+          codegen::apply_backward_steps(epilogue, network_.output_stride(i - 1), rows, input_gradient);
+        });
+      }
     }
     return {sums.loss, penalty, sums.correct, rows};
   }
 
-  float* gradient_of(float* parameter) { return gradient_data() + (parameter - parameters().data()); }
-  float* state_of(float* parameter) { return optimizer_state().data() + (parameter - parameters().data()); }
+  struct ResolvedStep {
+    layers::BackwardStep step;
+    const float* source;
+  };
+  ResolvedStep resolve(std::size_t i, const layers::BackwardStep& step) {
+    return {step, step.source.output ? output_data(i) : scratch_[i].at(step.source.scratch)};
+  }
+  // The longest prefix of `steps` that FusedSteps can hold: a mask, then an L1 penalty and an
+  // activation's derivative on the same output, each at most once and in that order.
+  static FusedSteps fuse(std::span<const ResolvedStep> steps, std::size_t& count) {
+    FusedSteps fused;
+    int stage = 0;
+    for (count = 0; count < steps.size(); ++count) {
+      const ResolvedStep& s = steps[count];
+      if (s.step.kind == layers::StepKind::scale && stage == 0) {
+        fused.mask = s.source, stage = 1;
+      } else if (s.step.kind == layers::StepKind::add_l1_sign && stage <= 1) {
+        fused.activity_l1 = s.step.coefficient, fused.activation_output = s.source, stage = 2;
+      } else if (s.step.kind == layers::StepKind::activation_derivative && stage <= 2 &&
+                 (stage < 2 || fused.activation_output == s.source)) {
+        fused.activation = s.step.activation, fused.activation_output = s.source, stage = 3;
+      } else {
+        break;
+      }
+    }
+    return fused;
+  }
+
+  LayerIo io(std::size_t i, std::size_t rows, double* penalty) {
+    return {.rows = rows,
+            .threads = network_.threads(),
+            .input_shape = network_.input_shape(i),
+            .input_stride = i == 0 ? input_stride_ : network_.output_stride(i - 1),
+            .output_stride = network_.output_stride(i),
+            .input = i == 0 ? in_arena(input_.data(), 0) : output_data(i - 1),
+            .output = output_data(i),
+            .parameters = parameters().data() + network_.parameter_offset(i),
+            .scratch = scratch_[i].data(),
+            .penalty = penalty,
+            .seed = dropout_seed_,
+            .step = steps_,
+            .random_stream = random_streams_[i]};
+  }
 
   static std::size_t checked_batch(const Network& network, std::size_t batch_size) {
     if (batch_size == 0) throw Error("engine::TrainingStep: the mini-batch size must be at least 1");
-    if (network.spec().layers.back().activation != ActivationKind::softmax)
+    if (!network.traits(network.layer_count() - 1).produces_probabilities)
       throw Error("engine::TrainingStep: every loss reads class probabilities, which needs a softmax output layer; "
                   "the output layer of " + network.describe() + " is not softmax");
     return batch_size;
-  }
-  static std::size_t transposed_floats(const Network& network) {
-    std::size_t largest = 1;
-    for (std::size_t l = 1; l < network.depth(); ++l)
-      largest = std::max(largest, network.spec().layers[l].outputs * simd::padded(network.spec().layers[l].inputs));
-    return largest;
   }
   void check_rows(std::size_t rows) const {
     if (rows == 0 || rows > batch_)
       throw Error("engine::TrainingStep: a batch of " + std::to_string(rows) + " rows does not fit; this step takes 1 to " +
                   std::to_string(batch_));
   }
-  float* input() { return in_arena(input_.data(), 0); }
-  float* activation(std::size_t l) { return in_arena(activations_[l].data(), 0); }
-  // Layer l's dropout mask and dropped outputs; null when it has no dropout.
-  float* mask(std::size_t l) { return buffer_or_null(masks_[l]); }
-  float* dropped(std::size_t l) { return buffer_or_null(dropped_[l]); }
-  // Layer l's batch statistics, normalised outputs (x_hat) and gamma * x_hat + beta; null when it has no
-  // batch normalisation (normalized_output is then the activation).
-  float* batch_statistics(std::size_t l) { return buffer_or_null(batch_statistics_[l]); }
-  float* normalized(std::size_t l) { return buffer_or_null(normalized_[l]); }
-  float* normalized_output(std::size_t l) {
-    return normalized_output_[l].bytes() ? in_arena(normalized_output_[l].data(), 0) : activation(l);
-  }
-  static float* buffer_or_null(Arena& arena) { return arena.bytes() ? in_arena(arena.data(), 0) : nullptr; }
-  // What layer l reads: the mini-batch, or the previous layer's outputs (after its batch
-  // normalisation and dropout).
-  const float* input_of(std::size_t l) {
-    if (l == 0) return input();
-    return mask(l - 1) ? dropped(l - 1) : normalized_output(l - 1);
-  }
-  float* delta(std::size_t l) {
-    return in_arena(deltas_.data(), 0) + network_.layout().pingpong_offset(l, batch_);
-  }
+  float* output_data(std::size_t i) { return in_arena(outputs_[i].data(), 0); }
+  float* gradient(std::size_t i) { return in_arena(gradient_buffers_[gradient_slot_[i]].data(), 0); }
   float* gradient_data() { return in_arena(gradients_.data(), 0); }
 
   Network& network_;
-  std::size_t batch_;
-  Arena input_, labels_, gradients_, optimizer_state_, deltas_, transposed_;
-  std::vector<Arena> activations_, masks_, dropped_, batch_statistics_, normalized_, normalized_output_;
+  std::size_t batch_, input_stride_;
+  Arena input_, labels_, gradients_, optimizer_state_, step_scratch_{0};
+  std::vector<Arena> outputs_, kept_;
+  std::vector<std::vector<float*>> scratch_;
+  Arena gradient_buffers_[2]{Arena(0), Arena(0)};
+  std::vector<std::size_t> gradient_slot_, random_streams_;
+  std::vector<bool> wants_input_gradient_;
   Loss loss_;
   std::uint64_t dropout_seed_ = 0, steps_ = 0;
 };

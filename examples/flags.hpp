@@ -12,7 +12,7 @@
 #include <ctnn/io/idx.hpp>
 #include <ctnn/io/model_file.hpp>
 #include <ctnn/dsl/losses.hpp>
-#include <ctnn/train/optimizers.hpp>
+#include <ctnn/dsl/optimizers.hpp>
 
 namespace examples {
 

@@ -27,8 +27,8 @@
 #include "history.hpp"
 #include "progress.hpp"
 #include "thread_tuner.hpp"
-#include "optimizer_update.hpp"
-#include "optimizers.hpp"
+#include "../codegen/optimizer_update.hpp"
+#include "../dsl/optimizers.hpp"
 
 namespace ctnn {
 

@@ -1,5 +1,5 @@
 // The optimisers users choose in FitOptions, with Keras's defaults: SGD, RMSprop and Adam.
-// Their arithmetic is in optimizer_update.hpp.
+// Their arithmetic is in codegen/optimizer_update.hpp.
 #pragma once
 
 #include <cmath>

@@ -21,10 +21,10 @@
 #include <span>
 #include <variant>
 
-#include "../codegen/memory_plan.hpp"
-#include "../codegen/simd.hpp"
-#include "../codegen/thread_pool.hpp"
-#include "optimizers.hpp"
+#include "memory_plan.hpp"
+#include "simd.hpp"
+#include "thread_pool.hpp"
+#include "../dsl/optimizers.hpp"
 
 namespace ctnn {
 

@@ -1,0 +1,58 @@
+// Activation: Keras's Activation(act) as a layer of its own, so that a Dense layer without one
+// can be followed by BatchNorm and then the activation: Dense(linear) -> BatchNorm -> Activation(relu).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "../codegen/activation_kernels.hpp"
+#include "protocol.hpp"
+
+namespace ctnn::layers {
+
+struct Activation {
+  ActivationKind activation = ActivationKind::relu;
+
+  static constexpr std::string_view keras_type = "Activation";
+
+  Shape output_shape(const Shape& input) const {
+    if (activation == ActivationKind::softmax)
+      throw ShapeError("a softmax Activation layer is not supported; make the output layer a softmax Dense (\"10:softmax\")");
+    return input;
+  }
+  Tensors parameters(const Shape&) const { return {}; }
+  ScratchList scratch(const Shape&) const { return {}; }
+  LayerTraits traits() const { return {.elementwise_backward = true}; }
+  BackwardSteps backward_steps() const { return {{StepKind::activation_derivative, {}, 0.0f, activation}}; }
+
+  std::string spec() const { return std::string(spec_name(activation)); }
+  std::string architecture() const { return spec(); }
+
+  template <class Io>
+  void forward_inference(const Io& io) const {
+    with_activation(activation, [&]<class Act>(Act) {
+      if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>) {
+        const std::size_t features = io.input_shape.elements();
+        for (std::size_t r = 0; r < io.rows; ++r) {
+          const float* in = io.input + r * io.input_stride;
+          float* out = io.output + r * io.output_stride;
+          // The real columns only: an input row may be unpadded, and sigmoid(0) is not 0.
+          std::size_t c = 0;
+          for (; c + simd::lanes <= features; c += simd::lanes)
+            codegen::activation_kernel<Act>::forward(simd::floats::load_unaligned(in + c)).store_aligned(out + c);
+          alignas(64) float tail[simd::lanes] = {};
+          std::copy(in + c, in + features, tail);
+          codegen::activation_kernel<Act>::forward(simd::floats::load_aligned(tail)).store_aligned(tail);
+          std::copy(tail, tail + (features - c), out + c);
+          std::fill(out + features, out + io.output_stride, 0.0f);
+        }
+      }
+    });
+  }
+  template <class Io>
+  void forward_training(const Io& io) const {
+    forward_inference(io);
+  }
+};
+
+}  // namespace ctnn::layers

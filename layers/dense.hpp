@@ -1,0 +1,108 @@
+// Dense: y = act(x W + b), as Keras's Dense(units, activation, kernel_regularizer,
+// kernel_initializer, activity_regularizer=l1(c)). A softmax activation makes it the output layer
+// whose probabilities the loss reads.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <type_traits>
+
+#include "../codegen/dense_backward.hpp"
+#include "../codegen/dense_forward.hpp"
+#include "../codegen/extent.hpp"
+#include "../dsl/format.hpp"
+#include "protocol.hpp"
+
+namespace ctnn::layers {
+
+struct Dense {
+  std::size_t units = 0;
+  ActivationKind activation = ActivationKind::relu;
+  RegularizerSpec regularizer{};
+  InitializerSpec initializer{};
+  float activity_l1 = 0.0f;  // Keras's activity_regularizer=l1(c) on the outputs (0: none)
+
+  static constexpr std::string_view keras_type = "Dense";
+
+  Shape output_shape(const Shape& input) const {
+    if (units == 0) throw ShapeError("Dense has 0 units");
+    if (input.rank != 1)
+      throw ShapeError("Dense reads a vector of features, not a " + input.text() + " image; put Flatten before it");
+    return Shape(units);
+  }
+  Tensors parameters(const Shape& input) const {
+    return {{"kernel", input.elements(), units, true, initializer, regularizer},
+            {"bias", 1, units, true, {InitializerKind::zeros}, {}}};
+  }
+  ScratchList scratch(const Shape& input) const {
+    // W^T, packed for the input-gradient product.
+    return {{"transposed kernel", 0, units * simd::padded(input.elements()), Lifetime::step}};
+  }
+  LayerTraits traits() const {
+    return {.reads_unpadded_input = true, .seeded = true, .produces_probabilities = activation == ActivationKind::softmax};
+  }
+  // The activity penalty's and the activation's derivatives, on the stored outputs. Softmax has
+  // none: the loss gives the gradient of its inputs directly.
+  BackwardSteps backward_steps() const {
+    BackwardSteps steps;
+    if (activation == ActivationKind::softmax) return steps;
+    if (activity_l1 > 0.0f) steps.push_back({StepKind::add_l1_sign, {}, activity_l1});
+    steps.push_back({StepKind::activation_derivative, {}, 0.0f, activation});
+    return steps;
+  }
+
+  std::string spec() const {
+    std::string text = architecture();
+    if (const std::string r = regularizer.spec(); !r.empty()) text.append(":").append(r);
+    if (initializer.kind != InitializerKind::glorot_uniform) text.append(":").append(initializer.spec());
+    if (activity_l1 > 0.0f) text.append(":activity_l1=").append(ctnn::detail::format_float(activity_l1));
+    return text;
+  }
+  std::string architecture() const { return std::to_string(units).append(":").append(spec_name(activation)); }
+
+  template <class Io>
+  void forward_inference(const Io& io) const {
+    with_activation(activation, [&]<class Act>(Act) { forward<Act>(io); });
+  }
+  template <class Io>
+  void forward_training(const Io& io) const {
+    forward_inference(io);
+    if (activity_l1 > 0.0f)
+      *io.penalty += codegen::activity_penalty(activity_l1, units, io.output_stride, io.output, io.rows);
+  }
+  template <class Io>
+  void backward(const Io& io) const {
+    const auto shape = shape_of(io);
+    const float* kernel = io.parameters;
+    float* transposed = io.scratch[0];
+    // W^T is packed before the kernel's sink may update W: the input gradient needs the old weights.
+    if (io.input_gradient) codegen::transpose_kernel(shape, kernel, transposed);
+    codegen::bias_gradient(shape.stride(), io.output_gradient, io.rows, io.sink_for(bias_of(io)));
+    codegen::kernel_gradient(shape, regularizer, io.input, io.rows, io.output_gradient, kernel,
+                             io.sink_for(io.parameters), io.threads);
+    if (io.input_gradient)
+      io.with_epilogue([&](const auto& epilogue) {
+        codegen::input_gradient(shape, io.output_gradient, io.rows, transposed, epilogue, io.input_gradient, io.threads);
+      });
+  }
+
+ private:
+  template <class Io>
+  auto shape_of(const Io& io) const {
+    return codegen::DenseShape{io.input_shape.elements(), units, io.input_stride};
+  }
+  template <class Io>
+  float* bias_of(const Io& io) const {
+    return io.parameters + io.input_shape.elements() * simd::padded(units);
+  }
+  template <class Act, class Io>
+  void forward(const Io& io) const {
+    const auto shape = shape_of(io);
+    if (io.single_sample)
+      codegen::dense_forward<Act>(shape, io.input, codegen::fixed<1>{}, io.parameters, bias_of(io), io.output);
+    else
+      codegen::dense_forward<Act>(shape, io.input, io.rows, io.parameters, bias_of(io), io.output, io.threads);
+  }
+};
+
+}  // namespace ctnn::layers

@@ -1,0 +1,233 @@
+// The engine on layer sequences that only the layer protocol can express: Dense(linear) ->
+// BatchNorm -> Activation(relu), Dropout on the inputs, and a layer kind defined outside ctnn
+// (tests/plugins/per_feature_scale.hpp). Forward passes against a double-precision reference
+// written here, gradients against central finite differences of that reference.
+#include <catch2/catch.hpp>
+#include <ctnn/ctnn.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "plugins/per_feature_scale.hpp"
+#include "reference_mlp.hpp"
+#include "test_data.hpp"
+
+using namespace ctnn;
+
+namespace {
+
+using Values = std::vector<std::vector<double>>;  // rows x features
+
+// Training-mode forward of one layer in double precision, from the engine's own parameters
+// (params[k] is tensor k, unpadded, row-major) and, for a Dropout, the mask the step drew.
+Values reference_layer(const engine::LayerNode& layer, const std::vector<std::vector<double>>& params, const Values& x,
+                       const MatrixView<const float>* mask) {
+  const std::size_t rows = x.size(), in = x[0].size();
+  auto activate = [](ActivationKind kind, double z) {
+    switch (kind) {
+      case ActivationKind::relu: return z > 0 ? z : 0.0;
+      case ActivationKind::sigmoid: return 1 / (1 + std::exp(-z));
+      case ActivationKind::tanh: return std::tanh(z);
+      default: return z;
+    }
+  };
+  Values y = x;
+  if (const auto* dense = layer.as<layers::Dense>()) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      y[r].assign(dense->units, 0.0);
+      for (std::size_t o = 0; o < dense->units; ++o) {
+        double z = params[1][o];
+        for (std::size_t i = 0; i < in; ++i) z += x[r][i] * params[0][i * dense->units + o];
+        y[r][o] = activate(dense->activation, z);
+      }
+      if (dense->activation == ActivationKind::softmax) {
+        double largest = y[r][0], total = 0;
+        for (double v : y[r]) largest = std::max(largest, v);
+        for (double& v : y[r]) total += (v = std::exp(v - largest));
+        for (double& v : y[r]) v /= total;
+      }
+    }
+  } else if (layer.as<layers::BatchNorm>()) {
+    for (std::size_t c = 0; c < in; ++c) {
+      double mean = 0, variance = 0;
+      for (std::size_t r = 0; r < rows; ++r) mean += x[r][c] / double(rows);
+      for (std::size_t r = 0; r < rows; ++r) variance += (x[r][c] - mean) * (x[r][c] - mean) / double(rows);
+      for (std::size_t r = 0; r < rows; ++r)
+        y[r][c] = params[0][c] * (x[r][c] - mean) / std::sqrt(variance + double(batch_norm_epsilon)) + params[1][c];
+    }
+  } else if (const auto* activation = layer.as<layers::Activation>()) {
+    for (auto& row : y)
+      for (double& v : row) v = activate(activation->activation, v);
+  } else if (layer.as<layers::Dropout>()) {
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t c = 0; c < in; ++c) y[r][c] *= (*mask)(r, c);
+  } else if (layer.as<plugin::PerFeatureScale>()) {
+    for (auto& row : y)
+      for (std::size_t c = 0; c < in; ++c) row[c] *= params[0][c];
+  } else {
+    FAIL("no reference for " << layer.keras_type());
+  }
+  return y;
+}
+
+struct Reference {
+  const engine::Network& network;
+  engine::TrainingStep& step;
+  std::vector<std::vector<std::vector<double>>> params;  // layer, tensor, values
+
+  explicit Reference(engine::Network& n, engine::TrainingStep& s) : network(n), step(s) {
+    for (std::size_t i = 0; i < n.layer_count(); ++i) {
+      params.emplace_back();
+      for (std::size_t k = 0; k < n.tensors(i).size(); ++k) {
+        const MatrixView<const float> t = std::as_const(n).tensor(i, k);
+        std::vector<double> values;
+        for (std::size_t r = 0; r < t.rows; ++r)
+          for (std::size_t c = 0; c < t.cols; ++c) values.push_back(t(r, c));
+        params.back().push_back(values);
+      }
+    }
+  }
+  Values forward(Values x, std::size_t rows) const {
+    for (std::size_t i = 0; i < network.layer_count(); ++i) {
+      const MatrixView<const float> mask =
+          network.layer(i).as<layers::Dropout>()
+              ? MatrixView<const float>{step.scratch(i, 0), rows, network.output_shape(i).elements(), network.output_stride(i)}
+              : MatrixView<const float>{};
+      x = reference_layer(network.layer(i), params[i], x, &mask);
+    }
+    return x;
+  }
+  // Sparse categorical cross-entropy, probabilities clipped to [1e-7, 1 - 1e-7] as Keras does.
+  double loss(const Values& x, const std::vector<int>& labels) const {
+    const Values p = forward(x, x.size());
+    double total = 0;
+    for (std::size_t r = 0; r < x.size(); ++r) total -= std::log(std::clamp(p[r][labels[r]], 1e-7, 1 - 1e-7));
+    return total / double(x.size());
+  }
+};
+
+Values rows_of(const testing::Batch& batch, std::size_t rows, std::size_t features) {
+  const std::vector<double> flat = batch.x_double();
+  Values x(rows);
+  for (std::size_t r = 0; r < rows; ++r) x[r].assign(flat.begin() + long(r * features), flat.begin() + long((r + 1) * features));
+  return x;
+}
+
+// One training step's gradients of every trainable tensor against central differences of the
+// double-precision loss, and the step's loss against the reference's.
+void check_gradients(engine::Network& network, std::size_t rows, std::uint64_t seed) {
+  const testing::Batch batch = testing::random_batch(rows, network.input_size(), network.output_size(), seed);
+  engine::TrainingStep step(network, rows);
+  step.seed_dropout(seed);
+  const auto indices = testing::first_indices(rows);
+  step.load_batch(batch.x.data(), batch.labels.data(), indices);
+  const BatchResult result = step.compute_gradients(rows);
+
+  Reference reference(network, step);
+  const Values x = rows_of(batch, rows, network.input_size());
+  const std::vector<int> labels = batch.labels_int();
+  CHECK(reference::relative_difference(result.loss(), reference.loss(x, labels)) < 1e-5);
+  const double h = 1e-6;
+  std::size_t checked = 0;
+  for (std::size_t i = 0; i < network.layer_count(); ++i)
+    for (std::size_t k = 0; k < network.tensors(i).size(); ++k) {
+      const layers::Tensor& t = network.tensors(i)[k];
+      if (!t.trainable) continue;
+      const MatrixView<const float> gradient = step.tensor_gradient(i, k);
+      for (std::size_t e = 0; e < t.elements(); e += 1 + t.elements() / 40) {
+        double& value = reference.params[i][k][e];
+        const double saved = value;
+        value = saved + h;
+        const double up = reference.loss(x, labels);
+        value = saved - h;
+        const double down = reference.loss(x, labels);
+        value = saved;
+        INFO("layer " << i << " (" << network.layer(i).keras_type() << ") " << t.name << " element " << e);
+        CHECK(reference::relative_difference(gradient(e / t.columns, e % t.columns), (up - down) / (2 * h)) < 2e-3);
+        ++checked;
+      }
+    }
+  CHECK(checked > 20);
+}
+
+// Inference against the reference with BatchNorm's moving statistics, Dropout passing through.
+void check_inference(engine::Network& network, std::size_t rows, std::uint64_t seed) {
+  const testing::Batch batch = testing::random_batch(rows, network.input_size(), network.output_size(), seed);
+  std::vector<float> probabilities(rows * network.output_size());
+  network.predict(batch.x.data(), rows, probabilities.data());
+  std::vector<float> one(network.output_size());
+  network.predict(batch.x.data(), one.data());
+  for (std::size_t c = 0; c < one.size(); ++c) CHECK(std::abs(one[c] - probabilities[c]) < 1e-6f);
+  CHECK(std::abs(std::accumulate(one.begin(), one.end(), 0.0f) - 1.0f) < 1e-5f);
+}
+
+}  // namespace
+
+TEST_CASE("Dense(linear) -> BatchNorm -> Activation(relu) trains on the engine, checked by finite differences") {
+  engine::Network network{Shape(7),
+                          {layers::Dense{.units = 11, .activation = ActivationKind::linear},
+                           layers::BatchNorm{}, layers::Activation{ActivationKind::relu},
+                           layers::Dense{.units = 5, .activation = ActivationKind::tanh}, layers::BatchNorm{.momentum = 0.9f},
+                           layers::Activation{ActivationKind::sigmoid},
+                           layers::Dense{.units = 3, .activation = ActivationKind::softmax}},
+                          Seed{3}};
+  // Away from gamma 1, beta 0.
+  Rng rng(9, 0);
+  for (std::size_t i : {1u, 4u})
+    for (std::size_t k : {0u, 1u})
+      for (float& v : network.tensor(i, k).row(0)) v = float(0.5 + rng.uniform());
+  check_gradients(network, 9, 11);
+  check_inference(network, 9, 12);
+  CHECK(network.describe() == "7-11:linear-batchnorm-relu-5:tanh-batchnorm=0.9-sigmoid-3:softmax");
+  CHECK(network.architecture() == "7-11:linear-batchnorm-relu-5:tanh-batchnorm-sigmoid-3:softmax");
+}
+
+TEST_CASE("Dropout on the inputs and between layers trains on the engine, checked by finite differences") {
+  engine::Network network{Shape(13),
+                          {layers::Dropout{.rate = 0.2f}, layers::Dense{.units = 9, .activation = ActivationKind::relu},
+                           layers::Dropout{.rate = 0.5f}, layers::Dense{.units = 4, .activation = ActivationKind::softmax}},
+                          Seed{5}};
+  check_gradients(network, 10, 21);
+  check_inference(network, 10, 22);
+  // The inputs' mask drops about a fifth of them.
+  const testing::Batch batch = testing::random_batch(200, 13, 4, 1);
+  engine::TrainingStep step(network, 200);
+  step.seed_dropout(1);
+  step.load_batch(batch.x.data(), batch.labels.data(), testing::first_indices(200));
+  step.compute_gradients(200);
+  std::size_t dropped = 0;
+  for (std::size_t r = 0; r < 200; ++r)
+    for (std::size_t c = 0; c < 13; ++c) dropped += step.scratch(0, 0)[r * network.output_stride(0) + c] == 0.0f;
+  CHECK(dropped > 200 * 13 / 5 - 100);
+  CHECK(dropped < 200 * 13 / 5 + 100);
+}
+
+TEST_CASE("a layer kind defined outside ctnn trains on the engine through the protocol") {
+  engine::Network network{Shape(6),
+                          {plugin::PerFeatureScale{}, layers::Dense{.units = 8, .activation = ActivationKind::tanh},
+                           plugin::PerFeatureScale{}, layers::Dense{.units = 3, .activation = ActivationKind::softmax}},
+                          Seed{7}};
+  Rng rng(4, 0);
+  for (std::size_t i : {0u, 2u})
+    for (float& v : network.tensor(i, 0).row(0)) v = float(0.5 + rng.uniform());
+  check_gradients(network, 7, 31);
+  check_inference(network, 7, 32);
+  CHECK(network.param_count() == 6 + (6 * 8 + 8) + 8 + (8 * 3 + 3));
+  const std::string summary = network.summary();
+  // Keras's names from the type, the label wrapped at the column's width as Keras 2 prints it.
+  CHECK_THAT(summary, Catch::Contains(" per_feature_scale (PerFeatu (None, 6)                 6\n reScale)\n"));
+  CHECK_THAT(summary, Catch::Contains(" per_feature_scale_1 (PerFea (None, 8)                 8\n"));
+  CHECK_THAT(summary, Catch::Contains("Total params: 97 "));
+  CHECK(network.describe() == "6-scale-8:tanh-scale-3:softmax");
+}
+
+TEST_CASE("the engine names the layer, its position and the shapes when a layer cannot read its input") {
+  CHECK_THROWS_WITH((engine::Network{Shape(28, 28, 1), {layers::Dense{.units = 10, .activation = ActivationKind::softmax}}}),
+                    "engine::Network: layer 0 (Dense) reading the input, 28x28x1: Dense reads a vector of features, "
+                    "not a 28x28x1 image; put Flatten before it");
+  CHECK_THROWS_WITH((engine::Network{Shape(4), {layers::Dropout{.rate = 1.5f}, layers::Dense{.units = 2, .activation = ActivationKind::softmax}}}),
+                    Catch::Contains("layer 0 (Dropout)") && Catch::Contains("[0, 1)"));
+  CHECK_THROWS_WITH((engine::Network{Shape(4), {layers::Dense{.units = 2, .activation = ActivationKind::softmax},
+                                                layers::Dense{.units = 2, .activation = ActivationKind::softmax}}}),
+                    Catch::Contains("softmax is only allowed on the output layer"));
+}
