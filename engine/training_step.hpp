@@ -75,6 +75,7 @@ class TrainingStep {
       parameters_below = parameters_below || !network.tensors(i).empty();
     }
     for (std::size_t i = 0, stream = 0; i < depth; ++i) random_streams_.push_back(network.traits(i).draws_random_numbers ? stream++ : 0);
+    steps_buffer_.reserve(layers::max_backward_steps * depth);
   }
 
   // Dropout masks are drawn from this seed and the number of steps since it was set.
@@ -174,7 +175,8 @@ class TrainingStep {
       float* input_gradient = wants_input_gradient_[i] ? gradient(i - 1) : nullptr;
       // The element-wise steps between this layer and the next one down that computes a gradient,
       // that one's own steps included: fused into this layer's kernel where they fit its form.
-      std::vector<ResolvedStep> steps;
+      std::vector<ResolvedStep>& steps = steps_buffer_;  // reserved when built: a step allocates nothing
+      steps.clear();
       if (input_gradient)
         for (std::size_t j = i; j-- > 0;) {
           for (const layers::BackwardStep& step : network_.layer(j).backward_steps()) steps.push_back(resolve(j, step));
@@ -261,6 +263,7 @@ class TrainingStep {
   Arena gradient_buffers_[2]{Arena(0), Arena(0)};
   std::vector<std::size_t> gradient_slot_, random_streams_;
   std::vector<bool> wants_input_gradient_;
+  std::vector<ResolvedStep> steps_buffer_;
   Loss loss_;
   std::uint64_t dropout_seed_ = 0, steps_ = 0;
 };
