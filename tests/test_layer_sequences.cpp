@@ -18,10 +18,11 @@ namespace {
 
 using Values = std::vector<std::vector<double>>;  // rows x features
 
-// Training-mode forward of one layer in double precision, from the engine's own parameters
-// (params[k] is tensor k, unpadded, row-major) and, for a Dropout, the mask the step drew.
+// The forward pass of one layer in double precision, from the engine's own parameters (params[k]
+// is tensor k, unpadded, row-major). In training, BatchNorm uses the batch's statistics and a
+// Dropout the mask the step drew (`mask`); in inference, the moving statistics and no dropout.
 Values reference_layer(const engine::LayerNode& layer, const std::vector<std::vector<double>>& params, const Values& x,
-                       const MatrixView<const float>* mask) {
+                       const MatrixView<const float>* mask, bool training = true) {
   const std::size_t rows = x.size(), in = x[0].size();
   auto activate = [](ActivationKind kind, double z) {
     switch (kind) {
@@ -49,9 +50,12 @@ Values reference_layer(const engine::LayerNode& layer, const std::vector<std::ve
     }
   } else if (layer.as<layers::BatchNorm>()) {
     for (std::size_t c = 0; c < in; ++c) {
-      double mean = 0, variance = 0;
-      for (std::size_t r = 0; r < rows; ++r) mean += x[r][c] / double(rows);
-      for (std::size_t r = 0; r < rows; ++r) variance += (x[r][c] - mean) * (x[r][c] - mean) / double(rows);
+      double mean = params[2][c], variance = params[3][c];
+      if (training) {
+        mean = variance = 0;
+        for (std::size_t r = 0; r < rows; ++r) mean += x[r][c] / double(rows);
+        for (std::size_t r = 0; r < rows; ++r) variance += (x[r][c] - mean) * (x[r][c] - mean) / double(rows);
+      }
       for (std::size_t r = 0; r < rows; ++r)
         y[r][c] = params[0][c] * (x[r][c] - mean) / std::sqrt(variance + double(batch_norm_epsilon)) + params[1][c];
     }
@@ -59,8 +63,9 @@ Values reference_layer(const engine::LayerNode& layer, const std::vector<std::ve
     for (auto& row : y)
       for (double& v : row) v = activate(activation->activation, v);
   } else if (layer.as<layers::Dropout>()) {
-    for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t c = 0; c < in; ++c) y[r][c] *= (*mask)(r, c);
+    if (training)
+      for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < in; ++c) y[r][c] *= (*mask)(r, c);
   } else if (layer.as<plugin::PerFeatureScale>()) {
     for (auto& row : y)
       for (std::size_t c = 0; c < in; ++c) row[c] *= params[0][c];
@@ -150,11 +155,20 @@ void check_gradients(engine::Network& network, std::size_t rows, std::uint64_t s
   CHECK(checked > 20);
 }
 
-// Inference against the reference with BatchNorm's moving statistics, Dropout passing through.
+// Inference against the reference with BatchNorm's moving statistics, Dropout passing through; one
+// sample alone (the matrix-vector path) as in a batch.
 void check_inference(engine::Network& network, std::size_t rows, std::uint64_t seed) {
   const testing::Batch batch = testing::random_batch(rows, network.input_size(), network.output_size(), seed);
   std::vector<float> probabilities(rows * network.output_size());
   network.predict(batch.x.data(), rows, probabilities.data());
+  engine::TrainingStep unused(network, 1);  // only for Reference's parameter copy
+  const Reference reference(network, unused);
+  Values expected = rows_of(batch, rows, network.input_size());
+  for (std::size_t i = 0; i < network.layer_count(); ++i)
+    expected = reference_layer(network.layer(i), reference.params[i], expected, nullptr, false);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < network.output_size(); ++c)
+      CHECK(std::abs(probabilities[r * network.output_size() + c] - expected[r][c]) < 1e-5);
   std::vector<float> one(network.output_size());
   network.predict(batch.x.data(), one.data());
   for (std::size_t c = 0; c < one.size(); ++c) CHECK(std::abs(one[c] - probabilities[c]) < 1e-6f);
