@@ -16,7 +16,6 @@
 #include "../codegen/backward_epilogue.hpp"
 #include "../codegen/batch_result.hpp"
 #include "../codegen/gather_rows.hpp"
-#include "../codegen/gradient_sinks.hpp"
 #include "../codegen/loss_kernels.hpp"
 #include "../codegen/optimizer_update.hpp"
 #include "../error.hpp"

@@ -2,8 +2,10 @@
 // can be followed by BatchNorm and then the activation: Dense(linear) -> BatchNorm -> Activation(relu).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
+#include <type_traits>
 
 #include "../codegen/activation_kernels.hpp"
 #include "protocol.hpp"
