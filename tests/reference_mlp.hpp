@@ -167,4 +167,17 @@ inline double relative_difference(double a, double b, double floor = 1e-3) {
   return std::abs(a - b) / std::max({std::abs(a), std::abs(b), floor});
 }
 
+// The central difference (loss(p + h) - loss(p - h)) / 2h of `loss()` in `parameter`, which it
+// changes and restores.
+template <class Loss>
+double central_difference(double& parameter, const Loss& loss, double h = 1e-6) {
+  const double saved = parameter;
+  parameter = saved + h;
+  const double up = loss();
+  parameter = saved - h;
+  const double down = loss();
+  parameter = saved;
+  return (up - down) / (2 * h);
+}
+
 }  // namespace reference

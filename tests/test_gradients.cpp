@@ -47,15 +47,8 @@ void check_gradients(std::size_t rows, std::uint64_t seed, double tolerance = 1e
   const std::vector<int> labels = batch.labels_int();
   CHECK(reference::relative_difference(result.loss(), mlp.loss(x, labels)) < 1e-5);
 
-  const double h = 1e-6;
   auto finite_difference = [&](double& parameter) {
-    const double saved = parameter;
-    parameter = saved + h;
-    const double up = mlp.loss(x, labels);
-    parameter = saved - h;
-    const double down = mlp.loss(x, labels);
-    parameter = saved;
-    return (up - down) / (2 * h);
+    return reference::central_difference(parameter, [&] { return mlp.loss(x, labels); });
   };
 
   double worst = 0.0;
