@@ -46,8 +46,10 @@ struct Samples {
 template <NetType N>
 constexpr double step_flops() {
   double multiply_adds = 0.0;
-  for (std::size_t l = 0; l < N::depth; ++l)
-    multiply_adds += double(N::layer_inputs[l] * N::layer_outputs[l]) * (l == 0 ? 2.0 : 3.0);
+  for (std::size_t l = 0; l < N::depth; ++l) {
+    const layers::Tensor& kernel = N::tensors[N::kernel_layers[l]][0];
+    multiply_adds += double(kernel.rows * kernel.columns) * (l == 0 ? 2.0 : 3.0);
+  }
   return 2.0 * double(batch) * multiply_adds;
 }
 

@@ -9,7 +9,7 @@
 #ifdef CTNN_BENCH_ENGINE
 #include <ctnn/engine/network.hpp>
 #else
-#include <ctnn/codegen/model.hpp>
+#include <ctnn/net/model.hpp>
 #endif
 
 namespace {

@@ -7,7 +7,7 @@
 
 namespace ctnn::codegen {
 
-template <Activation A>
+template <ActivationFunction A>
 struct activation_kernel;
 
 template <>

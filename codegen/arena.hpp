@@ -8,9 +8,9 @@
 #include <memory>
 #include <new>
 
-#include "memory_plan.hpp"
-
 namespace ctnn {
+
+inline constexpr std::size_t arena_alignment = 64;
 
 class Arena {
  public:

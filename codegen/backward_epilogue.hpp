@@ -17,7 +17,7 @@ namespace ctnn::codegen {
 // Mask: const float* (which may be null: no mask) or std::nullptr_t (statically none).
 // activation_output: the output the activation's derivative and the L1 penalty read; with Act =
 // Linear it may be null (no activation below: nothing to multiply by).
-template <Activation Act, class Mask = const float*>
+template <ActivationFunction Act, class Mask = const float*>
 struct BackwardEpilogue {
   Mask mask{};
   float activity_l1 = 0.0f;

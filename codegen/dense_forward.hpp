@@ -15,7 +15,7 @@
 namespace ctnn::codegen {
 
 // dense_forward of a batch: split over the kernel's columns or over rows.
-template <Activation Act, class Shape>
+template <ActivationFunction Act, class Shape>
 void dense_forward_batch(Shape shape, const float* x, std::size_t rows, const float* kernel, const float* bias, float* y,
                          std::size_t threads) {
   const auto stride = shape.stride();
@@ -59,7 +59,7 @@ void dense_forward_batch(Shape shape, const float* x, std::size_t rows, const fl
 // A single sample known as such at compile time (rows = fixed<1>) takes the matrix-vector path,
 // on the calling thread; batches are split over up to `threads` threads, by the kernel's columns
 // for large kernels (split_by_kernel_columns), else by rows.
-template <Activation Act, class Shape, Extent Rows>
+template <ActivationFunction Act, class Shape, Extent Rows>
 void dense_forward(Shape shape, const float* x, Rows rows, const float* kernel, const float* bias, float* y,
                    std::size_t threads = 1) {
   const auto stride = shape.stride();

@@ -21,12 +21,15 @@
 #include <span>
 #include <variant>
 
-#include "memory_plan.hpp"
 #include "simd.hpp"
 #include "thread_pool.hpp"
 #include "../dsl/optimizers.hpp"
 
 namespace ctnn {
+
+// Arrays of optimiser state, each laid out like all the parameters: the most any optimiser uses
+// (Adam with amsgrad: m, v and max v; RMSprop centered with momentum).
+inline constexpr std::size_t optimizer_state_slots = 3;
 
 // The update of one vector of weights w by gradient g: the one definition of the arithmetic,
 // used by apply_update's separate pass and by the training steps, which apply it as each

@@ -19,7 +19,7 @@ struct SoftmaxActivation { static constexpr std::string_view name = "Softmax", s
 }  // namespace detail
 
 template <class T>
-concept Activation = std::same_as<T, ReLU> || std::same_as<T, Linear> || std::same_as<T, Sigmoid> ||
+concept ActivationFunction = std::same_as<T, ReLU> || std::same_as<T, Linear> || std::same_as<T, Sigmoid> ||
                      std::same_as<T, Tanh> || std::same_as<T, detail::SoftmaxActivation>;
 
 }  // namespace ctnn

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "activations.hpp"
 #include "format.hpp"
@@ -17,7 +18,7 @@ enum class InitializerKind { glorot_uniform, he_normal, random_normal, zeros, on
 
 // Calls f(ReLU{}) etc. for the activation's DSL tag: the engine picks the kernel once per layer.
 template <class F>
-decltype(auto) with_activation(ActivationKind kind, F&& f) {
+constexpr decltype(auto) with_activation(ActivationKind kind, F&& f) {
   switch (kind) {
     case ActivationKind::relu: return f(ReLU{});
     case ActivationKind::linear: return f(Linear{});
@@ -28,10 +29,30 @@ decltype(auto) with_activation(ActivationKind kind, F&& f) {
   return f(detail::SoftmaxActivation{});
 }
 
-inline std::string_view spec_name(ActivationKind kind) {
+// The DSL tag of an activation known at compile time, and back.
+namespace detail {
+template <ActivationKind Kind>
+struct activation_type_of {
+  using type = std::conditional_t<
+      Kind == ActivationKind::relu, ReLU,
+      std::conditional_t<Kind == ActivationKind::linear, Linear,
+                         std::conditional_t<Kind == ActivationKind::sigmoid, Sigmoid,
+                                            std::conditional_t<Kind == ActivationKind::tanh, Tanh, SoftmaxActivation>>>>;
+};
+}  // namespace detail
+template <ActivationKind Kind>
+using activation_type = typename detail::activation_type_of<Kind>::type;
+template <ActivationFunction Act>
+inline constexpr ActivationKind activation_kind_of = [] {
+  for (ActivationKind kind : {ActivationKind::relu, ActivationKind::linear, ActivationKind::sigmoid, ActivationKind::tanh})
+    if (with_activation(kind, [](auto tag) { return std::is_same_v<decltype(tag), Act>; })) return kind;
+  return ActivationKind::softmax;
+}();
+
+constexpr std::string_view spec_name(ActivationKind kind) {
   return with_activation(kind, [](auto tag) { return decltype(tag)::spec; });
 }
-inline std::string_view type_name(ActivationKind kind) {
+constexpr std::string_view type_name(ActivationKind kind) {
   return with_activation(kind, [](auto tag) { return decltype(tag)::name; });
 }
 
@@ -64,6 +85,16 @@ struct InitializerSpec {
   bool operator==(const InitializerSpec&) const = default;
 };
 
+// The value of an initialiser type of the DSL.
+template <Initializer Init>
+constexpr InitializerSpec initializer_spec_of() {
+  if constexpr (std::is_same_v<Init, GlorotUniform>) return {InitializerKind::glorot_uniform};
+  else if constexpr (std::is_same_v<Init, HeNormal>) return {InitializerKind::he_normal};
+  else if constexpr (std::is_same_v<Init, Zeros>) return {InitializerKind::zeros};
+  else if constexpr (requires { Init::mean; Init::stddev; }) return {InitializerKind::random_normal, Init::mean, Init::stddev};
+  else static_assert(sizeof(Init) == 0, "ctnn: the initialiser must be GlorotUniform, HeNormal, RandomNormal<mean, stddev> or Zeros");
+}
+
 // Kernel regulariser coefficients, read by the same kernels as the DSL's L1/L2/L1L2 types.
 struct RegularizerSpec {
   float l1 = 0.0f, l2 = 0.0f;
@@ -77,5 +108,9 @@ struct RegularizerSpec {
   }
   bool operator==(const RegularizerSpec&) const = default;
 };
+
+// The value of a regulariser type of the DSL (L1<c>, L2<c>, L1L2<a, b>, NoRegularizer).
+template <class Reg>
+inline constexpr RegularizerSpec regularizer_spec_of{Reg::l1, Reg::l2};
 
 }  // namespace ctnn

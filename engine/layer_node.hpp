@@ -25,7 +25,7 @@ namespace ctnn::engine {
 struct LayerIo {
   std::size_t rows = 0, threads = 1;
   bool single_sample = false;  // one sample known as such: the matrix-vector path
-  Shape input_shape;
+  Shape input_shape, output_shape;
   std::size_t input_stride = 0, output_stride = 0;  // floats from one row to the next
   const float* input = nullptr;
   float* output = nullptr;
@@ -35,6 +35,18 @@ struct LayerIo {
   double* penalty = nullptr;           // activity penalties are added here
   std::uint64_t seed = 0, step = 0;    // for layers that draw random numbers
   std::size_t random_stream = 0;
+
+  // f(rows) with the rows as the kernels take them: fixed<1> for one sample known as such.
+  template <class F>
+  void with_rows(F&& f) const {
+    if (single_sample) f(codegen::fixed<1>{});
+    else f(rows);
+  }
+  // f(Act{}) for the layer's activation, chosen at run time.
+  template <class F>
+  decltype(auto) with_activation(ActivationKind kind, F&& f) const {
+    return ctnn::with_activation(kind, std::forward<F>(f));
+  }
 };
 
 // The backward steps of the element-wise layers below a layer, in the one form the kernels fuse:

@@ -17,11 +17,12 @@
 #include "../codegen/arena.hpp"
 #include "../codegen/batch_norm_parameters.hpp"
 #include "../codegen/matrix_view.hpp"
-#include "../codegen/memory_plan.hpp"
+#include "../codegen/prediction_rows.hpp"
 #include "../codegen/thread_pool.hpp"
 #include "../dsl/random.hpp"
 #include "../dsl/summary.hpp"
 #include "../layers/activation.hpp"
+#include "../layers/derived.hpp"
 #include "../layers/batch_norm.hpp"
 #include "../layers/dense.hpp"
 #include "../layers/dropout.hpp"
@@ -102,15 +103,15 @@ class Network {
   // The canonical spec text, or the layers' tokens for a network built from layers.
   std::string describe() const { return spec_ ? spec_->to_string() : token_text(&LayerNode::spec); }
   // What model files and exported headers check (see dsl/architecture.hpp).
-  std::string architecture() const { return spec_ ? spec_->architecture() : token_text(&LayerNode::architecture); }
+  std::string architecture() const {
+    return layers::architecture_text(
+        input_, layers_.size(), [&](std::size_t i) { return layers_[i]->architecture(); },
+        [&](std::size_t i) { return layers_[i]->keras_type(); });
+  }
   // Keras's model.summary() table, as Model<Net>::summary() prints it for the same network.
   std::string summary() const {
     std::vector<SummaryRow> rows;
-    for (std::size_t i = 0; i < layers_.size(); ++i) {
-      SummaryRow row{layers_[i]->keras_type(), shapes_[i].elements(), 0, 0};
-      for (const layers::Tensor& t : tensors_[i]) (t.trainable ? row.trainable : row.non_trainable) += t.elements();
-      rows.push_back(row);
-    }
+    for (std::size_t i = 0; i < layers_.size(); ++i) rows.push_back(layers::summary_row(layers_[i]->keras_type(), shapes_[i], tensors_[i]));
     return format_summary(rows);
   }
 
@@ -190,6 +191,7 @@ class Network {
                  .threads = threads_,
                  .single_sample = single_sample,
                  .input_shape = input_shape(i),
+                 .output_shape = output_shape(i),
                  .input_stride = current_stride,
                  .output_stride = output_stride(i),
                  .input = current,
@@ -258,16 +260,14 @@ class Network {
       // Checked layer by layer, before any product can overflow.
       if (shape.elements() > largest_network) throw Error(where + " outputs more than 2^30 values");
       layers::Tensors list = layers_[i]->parameters(input_shape(i));
-      std::size_t block = 0;
       for (const layers::Tensor& t : list) {
         if (t.rows > largest_network || t.columns > largest_network || t.elements() > largest_network - count)
           throw Error("engine::Network: the network has more than 2^30 parameters (from layer " + std::to_string(i) + ", " +
                       std::to_string(t.rows) + " x " + std::to_string(t.columns) + ", on), more than ctnn builds");
         count += t.elements();
-        block += t.stored_floats();
       }
       parameter_offsets_.push_back(total);
-      total += (block * sizeof(float) + arena_alignment - 1) / arena_alignment * arena_alignment / sizeof(float);
+      total += layers::block_floats(list);
       tensors_.push_back(list);
       traits_.push_back(layers_[i]->traits());
       if (layers_[i]->as<layers::Dense>()) kernel_layers_.push_back(i);

@@ -19,6 +19,7 @@
 #include "../codegen/loss_kernels.hpp"
 #include "../codegen/optimizer_update.hpp"
 #include "../error.hpp"
+#include "../layers/backward_chain.hpp"
 #include "network.hpp"
 
 namespace ctnn::engine {
@@ -34,6 +35,12 @@ class TrainingStep {
         gradients_(network.parameters().size() * sizeof(float)),
         optimizer_state_(optimizer_state_slots * network.parameters().size() * sizeof(float)) {
     const std::size_t depth = network.layer_count();
+    // Which layers must pass a gradient down: those with a layer with parameters below them.
+    wants_input_gradient_.assign(depth, false);
+    for (std::size_t i = 1, parameters_below = !network.tensors(0).empty(); i < depth; ++i) {
+      wants_input_gradient_[i] = parameters_below;
+      parameters_below = parameters_below || !network.tensors(i).empty();
+    }
     std::size_t step_floats = 0, widest = 0;
     scratch_.resize(depth);
     for (std::size_t i = 0; i < depth; ++i) {
@@ -42,7 +49,8 @@ class TrainingStep {
       std::size_t layer_step_floats = 0;
       for (const layers::Scratch& s : network.layer(i).scratch(network.input_shape(i))) {
         if (s.lifetime == layers::Lifetime::kept) kept_.emplace_back((batch_size * s.floats_per_row + s.floats) * sizeof(float));
-        else layer_step_floats += simd::padded(batch_size * s.floats_per_row + s.floats);
+        else if (wants_input_gradient_[i] || !s.input_gradient_only)
+          layer_step_floats += simd::padded(batch_size * s.floats_per_row + s.floats);
       }
       step_floats = std::max(step_floats, layer_step_floats);
     }
@@ -53,9 +61,11 @@ class TrainingStep {
       for (const layers::Scratch& s : network.layer(i).scratch(network.input_shape(i))) {
         if (s.lifetime == layers::Lifetime::kept) {
           scratch_[i].push_back(in_arena(kept_[kept++].data(), 0));
-        } else {
+        } else if (wants_input_gradient_[i] || !s.input_gradient_only) {
           scratch_[i].push_back(step);
           step += simd::padded(batch_size * s.floats_per_row + s.floats);
+        } else {
+          scratch_[i].push_back(nullptr);
         }
       }
     }
@@ -67,14 +77,19 @@ class TrainingStep {
       const layers::LayerTraits& t = network.traits(i);
       gradient_slot_[i - 1] = t.elementwise_backward || t.in_place_backward ? gradient_slot_[i] : 1 - gradient_slot_[i];
     }
-    // Which layers must pass a gradient down: those with a layer with parameters below them.
-    wants_input_gradient_.assign(depth, false);
-    for (std::size_t i = 1, parameters_below = !network.tensors(0).empty(); i < depth; ++i) {
-      wants_input_gradient_[i] = parameters_below;
-      parameters_below = parameters_below || !network.tensors(i).empty();
-    }
     for (std::size_t i = 0, stream = 0; i < depth; ++i) random_streams_.push_back(network.traits(i).draws_random_numbers ? stream++ : 0);
-    steps_buffer_.reserve(layers::max_backward_steps * depth);
+    // The element-wise steps below each layer: fused into its kernel where they fit its form, else
+    // one pass each after it (layers/backward_chain.hpp).
+    backward_plans_.resize(depth);
+    for (std::size_t i = 1; i < depth; ++i) {
+      if (!wants_input_gradient_[i]) continue;
+      const layers::StepChain chain = layers::steps_below(
+          i, [&](std::size_t j) { return network.layer(j).backward_steps(); }, [&](std::size_t j) { return network.traits(j); });
+      layers::FusedForm form = layers::fuse(chain);
+      backward_plans_[i].fused = resolve(chain, form);
+      for (std::size_t s = form.count; s < chain.size(); ++s)
+        backward_plans_[i].passes.push_back(resolve(chain, layers::fuse(chain, s, s + 1)));
+    }
   }
 
   // Dropout masks are drawn from this seed and the number of steps since it was set.
@@ -172,60 +187,31 @@ class TrainingStep {
     for (std::size_t i = depth; i-- > 0;) {
       if (network_.traits(i).elementwise_backward) continue;  // applied by the layer above (see below)
       float* input_gradient = wants_input_gradient_[i] ? gradient(i - 1) : nullptr;
-      // The element-wise steps between this layer and the next one down that computes a gradient,
-      // that one's own steps included: fused into this layer's kernel where they fit its form.
-      std::vector<ResolvedStep>& steps = steps_buffer_;  // reserved when built: a step allocates nothing
-      steps.clear();
-      if (input_gradient)
-        for (std::size_t j = i; j-- > 0;) {
-          for (const layers::BackwardStep& step : network_.layer(j).backward_steps()) steps.push_back(resolve(j, step));
-          if (!network_.traits(j).elementwise_backward) break;
-        }
-      std::size_t fused_count = 0;
-      const FusedSteps fused = fuse(steps, fused_count);
-      network_.layer(i).backward(io(i, rows, nullptr), gradient(i), input_gradient, fused, sinks);
-      for (std::size_t s = fused_count; s < steps.size(); ++s) {  // what did not fit: one pass each
-        std::size_t one = 0;
-        fuse(std::span(steps).subspan(s, 1), one).visit([&](const auto& epilogue) {
+      const BackwardPlan& plan = backward_plans_[i];
+      network_.layer(i).backward(io(i, rows, nullptr), gradient(i), input_gradient, plan.fused, sinks);
+      for (const FusedSteps& pass : plan.passes)
+        pass.visit([&](const auto& epilogue) {
           codegen::apply_backward_steps(epilogue, network_.output_stride(i - 1), rows, input_gradient);
         });
-      }
     }
     return {sums.loss, penalty, sums.correct, rows};
   }
 
-  struct ResolvedStep {
-    layers::BackwardStep step;
-    const float* source;
-  };
-  ResolvedStep resolve(std::size_t i, const layers::BackwardStep& step) {
-    return {step, step.source.output ? output_data(i) : scratch_[i].at(step.source.scratch)};
-  }
-  // The longest prefix of `steps` that FusedSteps can hold: a mask, then an L1 penalty and an
-  // activation's derivative on the same output, each at most once and in that order.
-  static FusedSteps fuse(std::span<const ResolvedStep> steps, std::size_t& count) {
-    FusedSteps fused;
-    int stage = 0;
-    for (count = 0; count < steps.size(); ++count) {
-      const ResolvedStep& s = steps[count];
-      if (s.step.kind == layers::StepKind::scale && stage == 0) {
-        fused.mask = s.source, stage = 1;
-      } else if (s.step.kind == layers::StepKind::add_l1_sign && stage <= 1) {
-        fused.activity_l1 = s.step.coefficient, fused.activation_output = s.source, stage = 2;
-      } else if (s.step.kind == layers::StepKind::activation_derivative && stage <= 2 &&
-                 (stage < 2 || fused.activation_output == s.source)) {
-        fused.activation = s.step.activation, fused.activation_output = s.source, stage = 3;
-      } else {
-        break;
-      }
-    }
-    return fused;
+  // The buffers a fused form reads.
+  FusedSteps resolve(const layers::StepChain& chain, const layers::FusedForm& form) {
+    const auto source = [&](std::size_t s) -> const float* {
+      if (s == layers::FusedForm::none) return nullptr;
+      const layers::LocatedStep& located = chain[s];
+      return located.step.source.output ? output_data(located.layer) : scratch_[located.layer].at(located.step.source.scratch);
+    };
+    return {source(form.mask), form.activity_l1, form.activation, source(form.activation_output)};
   }
 
   LayerIo io(std::size_t i, std::size_t rows, double* penalty) {
     return {.rows = rows,
             .threads = network_.threads(),
             .input_shape = network_.input_shape(i),
+            .output_shape = network_.output_shape(i),
             .input_stride = i == 0 ? input_stride_ : network_.output_stride(i - 1),
             .output_stride = network_.output_stride(i),
             .input = i == 0 ? in_arena(input_.data(), 0) : output_data(i - 1),
@@ -262,7 +248,11 @@ class TrainingStep {
   Arena gradient_buffers_[2]{Arena(0), Arena(0)};
   std::vector<std::size_t> gradient_slot_, random_streams_;
   std::vector<bool> wants_input_gradient_;
-  std::vector<ResolvedStep> steps_buffer_;
+  struct BackwardPlan {
+    FusedSteps fused;                // applied by the layer's kernel
+    std::vector<FusedSteps> passes;  // what did not fit: one pass each, after it
+  };
+  std::vector<BackwardPlan> backward_plans_;
   Loss loss_;
   std::uint64_t dropout_seed_ = 0, steps_ = 0;
 };

@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "../codegen/model.hpp"
 #include "../engine/network.hpp"
+#include "../net/model.hpp"
 #include "../engine/parse_spec.hpp"
 #include "model_file.hpp"
 

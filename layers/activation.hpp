@@ -17,22 +17,22 @@ struct Activation {
 
   static constexpr std::string_view keras_type = "Activation";
 
-  Shape output_shape(const Shape& input) const {
+  constexpr Shape output_shape(const Shape& input) const {
     if (activation == ActivationKind::softmax)
       throw ShapeError("a softmax Activation layer is not supported; make the output layer a softmax Dense (\"10:softmax\")");
     return input;
   }
-  Tensors parameters(const Shape&) const { return {}; }
-  ScratchList scratch(const Shape&) const { return {}; }
-  LayerTraits traits() const { return {.elementwise_backward = true}; }
-  BackwardSteps backward_steps() const { return {{StepKind::activation_derivative, {}, 0.0f, activation}}; }
+  constexpr Tensors parameters(const Shape&) const { return {}; }
+  constexpr ScratchList scratch(const Shape&) const { return {}; }
+  constexpr LayerTraits traits() const { return {.elementwise_backward = true}; }
+  constexpr BackwardSteps backward_steps() const { return {{StepKind::activation_derivative, {}, 0.0f, activation}}; }
 
   std::string spec() const { return std::string(spec_name(activation)); }
-  std::string architecture() const { return spec(); }
+  constexpr std::string architecture() const { return std::string(spec_name(activation)); }
 
   template <class Io>
   void forward_inference(const Io& io) const {
-    with_activation(activation, [&]<class Act>(Act) {
+    io.with_activation(activation, [&]<class Act>(Act) {
       if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>) {
         const std::size_t features = io.input_shape.elements();
         for (std::size_t r = 0; r < io.rows; ++r) {

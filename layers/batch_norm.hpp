@@ -21,7 +21,7 @@ struct BatchNorm {
 
   static constexpr std::string_view keras_type = "BatchNormalization";
 
-  Shape output_shape(const Shape& input) const {
+  constexpr Shape output_shape(const Shape& input) const {
     if (!(momentum >= 0.0f && momentum <= 1.0f))
       throw ShapeError("BatchNorm has momentum " + ctnn::detail::format_float(momentum) + "; it must be in [0, 1]");
     if (input.rank != 1) throw ShapeError("BatchNorm on " + input.text() + " feature maps is not supported yet");
@@ -29,24 +29,24 @@ struct BatchNorm {
   }
   // gamma, beta, moving mean, moving variance: one row each, one after the other (the kernels
   // read them as rows of one block).
-  Tensors parameters(const Shape& input) const {
+  constexpr Tensors parameters(const Shape& input) const {
     const std::size_t features = input.features();
     return {{"gamma", 1, features, true, {InitializerKind::ones}, {}},
             {"beta", 1, features, true, {InitializerKind::zeros}, {}},
             {"moving_mean", 1, features, false, {InitializerKind::zeros}, {}},
             {"moving_variance", 1, features, false, {InitializerKind::ones}, {}}};
   }
-  ScratchList scratch(const Shape& input) const {
+  constexpr ScratchList scratch(const Shape& input) const {
     return {{"normalized", simd::padded(input.elements()), 0, Lifetime::kept},     // x_hat
             {"inverse std", 0, simd::padded(input.features()), Lifetime::kept}};  // 1 / sqrt(variance + epsilon)
   }
-  LayerTraits traits() const { return {.in_place_inference = true, .in_place_backward = true}; }
-  BackwardSteps backward_steps() const { return {}; }
+  constexpr LayerTraits traits() const { return {.in_place_inference = true, .in_place_backward = true}; }
+  constexpr BackwardSteps backward_steps() const { return {}; }
 
   std::string spec() const {
     return momentum == default_batch_norm_momentum ? "batchnorm" : "batchnorm=" + ctnn::detail::format_float(momentum);
   }
-  std::string architecture() const { return "batchnorm"; }
+  constexpr std::string architecture() const { return "batchnorm"; }
 
   template <class Io>
   void forward_inference(const Io& io) const {

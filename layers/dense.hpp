@@ -10,6 +10,7 @@
 #include "../codegen/dense_backward.hpp"
 #include "../codegen/dense_forward.hpp"
 #include "../codegen/extent.hpp"
+#include "../dsl/architecture.hpp"
 #include "../dsl/format.hpp"
 #include "protocol.hpp"
 
@@ -24,26 +25,26 @@ struct Dense {
 
   static constexpr std::string_view keras_type = "Dense";
 
-  Shape output_shape(const Shape& input) const {
+  constexpr Shape output_shape(const Shape& input) const {
     if (units == 0) throw ShapeError("Dense has 0 units");
     if (input.rank != 1)
       throw ShapeError("Dense reads a vector of features, not a " + input.text() + " image; put Flatten before it");
     return Shape(units);
   }
-  Tensors parameters(const Shape& input) const {
+  constexpr Tensors parameters(const Shape& input) const {
     return {{"kernel", input.elements(), units, true, initializer, regularizer},
             {"bias", 1, units, true, {InitializerKind::zeros}, {}}};
   }
-  ScratchList scratch(const Shape& input) const {
+  constexpr ScratchList scratch(const Shape& input) const {
     // W^T, packed for the input-gradient product.
-    return {{"transposed kernel", 0, units * simd::padded(input.elements()), Lifetime::step}};
+    return {{"transposed kernel", 0, units * simd::padded(input.elements()), Lifetime::step, true}};
   }
-  LayerTraits traits() const {
+  constexpr LayerTraits traits() const {
     return {.reads_unpadded_input = true, .seeded = true, .produces_probabilities = activation == ActivationKind::softmax};
   }
   // The activity penalty's and the activation's derivatives, on the stored outputs. Softmax has
   // none: the loss gives the gradient of its inputs directly.
-  BackwardSteps backward_steps() const {
+  constexpr BackwardSteps backward_steps() const {
     BackwardSteps steps;
     if (activation == ActivationKind::softmax) return steps;
     if (activity_l1 > 0.0f) steps.push_back({StepKind::add_l1_sign, {}, activity_l1});
@@ -58,17 +59,21 @@ struct Dense {
     if (activity_l1 > 0.0f) text.append(":activity_l1=").append(ctnn::detail::format_float(activity_l1));
     return text;
   }
-  std::string architecture() const { return std::to_string(units).append(":").append(spec_name(activation)); }
+  constexpr std::string architecture() const {
+    std::string text;
+    append_decimal(text, units);
+    return text.append(":").append(spec_name(activation));
+  }
 
   template <class Io>
   void forward_inference(const Io& io) const {
-    with_activation(activation, [&]<class Act>(Act) { forward<Act>(io); });
+    io.with_activation(activation, [&]<class Act>(Act) { forward<Act>(io); });
   }
   template <class Io>
   void forward_training(const Io& io) const {
     forward_inference(io);
     if (activity_l1 > 0.0f)
-      *io.penalty += codegen::activity_penalty(activity_l1, units, io.output_stride, io.output, io.rows);
+      *io.penalty += codegen::activity_penalty(activity_l1, io.output_shape.elements(), io.output_stride, io.output, io.rows);
   }
   template <class Io>
   void backward(const Io& io) const {
@@ -89,7 +94,7 @@ struct Dense {
  private:
   template <class Io>
   auto shape_of(const Io& io) const {
-    return codegen::DenseShape{io.input_shape.elements(), units, io.input_stride};
+    return codegen::DenseShape{io.input_shape.elements(), io.output_shape.elements(), io.input_stride};
   }
   template <class Io>
   float* bias_of(const Io& io) const {
@@ -98,10 +103,9 @@ struct Dense {
   template <class Act, class Io>
   void forward(const Io& io) const {
     const auto shape = shape_of(io);
-    if (io.single_sample)
-      codegen::dense_forward<Act>(shape, io.input, codegen::fixed<1>{}, io.parameters, bias_of(io), io.output);
-    else
-      codegen::dense_forward<Act>(shape, io.input, io.rows, io.parameters, bias_of(io), io.output, io.threads);
+    io.with_rows([&](auto rows) {
+      codegen::dense_forward<Act>(shape, io.input, rows, io.parameters, bias_of(io), io.output, io.threads);
+    });
   }
 };
 

@@ -18,23 +18,23 @@ struct Dropout {
 
   static constexpr std::string_view keras_type = "Dropout";
 
-  Shape output_shape(const Shape& input) const {
+  constexpr Shape output_shape(const Shape& input) const {
     if (!(rate >= 0.0f && rate < 1.0f))
       throw ShapeError("Dropout has rate " + ctnn::detail::format_float(rate) +
                        "; the rate is the fraction of values dropped, in [0, 1)");
     return input;
   }
-  Tensors parameters(const Shape&) const { return {}; }
-  ScratchList scratch(const Shape& input) const {
+  constexpr Tensors parameters(const Shape&) const { return {}; }
+  constexpr ScratchList scratch(const Shape& input) const {
     return {{"mask", simd::padded(input.elements()), 0, Lifetime::kept}};  // 0 or 1 / (1 - rate) per value
   }
-  LayerTraits traits() const {
+  constexpr LayerTraits traits() const {
     return {.elementwise_backward = true, .identity_in_inference = true, .draws_random_numbers = true};
   }
-  BackwardSteps backward_steps() const { return {{StepKind::scale, {false, 0}}}; }
+  constexpr BackwardSteps backward_steps() const { return {{StepKind::scale, {false, 0}}}; }
 
   std::string spec() const { return "dropout=" + ctnn::detail::format_float(rate); }
-  std::string architecture() const { return {}; }  // training only: a trained model computes the same with or without
+  constexpr std::string architecture() const { return {}; }  // training only: a trained model computes the same with or without
 
   template <class Io>
   void forward_inference(const Io&) const {}

@@ -15,6 +15,8 @@
 //   spec()                           its token in a run-time spec ("400:relu", "batchnorm", "dropout=0.5")
 //   architecture()                   the part of the token that changes what a trained model computes
 //
+// Everything but the passes and spec() is constexpr: a Net asks it in constant evaluation.
+//
 // Parameters of one layer are stored one after the other, each tensor as rows x padded(columns)
 // floats, and each layer's block starts on a 64-byte boundary; gradients and optimiser state repeat
 // that layout.
@@ -82,6 +84,7 @@ struct Scratch {
   std::size_t floats_per_row = 0;  // per sample of the batch
   std::size_t floats = 0;          // plus this many whatever the batch
   Lifetime lifetime = Lifetime::kept;
+  bool input_gradient_only = false;  // used only to pass a gradient to the layer's input: the first layer never gets it
 };
 inline constexpr std::size_t max_scratch = 4;
 using ScratchList = FixedList<Scratch, max_scratch>;

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <string>
 
+#include "../dsl/architecture.hpp"
+
 namespace ctnn {
 
 struct Shape {
@@ -27,9 +29,12 @@ struct Shape {
   constexpr std::size_t features() const { return rank == 0 ? 0 : extents[rank - 1]; }
 
   // "784", "28x28x1": as specs and messages write it.
-  std::string text() const {
+  constexpr std::string text() const {
     std::string result;
-    for (std::size_t d = 0; d < rank; ++d) result.append(d ? "x" : "").append(std::to_string(extents[d]));
+    for (std::size_t d = 0; d < rank; ++d) {
+      if (d > 0) result.push_back('x');
+      append_decimal(result, extents[d]);
+    }
     return result;
   }
   // "(None, 784)", "(None, 28, 28, 1)": as Keras's summary() writes an output shape.

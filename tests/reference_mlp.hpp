@@ -2,7 +2,6 @@
 // generated code is tested against. Nothing here shares code with ctnn's kernels.
 #pragma once
 
-#include <boost/hana/for_each.hpp>
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -122,34 +121,36 @@ struct Mlp {
   }
 };
 
-template <class A>
-constexpr Act act_of() {
-  if constexpr (std::is_same_v<A, ctnn::ReLU>) return Act::relu;
-  else if constexpr (std::is_same_v<A, ctnn::Linear>) return Act::linear;
-  else if constexpr (std::is_same_v<A, ctnn::Sigmoid>) return Act::sigmoid;
-  else if constexpr (std::is_same_v<A, ctnn::Tanh>) return Act::tanh;
-  else return Act::softmax;
+inline Act act_of(ctnn::ActivationKind kind) {
+  switch (kind) {
+    case ctnn::ActivationKind::relu: return Act::relu;
+    case ctnn::ActivationKind::linear: return Act::linear;
+    case ctnn::ActivationKind::sigmoid: return Act::sigmoid;
+    case ctnn::ActivationKind::tanh: return Act::tanh;
+    case ctnn::ActivationKind::softmax: break;
+  }
+  return Act::softmax;
 }
 
-// The reference twin of a model: same architecture, same weights.
+// The reference twin of a model of Dense layers, each with an optional BatchNorm after it: same
+// architecture, same weights.
 template <class N>
 Mlp from_model(const ctnn::Model<N>& model) {
   Mlp mlp;
-  boost::hana::for_each(N::layer_indices, [&](auto index) {
-    constexpr std::size_t l = decltype(index)::value;
-    using spec = typename N::template layer<l>;
-    Layer layer{.in = spec::inputs,
-                .out = spec::outputs,
-                .act = act_of<typename spec::activation>(),
-                .l1 = spec::regularizer::l1,
-                .l2 = spec::regularizer::l2,
-                .w = std::vector<double>(spec::inputs * spec::outputs),
-                .b = std::vector<double>(spec::outputs)};
-    const auto kernel = model.template kernel<l>();
-    for (std::size_t i = 0; i < spec::inputs; ++i)
-      for (std::size_t o = 0; o < spec::outputs; ++o) layer.weight(i, o) = kernel(i, o);
-    for (std::size_t o = 0; o < spec::outputs; ++o) layer.b[o] = model.template bias<l>()[o];
-    layer.activity_l1 = spec::activity_l1;
+  for (std::size_t l = 0; l < model.depth(); ++l) {
+    const ctnn::layers::Dense& dense = *N::template layer_as<ctnn::layers::Dense>(N::kernel_layers[l]);
+    const auto kernel = model.kernel(l);
+    Layer layer{.in = kernel.rows,
+                .out = kernel.cols,
+                .act = act_of(dense.activation),
+                .l1 = dense.regularizer.l1,
+                .l2 = dense.regularizer.l2,
+                .w = std::vector<double>(kernel.rows * kernel.cols),
+                .b = std::vector<double>(kernel.cols)};
+    for (std::size_t i = 0; i < kernel.rows; ++i)
+      for (std::size_t o = 0; o < kernel.cols; ++o) layer.weight(i, o) = kernel(i, o);
+    for (std::size_t o = 0; o < kernel.cols; ++o) layer.b[o] = model.bias(l)[o];
+    layer.activity_l1 = dense.activity_l1;
     if (const ctnn::BatchNormParameters<const float> norm = model.batch_norm(l)) {
       layer.batch_norm = true;
       layer.gamma.assign(norm.gamma().begin(), norm.gamma().end());
@@ -158,7 +159,7 @@ Mlp from_model(const ctnn::Model<N>& model) {
       layer.moving_variance.assign(norm.moving_variance().begin(), norm.moving_variance().end());
     }
     mlp.layers.push_back(std::move(layer));
-  });
+  }
   return mlp;
 }
 

@@ -29,7 +29,7 @@ TEST_CASE("layer_outputs gives every layer's inference outputs, as the reference
     reference::Mlp prefix{{mlp.layers.begin(), mlp.layers.begin() + long(l) + 1}};
     const std::vector<double> expected = prefix.forward(x, 300);
     REQUIRE(outputs[l].rows == 300);
-    REQUIRE(outputs[l].cols == Analysed::layer_outputs[l]);
+    REQUIRE(outputs[l].cols == Analysed::output_shapes[Analysed::kernel_layers[l]].elements());
     for (std::size_t i = 0; i < expected.size(); ++i)
       worst = std::max(worst, std::abs(double(outputs[l].values[i]) - expected[i]));
   }
@@ -100,8 +100,8 @@ TEST_CASE("weights and activations go to .npy files NumPy reads") {
   Model<Analysed> model{Seed{8}};
   const testing::TempDir dir;
   const Matrix kernel = kernel_matrix(model, 1), bias = bias_matrix(model, 1);  // Dense<9, 7>
-  CHECK((kernel.rows == 9 && kernel.cols == 7 && kernel(3, 5) == model.kernel<1>()(3, 5)));
-  CHECK((bias.rows == 1 && bias.cols == 7 && bias.values[6] == model.bias<1>()[6]));
+  CHECK((kernel.rows == 9 && kernel.cols == 7 && kernel(3, 5) == model.kernel(1)(3, 5)));
+  CHECK((bias.rows == 1 && bias.cols == 7 && bias.values[6] == model.bias(1)[6]));
   io::save_npy(dir.path() / "kernel.npy", kernel.view());
   const io::NpyArray read = io::load_npy(dir.path() / "kernel.npy");
   CHECK(read.shape == std::vector<std::size_t>{9, 7});

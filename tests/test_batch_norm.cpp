@@ -39,7 +39,7 @@ TEST_CASE("a batch of two, by hand: normalised with the batch's statistics, movi
   // variance 1) and {2, 6} (mean 4, variance 4).
   using N = Net<Dense<1, 2, Linear>, BatchNorm<>, Softmax<2>>;
   Model<N> model{Seed{1}};
-  model.kernel<0>()(0, 0) = 1.0f, model.kernel<0>()(0, 1) = 2.0f;
+  model.kernel(0)(0, 0) = 1.0f, model.kernel(0)(0, 1) = 2.0f;
   const float x[2] = {1.0f, 3.0f};
   const std::uint8_t labels[2] = {0, 1};
   TrainingStep<N, 2> step(model);
@@ -55,7 +55,7 @@ TEST_CASE("a batch of two, by hand: normalised with the batch's statistics, movi
 
   // The next layer saw x_hat = -+1/sqrt(1.001) and -+2/sqrt(4.001): its kernel gradient is
   // sum over rows of x_hat * dZ, dZ = (p - onehot) / 2 with p from the (zero-bias) output layer.
-  const auto w = model.kernel<1>();
+  const auto w = model.kernel(1);
   const double x_hat[2][2] = {{-1 / std::sqrt(1.001), -2 / std::sqrt(4.001)}, {1 / std::sqrt(1.001), 2 / std::sqrt(4.001)}};
   double expected[2][2] = {};
   for (int r = 0; r < 2; ++r) {
@@ -67,7 +67,7 @@ TEST_CASE("a batch of two, by hand: normalised with the batch's statistics, movi
       for (int c = 0; c < 2; ++c) expected[i][c] += x_hat[r][i] * dz[c];
   }
   for (int i = 0; i < 2; ++i)
-    for (int c = 0; c < 2; ++c) CHECK(step.kernel_gradient<1>()(i, c) == Approx(expected[i][c]).epsilon(1e-5));
+    for (int c = 0; c < 2; ++c) CHECK(step.kernel_gradient(1)(i, c) == Approx(expected[i][c]).epsilon(1e-5));
 
   // Inference uses the moving statistics: x = 1 gives (1 - 0.02) / sqrt(1.001) and (2 - 0.04) / sqrt(1.031).
   const double h0 = 0.98 / std::sqrt(1.0 + 0.001), h1 = 1.96 / std::sqrt(1.03 + 0.001);
@@ -98,8 +98,8 @@ TEST_CASE("the moving statistics follow the batch's: (1 - momentum^k) of the way
       CHECK(norm.moving_variance()[o] == Approx(kept + (1 - kept) * variance).epsilon(1e-5));
     }
   };
-  check_layer(step.layer_output<0>(24), 0, 0.9);
-  check_layer(step.layer_output<1>(24), 1, 0.99);
+  check_layer(step.layer_output(0, 24), 0, 0.9);
+  check_layer(step.layer_output(1, 24), 1, 0.99);
 }
 
 TEST_CASE("training normalises with the batch's statistics; inference with the moving ones, on both backends") {
@@ -129,7 +129,7 @@ TEST_CASE("training normalises with the batch's statistics; inference with the m
   step.load_batch(batch.x.data(), batch.labels.data(), testing::first_indices(30));
   const double loss = step.compute_gradients(30).loss();
   mlp.batch_statistics = true;
-  const auto mask = step.dropout_mask<0>(30);
+  const auto mask = step.dropout_mask(0, 30);
   for (std::size_t r = 0; r < 30; ++r)
     for (std::size_t o = 0; o < 20; ++o) mlp.layers[0].mask.push_back(mask(r, o));
   CHECK(reference::relative_difference(loss, mlp.loss(batch.x_double(), batch.labels_int())) < 1e-5);

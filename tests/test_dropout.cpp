@@ -19,7 +19,7 @@ constexpr std::size_t batch_rows = 200;
 
 template <std::size_t L, class Step>
 std::vector<float> mask_of(Step& step) {
-  const auto mask = step.template dropout_mask<L>(batch_rows);
+  const auto mask = step.dropout_mask(L, batch_rows);
   std::vector<float> values;
   for (std::size_t r = 0; r < mask.rows; ++r)
     for (std::size_t c = 0; c < mask.cols; ++c) values.push_back(mask(r, c));

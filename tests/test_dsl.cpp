@@ -13,36 +13,56 @@ TEST_CASE("compile-time facts of the seed network") {
   STATIC_REQUIRE(SeedNet::output_size == 10);
   // 784*400 + 400 + 400*20 + 20 + 20*10 + 10
   STATIC_REQUIRE(SeedNet::param_count == 322230);
-  STATIC_REQUIRE(SeedNet::layer_inputs == std::array<std::size_t, 3>{784, 400, 20});
-  STATIC_REQUIRE(SeedNet::layer_outputs == std::array<std::size_t, 3>{400, 20, 10});
+  STATIC_REQUIRE(SeedNet::layer_count == 3);
+  STATIC_REQUIRE(SeedNet::input_shape == Shape(784));
+  STATIC_REQUIRE(SeedNet::output_shapes == std::array{Shape(400), Shape(20), Shape(10)});
+  STATIC_REQUIRE(SeedNet::tensors[1][0].rows == 400);
+  STATIC_REQUIRE(SeedNet::tensors[1][0].columns == 20);
 }
 
 TEST_CASE("Softmax takes its input size from the layer before it") {
-  using Out = SeedNet::layer<2>;
-  STATIC_REQUIRE(Out::inputs == 20);
-  STATIC_REQUIRE(Out::outputs == 10);
-  STATIC_REQUIRE(Out::param_count == 210);
+  constexpr const layers::Tensors& out = SeedNet::tensors[2];
+  STATIC_REQUIRE(out[0].name == "kernel");
+  STATIC_REQUIRE(out[0].rows == 20);
+  STATIC_REQUIRE(out[0].columns == 10);
+  STATIC_REQUIRE(out[1].name == "bias");
+  STATIC_REQUIRE(out[1].elements() == 10);
+  STATIC_REQUIRE(SeedNet::traits[2].produces_probabilities);
+  STATIC_REQUIRE(std::get<2>(SeedNet::kinds).activation == ActivationKind::softmax);
 }
 
 TEST_CASE("defaults: ReLU activation, GlorotUniform initialiser, no regulariser") {
-  using Hidden = SeedNet::layer<1>;
-  STATIC_REQUIRE(std::is_same_v<Hidden::activation, ReLU>);
-  STATIC_REQUIRE(std::is_same_v<Hidden::initializer, GlorotUniform>);
-  STATIC_REQUIRE(std::is_same_v<Hidden::regularizer, NoRegularizer>);
-  STATIC_REQUIRE(!is_regularized<Hidden::regularizer>);
+  constexpr layers::Dense hidden = std::get<1>(SeedNet::kinds);
+  STATIC_REQUIRE(hidden.activation == ActivationKind::relu);
+  STATIC_REQUIRE(hidden.initializer.kind == InitializerKind::glorot_uniform);
+  STATIC_REQUIRE(hidden.regularizer == RegularizerSpec{});
+  STATIC_REQUIRE(SeedNet::tensors[1][1].initializer.kind == InitializerKind::zeros);  // the bias
 }
 
 TEST_CASE("options are found in any order") {
-  STATIC_REQUIRE(std::is_same_v<Mixed::layer<0>::initializer, HeNormal>);
-  STATIC_REQUIRE(Mixed::layer<0>::regularizer::l2 == 0.01f);
-  STATIC_REQUIRE(Mixed::layer<0>::regularizer::l1 == 0.0f);
-  STATIC_REQUIRE(Mixed::layer<1>::regularizer::l1 == 0.001f);
-  STATIC_REQUIRE(Mixed::layer<1>::regularizer::l2 == 0.002f);
-  STATIC_REQUIRE(Mixed::layer<2>::regularizer::l1 == 0.5f);
-  using Swapped = Dense<3, 4, Linear, Zeros, L2<0.5f>>::resolve<3>;
-  STATIC_REQUIRE(std::is_same_v<Swapped::initializer, Zeros>);
-  STATIC_REQUIRE(Swapped::regularizer::l2 == 0.5f);
+  STATIC_REQUIRE(std::get<0>(Mixed::kinds).initializer.kind == InitializerKind::he_normal);
+  STATIC_REQUIRE(std::get<0>(Mixed::kinds).regularizer.l2 == 0.01f);
+  STATIC_REQUIRE(std::get<0>(Mixed::kinds).regularizer.l1 == 0.0f);
+  STATIC_REQUIRE(std::get<1>(Mixed::kinds).regularizer.l1 == 0.001f);
+  STATIC_REQUIRE(std::get<1>(Mixed::kinds).regularizer.l2 == 0.002f);
+  STATIC_REQUIRE(std::get<2>(Mixed::kinds).regularizer.l1 == 0.5f);
+  constexpr layers::Dense swapped = Dense<3, 4, Linear, Zeros, L2<0.5f>>::layer;
+  STATIC_REQUIRE(swapped.initializer.kind == InitializerKind::zeros);
+  STATIC_REQUIRE(swapped.regularizer.l2 == 0.5f);
+  STATIC_REQUIRE(Dense<3, 4, Linear, RandomNormal<0.5, 2>>::layer.initializer ==
+                 InitializerSpec{InitializerKind::random_normal, 0.5f, 2.0f});
   STATIC_REQUIRE(Mixed::param_count == 13 * 7 + 7 + 7 * 5 + 5 + 5 * 3 + 3);
+}
+
+TEST_CASE("BatchNorm and Dropout are layers of their own, anywhere") {
+  using Free = Net<Dropout<0.2>, Dense<8, 6, Linear>, BatchNorm<0.9>, Dropout<0.5>, BatchNorm<>, Dense<6, 4>, Softmax<3>>;
+  STATIC_REQUIRE(Free::input_shape == Shape(8));
+  STATIC_REQUIRE(Free::layer_count == 7);
+  STATIC_REQUIRE(Free::depth == 3);  // layers with a kernel
+  STATIC_REQUIRE(Free::kernel_layers == std::array<std::size_t, 3>{1, 5, 6});
+  STATIC_REQUIRE(Free::tensors[2].size() == 4);  // gamma, beta and the moving statistics
+  STATIC_REQUIRE(Free::param_count == 8 * 6 + 6 + 4 * 6 + 4 * 6 + 6 * 4 + 4 + 4 * 3 + 3);
+  CHECK(Free::architecture() == "8-6:linear:batchnorm-batchnorm-4:relu-3:softmax");
 }
 
 TEST_CASE("describe() spells the type as it reads in source") {
@@ -54,7 +74,7 @@ TEST_CASE("describe() spells the type as it reads in source") {
 
 TEST_CASE("coefficients may be written as double, float or integer literals, as in the brief's example") {
   using Brief = Net<Dense<784, 400, ReLU, L2<0.01>>, Dense<400, 20>, Softmax<10>>;
-  STATIC_REQUIRE(Brief::layer<0>::regularizer::l2 == 0.01f);
+  STATIC_REQUIRE(std::get<0>(Brief::kinds).regularizer.l2 == 0.01f);
   STATIC_REQUIRE(L1L2<1, 0.5>::l1 == 1.0f);
   STATIC_REQUIRE(L1L2<1, 0.5>::l2 == 0.5f);
   STATIC_REQUIRE(RandomNormal<0, 0.1>::stddev == 0.1f);

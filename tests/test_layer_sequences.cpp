@@ -1,7 +1,8 @@
-// The engine on layer sequences that only the layer protocol can express: Dense(linear) ->
+// Both backends on layer sequences that only the layer protocol can express: Dense(linear) ->
 // BatchNorm -> Activation(relu), Dropout on the inputs, and a layer kind defined outside ctnn
-// (tests/plugins/per_feature_scale.hpp). Forward passes against a double-precision reference
-// written here, gradients against central finite differences of that reference.
+// (tests/plugins/per_feature_scale.hpp). The engine's forward passes against a double-precision
+// reference written here, its gradients against central finite differences of that reference; the
+// Net of the same layers against the engine, bit for bit.
 #include <catch2/catch.hpp>
 #include <ctnn/ctnn.hpp>
 
@@ -169,6 +170,44 @@ void check_inference(engine::Network& network, std::size_t rows, std::uint64_t s
   CHECK(std::abs(std::accumulate(one.begin(), one.end(), 0.0f) - 1.0f) < 1e-5f);
 }
 
+// The Net N, written as a type, against the engine network of the same layers (checked above
+// against the reference): both drivers run the same layer kinds through the same protocol, so
+// from the same weights they compute the same numbers, bit for bit.
+template <NetType N>
+void check_net_matches_engine(engine::Network& network, std::size_t rows, std::uint64_t seed) {
+  CHECK(N::architecture() == network.architecture());
+  CHECK(N::summary() == network.summary());
+  CHECK(N::param_count == network.param_count());
+  Model<N> model;
+  REQUIRE(model.parameters().size() == network.parameters().size());
+  std::ranges::copy(network.parameters(), model.parameters().begin());
+
+  const testing::Batch batch = testing::random_batch(rows, N::input_size, N::output_size, seed);
+  TrainingStep<N, 16> generated(model);
+  engine::TrainingStep generic(network, 16);
+  generated.seed_dropout(seed), generic.seed_dropout(seed);
+  generated.load_batch(batch.x.data(), batch.labels.data(), testing::first_indices(rows));
+  generic.load_batch(batch.x.data(), batch.labels.data(), testing::first_indices(rows));
+  const BatchResult a = generated.compute_gradients(rows), b = generic.compute_gradients(rows);
+  CHECK(a.loss() == b.loss());
+  for (std::size_t i = 0; i < N::layer_count; ++i) {
+    INFO("layer " << i);
+    const MatrixView<const float> x = generated.output(i, rows), y = generic.output(i, rows);
+    for (std::size_t r = 0; r < rows; ++r) CHECK(std::ranges::equal(x.row(r), y.row(r)));
+    for (std::size_t k = 0; k < N::tensors[i].size(); ++k) {
+      const MatrixView<const float> g = generated.tensor_gradient(i, k), h = generic.tensor_gradient(i, k);
+      for (std::size_t r = 0; r < g.rows; ++r) CHECK(std::ranges::equal(g.row(r), h.row(r)));
+    }
+  }
+  std::vector<float> p(rows * N::output_size), q(rows * N::output_size), one(N::output_size), other(N::output_size);
+  model.predict(batch.x.data(), rows, p.data());
+  network.predict(batch.x.data(), rows, q.data());
+  CHECK(p == q);
+  model.predict(batch.x.data(), one.data());
+  network.predict(batch.x.data(), other.data());
+  CHECK(one == other);
+}
+
 }  // namespace
 
 TEST_CASE("Dense(linear) -> BatchNorm -> Activation(relu) trains on the engine, checked by finite differences") {
@@ -186,8 +225,10 @@ TEST_CASE("Dense(linear) -> BatchNorm -> Activation(relu) trains on the engine, 
       for (float& v : network.tensor(i, k).row(0)) v = float(0.5 + rng.uniform());
   check_gradients(network, 9, 11);
   check_inference(network, 9, 12);
+  check_net_matches_engine<Net<Dense<7, 11, Linear>, BatchNorm<>, Activation<ReLU>, Dense<11, 5, Tanh>, BatchNorm<0.9>,
+                               Activation<Sigmoid>, Softmax<3>>>(network, 9, 13);
   CHECK(network.describe() == "7-11:linear-batchnorm-relu-5:tanh-batchnorm=0.9-sigmoid-3:softmax");
-  CHECK(network.architecture() == "7-11:linear-batchnorm-relu-5:tanh-batchnorm-sigmoid-3:softmax");
+  CHECK(network.architecture() == "7-11:linear:batchnorm-relu-5:tanh:batchnorm-sigmoid-3:softmax");
 }
 
 TEST_CASE("Dropout on the inputs and between layers trains on the engine, checked by finite differences") {
@@ -197,6 +238,7 @@ TEST_CASE("Dropout on the inputs and between layers trains on the engine, checke
                           Seed{5}};
   check_gradients(network, 10, 21);
   check_inference(network, 10, 22);
+  check_net_matches_engine<Net<Dropout<0.2>, Dense<13, 9, ReLU>, Dropout<0.5>, Softmax<4>>>(network, 10, 23);
   // The inputs' mask drops about a fifth of them.
   const testing::Batch batch = testing::random_batch(200, 13, 4, 1);
   engine::TrainingStep step(network, 200);
@@ -220,6 +262,8 @@ TEST_CASE("a layer kind defined outside ctnn trains on the engine through the pr
     for (float& v : network.tensor(i, 0).row(0)) v = float(0.5 + rng.uniform());
   check_gradients(network, 7, 31);
   check_inference(network, 7, 32);
+  check_net_matches_engine<Net<Layer<plugin::PerFeatureScale{}>, Dense<6, 8, Tanh>, Layer<plugin::PerFeatureScale{}>, Softmax<3>>>(
+      network, 7, 33);
   CHECK(network.param_count() == 6 + (6 * 8 + 8) + 8 + (8 * 3 + 3));
   const std::string summary = network.summary();
   // Keras's names from the type, the label wrapped at the column's width as Keras 2 prints it.
@@ -227,6 +271,19 @@ TEST_CASE("a layer kind defined outside ctnn trains on the engine through the pr
   CHECK_THAT(summary, Catch::Contains(" per_feature_scale_1 (PerFea (None, 8)                 8\n"));
   CHECK_THAT(summary, Catch::Contains("Total params: 97 "));
   CHECK(network.describe() == "6-scale-8:tanh-scale-3:softmax");
+}
+
+TEST_CASE("a Net starts from the weights the engine draws for the same layers and seed") {
+  using N = Net<Dropout<0.1>, Dense<5, 4, Tanh, L2<0.01>, HeNormal>, BatchNorm<>, Dense<4, 3, Linear, RandomNormal<0.5, 2>>,
+                Softmax<2>>;
+  const engine::Network network{Shape(5),
+                                {layers::Dropout{.rate = 0.1f}, std::get<1>(N::kinds), layers::BatchNorm{},
+                                 std::get<3>(N::kinds), std::get<4>(N::kinds)},
+                                Seed{17}};
+  const Model<N> model{Seed{17}};
+  CHECK(std::ranges::equal(model.parameters(), network.parameters()));
+  CHECK(model.regularization_penalty() == network.regularization_penalty());
+  CHECK(model.regularization_penalty() > 0.0);
 }
 
 TEST_CASE("the engine names the layer, its position and the shapes when a layer cannot read its input") {

@@ -30,15 +30,16 @@ void check_disjoint_and_aligned(const MemoryPlan<Capacity>& plan) {
 TEST_CASE("the seed network's training plan matches a hand computation") {
   constexpr std::size_t B = 200;
   const std::size_t h1 = pad(400), h2 = pad(20), out = pad(10);
-  const std::size_t params = align64(4 * 784 * h1) + align64(4 * h1) + align64(4 * 400 * h2) + align64(4 * h2) +
-                             align64(4 * 20 * out) + align64(4 * out);
+  // Each layer's kernel and bias, one after the other, the layer's block aligned.
+  const std::size_t params = align64(4 * (784 * h1 + h1)) + align64(4 * (400 * h2 + h2)) + align64(4 * (20 * out + out));
   const std::size_t prediction = align64(4 * prediction_rows * (h1 + h2));  // layers 0 and 1 side by side
   const std::size_t per_step = align64(4 * B * 784) + align64(4 * B) +      // input batch, labels
-                               align64(4 * B * h1) + align64(4 * B * h2) + align64(4 * B * out) +  // activations
-                               align64(4 * B * (h1 + h2)) +                                         // deltas
-                               align64(4 * 20 * h1);  // W^T of layer 1 (20 x 400) is larger than layer 2's (10 x 20)
+                               align64(4 * B * h1) + align64(4 * B * h2) + align64(4 * B * out) +  // outputs
+                               align64(4 * 20 * h1) +  // W^T of layer 1 (20 x 400) is larger than layer 2's (10 x 20);
+                                                       // layer 0 passes no gradient down and needs none
+                               align64(4 * B * (h1 + h2));  // output gradients, two layers at a time
   const std::size_t expected = params /*weights*/ + prediction + params /*gradients*/ +
-                                 3 * params /*optimizer state: up to three arrays (Adam with amsgrad)*/ + per_step;
+                               3 * params /*optimizer state: up to three arrays (Adam with amsgrad)*/ + per_step;
 
   constexpr auto& plan = training_plan<SeedNet, B>;
   CHECK(plan.bytes == expected);
@@ -49,25 +50,36 @@ TEST_CASE("the seed network's training plan matches a hand computation") {
     CHECK(plan.buffers[i].offset == model_plan<SeedNet>.buffers[i].offset);
 }
 
-TEST_CASE("inference ping-pong holds only the two largest adjacent activations") {
+TEST_CASE("inference ping-pong holds only the two largest adjacent outputs") {
   using Wide = Net<Dense<10, 64, ReLU>, Dense<64, 8>, Dense<8, 96>, Dense<96, 16>, Softmax<4>>;
   // Adjacent pairs: 64+8, 8+96, 96+16, 16+4 (padded): the largest is 96+16.
   const std::size_t widest_pair = std::max({pad(64) + pad(8), pad(8) + pad(96), pad(96) + pad(16), pad(16) + pad(4)});
-  CHECK(codegen::Layout<Wide>::pingpong_floats_per_row == widest_pair);
+  CHECK(PingPong<Wide>::inference_floats_per_row == widest_pair);
   constexpr auto& single = inference_plan<Wide, 1>;
   CHECK(single.find(BufferRole::prediction_pingpong).bytes == 4 * widest_pair);
   check_disjoint_and_aligned(single);
 }
 
+TEST_CASE("layers that work in place or pass their input through take no ping-pong slot in inference") {
+  // Dropout passes its input through; BatchNorm writes over its input once that is a slot.
+  using Normalised = Net<Dense<10, 64, Linear>, BatchNorm<>, Dropout<0.5>, Dense<64, 8>, Softmax<4>>;
+  using P = PingPong<Normalised>;
+  STATIC_REQUIRE(P::inference_slot == std::array<std::size_t, 6>{P::none, 0, 0, 0, 1, 0});
+  CHECK(P::inference_floats_per_row == pad(64) + pad(8));
+  // In training the gradient of the BatchNorm's input is written over its output's, and the
+  // Dropout's steps are applied in the Dense layer above: layers 0 to 2 share one slot.
+  STATIC_REQUIRE(P::gradient_slot == std::array<std::size_t, 5>{0, 0, 0, 1, 0});
+}
+
 TEST_CASE("the plan prints every buffer and the total") {
   const std::string table = format_plan(training_plan<SeedNet, 200>);
-  CHECK(table.find("layer 0 kernel") != std::string::npos);
-  CHECK(table.find("deltas ping-pong") != std::string::npos);
+  CHECK(table.find("layer 0 parameters (Dense)") != std::string::npos);
+  CHECK(table.find("gradient ping-pong") != std::string::npos);
   CHECK(table.find(std::to_string(training_plan<SeedNet, 200>.bytes)) != std::string::npos);
 }
 
 TEST_CASE("the single-sample inference plan is the parameters and one ping-pong row") {
   constexpr auto& single = inference_plan<SeedNet, 1>;
-  CHECK(single.count == 2 * SeedNet::depth + 1);
+  CHECK(single.count == SeedNet::layer_count + 1);
   CHECK(single.find(BufferRole::prediction_pingpong).bytes == 4 * (pad(400) + pad(20)));
 }

@@ -74,11 +74,11 @@ TEST_CASE("a model file holds the fields of the format, little-endian, in order"
   // Kernel 0 row-major, bias 0, kernel 1, bias 1.
   std::vector<float> expected;
   for (std::size_t i = 0; i < 3; ++i)
-    for (std::size_t o = 0; o < 4; ++o) expected.push_back(model.kernel<0>()(i, o));
-  for (const float b : model.bias<0>()) expected.push_back(b);
+    for (std::size_t o = 0; o < 4; ++o) expected.push_back(model.kernel(0)(i, o));
+  for (const float b : model.bias(0)) expected.push_back(b);
   for (std::size_t i = 0; i < 4; ++i)
-    for (std::size_t o = 0; o < 2; ++o) expected.push_back(model.kernel<1>()(i, o));
-  for (const float b : model.bias<1>()) expected.push_back(b);
+    for (std::size_t o = 0; o < 2; ++o) expected.push_back(model.kernel(1)(i, o));
+  for (const float b : model.bias(1)) expected.push_back(b);
   for (std::size_t p = 0; p < parameters; ++p)
     CHECK(little_endian_at(bytes, header + 4 * p, 4) == std::bit_cast<std::uint32_t>(expected[p]));
   CHECK(little_endian_at(bytes, bytes.size() - 4, 4) == crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), uInt(bytes.size() - 4)));
@@ -122,7 +122,7 @@ TEST_CASE("a model saved by one backend loads into the other and back, bit for b
   Model<Seedlike> back{Seed{99}};
   io::load_into(back, dir / "engine.ctnn");
   CHECK(testing::parameter_bits(back) == testing::parameter_bits(network));
-  CHECK(back.bias<2>()[0] == 42.0f);
+  CHECK(back.bias(2)[0] == 42.0f);
 }
 
 TEST_CASE("bad model files are rejected with a message naming the file and the problem") {

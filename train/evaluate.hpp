@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "../codegen/loss_kernels.hpp"
-#include "../codegen/memory_plan.hpp"
+#include "../codegen/prediction_rows.hpp"
 #include "../dsl/losses.hpp"
 #include "backend.hpp"
 #include "data_checks.hpp"

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "../codegen/denormals.hpp"
-#include "../codegen/training_step.hpp"
+#include "../net/training_step.hpp"
 #include "../dsl/random.hpp"
 #include "../io/model_file.hpp"
 #include "backend.hpp"

@@ -1,6 +1,7 @@
 // A layer kind defined outside ctnn's folders, as a user would write one: y = x * scale, with one
-// learnable scale per feature (starting at 1). Nothing in ctnn names it; the engine runs it
-// through the layer protocol (layers/protocol.hpp).
+// learnable scale per feature (starting at 1). Nothing in ctnn names it; both backends run it
+// through the layer protocol (layers/protocol.hpp): the engine as a value, a Net as
+// ctnn::Layer<plugin::PerFeatureScale{}>.
 #pragma once
 
 #include <algorithm>
@@ -15,15 +16,15 @@ namespace plugin {
 struct PerFeatureScale {
   static constexpr std::string_view keras_type = "PerFeatureScale";
 
-  ctnn::Shape output_shape(const ctnn::Shape& input) const { return input; }
-  ctnn::layers::Tensors parameters(const ctnn::Shape& input) const {
+  constexpr ctnn::Shape output_shape(const ctnn::Shape& input) const { return input; }
+  constexpr ctnn::layers::Tensors parameters(const ctnn::Shape& input) const {
     return {{"scale", 1, input.features(), true, {ctnn::InitializerKind::ones}, {}}};
   }
-  ctnn::layers::ScratchList scratch(const ctnn::Shape&) const { return {}; }
-  ctnn::layers::LayerTraits traits() const { return {.in_place_inference = true}; }
-  ctnn::layers::BackwardSteps backward_steps() const { return {}; }
+  constexpr ctnn::layers::ScratchList scratch(const ctnn::Shape&) const { return {}; }
+  constexpr ctnn::layers::LayerTraits traits() const { return {.in_place_inference = true}; }
+  constexpr ctnn::layers::BackwardSteps backward_steps() const { return {}; }
   std::string spec() const { return "scale"; }
-  std::string architecture() const { return "scale"; }
+  constexpr std::string architecture() const { return "scale"; }
 
   template <class Io>
   void forward_inference(const Io& io) const {

@@ -8,14 +8,11 @@
 namespace ctnn {
 
 template <std::size_t position, std::size_t its_input_size, std::size_t previous_output_size>
-concept dense_input_matches_previous_output = bool(position == 0 || its_input_size == previous_output_size);
+concept dense_input_matches_previous_output =
+    bool(position < std::size_t(-1) && (its_input_size == 0 || its_input_size == previous_output_size));
 
 template <std::size_t position, bool is_softmax, std::size_t layer_count>
 concept softmax_is_the_output_layer = bool(!is_softmax || position + 1 == layer_count);
-
-// A BatchNorm or Dropout directly after a Dense layer (a Dropout may have the layer's BatchNorm between).
-template <std::size_t position, bool has_weights, bool follows_a_dense_layer_in_order>
-concept modifier_follows_a_dense_layer = bool(has_weights || (position > 0 && follows_a_dense_layer_in_order));
 
 template <std::size_t first_layer_declared_inputs>
 concept first_layer_declares_its_input_size = bool(first_layer_declared_inputs > 0);

@@ -1,0 +1,190 @@
+// Model<Net>: the parameters of a network in one planned arena, and prediction. Inference walks
+// the layers at compile time: each layer kind's forward pass, with every size fixed.
+#pragma once
+
+#include <algorithm>
+#include <boost/hana/for_each.hpp>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "../codegen/arena.hpp"
+#include "../codegen/batch_norm_parameters.hpp"
+#include "../codegen/dense_backward.hpp"
+#include "../codegen/matrix_view.hpp"
+#include "../codegen/thread_pool.hpp"
+#include "../dsl/random.hpp"
+#include "../error.hpp"
+#include "layer_io.hpp"
+#include "memory_plan.hpp"
+#include "net.hpp"
+
+namespace ctnn {
+
+template <NetType N>
+class Model {
+ public:
+  using net = N;
+  static constexpr std::size_t inputs = N::input_size;
+  static constexpr std::size_t outputs = N::output_size;
+  static constexpr std::size_t input_size() { return inputs; }
+  static constexpr std::size_t output_size() { return outputs; }
+  static std::string architecture() { return N::architecture(); }
+
+  explicit Model(Seed seed = {}) : arena_(model_plan<N>.bytes) { initialize(seed); }
+
+  // Threads for batched prediction and training (default: CTNN_NUM_THREADS, else the hardware's).
+  // Results are the same for every count; single-sample prediction always runs on the caller's thread.
+  void set_threads(std::size_t count) { threads_ = std::max<std::size_t>(1, count); }
+  std::size_t threads() const { return threads_; }
+
+  // Every tensor from its initialiser. The k-th layer whose initial values come from the seed
+  // (LayerTraits::seeded) draws from random stream k, in the order of its tensors, row by row:
+  // the same weights as engine::Network of the same layers.
+  void initialize(Seed seed) {
+    for (std::size_t i = 0, stream = 0; i < N::layer_count; ++i) {
+      Rng rng(seed.value, N::traits[i].seeded ? stream++ : 0);
+      for (std::size_t k = 0; k < N::tensors[i].size(); ++k) {
+        const layers::Tensor& t = N::tensors[i][k];
+        MatrixView<float> values = tensor(i, k);
+        std::fill_n(values.data, t.stored_floats(), 0.0f);
+        for (std::size_t r = 0; r < t.rows; ++r)
+          for (std::size_t c = 0; c < t.columns; ++c) values(r, c) = t.initializer.sample(rng, t.rows, t.columns);
+      }
+    }
+  }
+
+  // --- The parameters, as the layers list them.
+  // Tensor k of layer i, rows x columns with rows padded to vectors.
+  MatrixView<float> tensor(std::size_t i, std::size_t k) {
+    const layers::Tensor& t = N::tensors[i][k];
+    return {parameter_data() + N::tensor_offset(i, k), t.rows, t.columns, simd::padded(t.columns)};
+  }
+  MatrixView<const float> tensor(std::size_t i, std::size_t k) const { return const_cast<Model&>(*this).tensor(i, k); }
+  // All parameters as one flat array, padding included (the optimiser's view).
+  std::span<float> parameters() { return {parameter_data(), N::parameter_floats}; }
+  std::span<const float> parameters() const { return {parameter_data(), N::parameter_floats}; }
+
+  // --- Views by dense layer, as model files, .npz files and the analysis read them: layer l is the
+  // l-th layer with a kernel, its BatchNorm the one right after it.
+  static constexpr std::size_t depth() { return N::depth; }
+  MatrixView<float> kernel(std::size_t l) { return tensor(N::kernel_layers.at(l), 0); }
+  MatrixView<const float> kernel(std::size_t l) const { return tensor(N::kernel_layers.at(l), 0); }
+  std::span<float> bias(std::size_t l) { return tensor(N::kernel_layers.at(l), 1).row(0); }
+  std::span<const float> bias(std::size_t l) const { return tensor(N::kernel_layers.at(l), 1).row(0); }
+  // The parameters of the BatchNorm after dense layer l; empty (false) when it has none.
+  BatchNormParameters<float> batch_norm(std::size_t l) {
+    const std::size_t i = N::kernel_layers.at(l) + 1;
+    if (i >= N::layer_count || N::keras_types[i] != "BatchNormalization") return {};
+    return {parameter_data() + N::parameter_offsets[i], N::output_shapes[i].features(), N::output_stride(i)};
+  }
+  BatchNormParameters<const float> batch_norm(std::size_t l) const { return const_cast<Model&>(*this).batch_norm(l); }
+  // Dense layer l's activation as in a spec: "relu", "softmax", ...
+  static constexpr std::string_view activation_name(std::size_t l) {
+    std::string_view name;
+    boost::hana::for_each(N::layer_indices, [&](auto index) {
+      constexpr std::size_t i = decltype(index)::value;
+      if constexpr (requires { std::get<i>(N::kinds).activation; })
+        if (N::keras_types[i] == "Dense" && N::kernel_layers[l] == i) name = spec_name(std::get<i>(N::kinds).activation);
+    });
+    return name;
+  }
+
+  // --- Prediction.
+  // Class probabilities of one sample. Uses only the stack: thread-safe, no allocation.
+  void predict(const float* sample, float* probabilities) const {
+    alignas(arena_alignment) float scratch[PingPong<N>::inference_floats_per_row];
+    const float* output = run_inference(sample, codegen::fixed<1>{}, 1, [&](auto index) {
+      constexpr std::size_t i = decltype(index)::value;
+      return scratch + PingPong<N>::offset(PingPong<N>::inference_slot[i + 1], N::output_stride(i), 1,
+                                           PingPong<N>::inference_floats_per_row);
+    });
+    std::copy_n(output, outputs, probabilities);
+  }
+  void predict(std::span<const float, inputs> sample, std::span<float, outputs> probabilities) const {
+    predict(sample.data(), probabilities.data());
+  }
+
+  // Probabilities of `count` samples (count x inputs in, count x outputs out), in chunks of
+  // prediction_rows through the arena's ping-pong buffers: no allocation, one caller at a time.
+  void predict(const float* samples, std::size_t count, float* probabilities) {
+    float* pingpong = in_arena(arena_.data(), model_plan<N>.offset(BufferRole::prediction_pingpong));
+    for (std::size_t first = 0; first < count; first += prediction_rows) {
+      const std::size_t rows = std::min(prediction_rows, count - first);
+      const float* last = run_inference(samples + first * inputs, rows, threads_, [&](auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        return pingpong + PingPong<N>::offset(PingPong<N>::inference_slot[i + 1], N::output_stride(i), prediction_rows,
+                                              PingPong<N>::inference_floats_per_row);
+      });
+      for (std::size_t r = 0; r < rows; ++r)
+        std::copy_n(last + r * N::output_stride(N::layer_count - 1), outputs, probabilities + (first + r) * outputs);
+    }
+  }
+
+  // Inference over `rows` samples (rows x inputs). buffer_for(hana::size_c<i>) says where layer i
+  // writes (rows x N::output_stride(i)) when it cannot write over its input; returns where the last
+  // layer's outputs are.
+  template <codegen::Extent Rows, class BufferFor>
+  const float* run_inference(const float* x, Rows rows, std::size_t threads, BufferFor&& buffer_for) const {
+    const float* current = x;
+    boost::hana::for_each(N::layer_indices, [&](auto index) {
+      constexpr std::size_t i = decltype(index)::value;
+      using P = PingPong<N>;
+      if constexpr (!N::traits[i].identity_in_inference) {
+        float* output;
+        if constexpr (N::traits[i].in_place_inference && P::inference_slot[i] != P::none) output = const_cast<float*>(current);
+        else output = buffer_for(index);
+        ctnn::net::LayerIo<N, i, Rows, P::inference_input_stride[i]> io{
+            .rows = rows, .threads = threads, .input = current, .output = output,
+            .parameters = const_cast<float*>(parameter_data()) + N::parameter_offsets[i]};
+        std::get<i>(N::kinds).forward_inference(io);
+        current = output;
+      }
+    });
+    return current;
+  }
+
+  // The outputs of each dense layer, after its BatchNorm, for `rows` samples: output_of(l) says
+  // where (rows x padded outputs). For the analysis.
+  template <class OutputOf>
+  void forward(const float* samples, std::size_t rows, OutputOf&& output_of) const {
+    run_inference(samples, rows, threads_, [&](auto index) {
+      constexpr std::size_t i = decltype(index)::value;
+      static_assert(N::keras_types[i] == "Dense",
+                    "Model::forward gives the outputs of dense layers, and this network has another layer that "
+                    "cannot write over its input; use run_inference");
+      constexpr std::size_t l = std::ranges::find(N::kernel_layers, i) - N::kernel_layers.begin();
+      return static_cast<float*>(output_of(l));
+    });
+  }
+
+  // The regularisers' penalty on the current weights, as added to the loss.
+  double regularization_penalty() const {
+    double total = 0.0;
+    for (std::size_t i = 0; i < N::layer_count; ++i)
+      for (std::size_t k = 0; k < N::tensors[i].size(); ++k)
+        total += codegen::regularizer_penalty(N::tensors[i][k].regularizer, parameter_data() + N::tensor_offset(i, k),
+                                              N::tensors[i][k].stored_floats());
+    return total;
+  }
+
+  static std::string describe() { return N::describe(); }
+  // Keras's model.summary() table (see dsl/summary.hpp).
+  static std::string summary() { return N::summary(); }
+
+  // The arena, for the training code that grows it into a training plan.
+  std::byte* arena() { return arena_.data(); }
+  const std::byte* arena() const { return arena_.data(); }
+  void reserve_arena(std::size_t bytes) { arena_.grow(bytes); }
+  std::size_t arena_bytes() const { return arena_.bytes(); }
+
+ private:
+  float* parameter_data() { return in_arena(arena_.data(), model_plan<N>.offset(BufferRole::parameters, 0)); }
+  const float* parameter_data() const { return in_arena(arena_.data(), model_plan<N>.offset(BufferRole::parameters, 0)); }
+
+  Arena arena_;
+  std::size_t threads_ = default_thread_count();
+};
+
+}  // namespace ctnn
