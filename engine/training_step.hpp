@@ -20,6 +20,7 @@
 #include "../codegen/optimizer_update.hpp"
 #include "../error.hpp"
 #include "../layers/backward_chain.hpp"
+#include "../layers/derived.hpp"
 #include "network.hpp"
 
 namespace ctnn::engine {
@@ -35,12 +36,8 @@ class TrainingStep {
         gradients_(network.parameters().size() * sizeof(float)),
         optimizer_state_(optimizer_state_slots * network.parameters().size() * sizeof(float)) {
     const std::size_t depth = network.layer_count();
-    // Which layers must pass a gradient down: those with a layer with parameters below them.
-    wants_input_gradient_.assign(depth, false);
-    for (std::size_t i = 1, parameters_below = !network.tensors(0).empty(); i < depth; ++i) {
-      wants_input_gradient_[i] = parameters_below;
-      parameters_below = parameters_below || !network.tensors(i).empty();
-    }
+    for (std::size_t i = 0; i < depth; ++i)
+      wants_input_gradient_.push_back(layers::passes_gradient(i, [&](std::size_t j) { return network.tensors(j); }));
     std::size_t step_floats = 0, widest = 0;
     scratch_.resize(depth);
     for (std::size_t i = 0; i < depth; ++i) {

@@ -38,6 +38,37 @@ constexpr std::size_t block_floats(const Tensors& tensors) {
   return (floats + alignment_floats - 1) / alignment_floats * alignment_floats;
 }
 
+// Whether layer i passes a gradient to its input in training: only when a layer below it has
+// parameters. tensors_of(j): layer j's tensors.
+template <class TensorsOf>
+constexpr bool passes_gradient(std::size_t i, TensorsOf&& tensors_of) {
+  for (std::size_t j = 0; j < i; ++j)
+    if (!tensors_of(j).empty()) return true;
+  return false;
+}
+
+// The spec text of a network: the tokens joined with "-", except that a network whose every
+// BatchNorm follows a Dense layer, and every Dropout a Dense layer or its BatchNorm, is written as
+// specs write it, each joining its Dense layer with ":" ("784-400:relu:batchnorm:dropout=0.5-10:softmax").
+// token_of(i) and keras_type_of(i): layer i's spec token and Keras type.
+template <class TokenOf, class KerasTypeOf>
+std::string spec_text(const Shape& input, std::size_t count, TokenOf&& token_of, KerasTypeOf&& keras_type_of) {
+  const auto type = [&](std::size_t i, std::size_t back) -> std::string_view {
+    return i >= back ? std::string_view(keras_type_of(i - back)) : std::string_view();
+  };
+  bool modifiers_follow_dense = true;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (type(i, 0) == "BatchNormalization") modifiers_follow_dense = modifiers_follow_dense && type(i, 1) == "Dense";
+    else if (type(i, 0) == "Dropout")
+      modifiers_follow_dense = modifiers_follow_dense && (type(i, 1) == "Dense" || (type(i, 1) == "BatchNormalization" && type(i, 2) == "Dense"));
+    else if (type(i, 0) != "Dense") modifiers_follow_dense = false;
+  }
+  std::string text = input.text();
+  for (std::size_t i = 0; i < count; ++i)
+    text.append(modifiers_follow_dense && type(i, 0) != "Dense" ? ":" : "-").append(token_of(i));
+  return text;
+}
+
 // A layer's row in Keras's model.summary().
 constexpr SummaryRow summary_row(std::string_view keras_type, const Shape& output, const Tensors& tensors) {
   SummaryRow row{keras_type, output.elements(), 0, 0};

@@ -21,7 +21,6 @@ struct ConstantShape {
   static constexpr auto elements() { return codegen::fixed<S.elements()>{}; }
   static constexpr auto features() { return codegen::fixed<S.features()>{}; }
   static std::string text() { return S.text(); }
-  constexpr operator Shape() const { return S; }
 };
 
 // Layer I of Net N, reading rows of type Rows (std::size_t, or fixed<1> for one sample known as such).

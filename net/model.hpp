@@ -82,13 +82,7 @@ class Model {
   BatchNormParameters<const float> batch_norm(std::size_t l) const { return const_cast<Model&>(*this).batch_norm(l); }
   // Dense layer l's activation as in a spec: "relu", "softmax", ...
   static constexpr std::string_view activation_name(std::size_t l) {
-    std::string_view name;
-    boost::hana::for_each(N::layer_indices, [&](auto index) {
-      constexpr std::size_t i = decltype(index)::value;
-      if constexpr (requires { std::get<i>(N::kinds).activation; })
-        if (N::keras_types[i] == "Dense" && N::kernel_layers[l] == i) name = spec_name(std::get<i>(N::kinds).activation);
-    });
-    return name;
+    return spec_name(N::template layer_as<layers::Dense>(N::kernel_layers.at(l))->activation);
   }
 
   // --- Prediction.

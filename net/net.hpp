@@ -115,14 +115,10 @@ struct Net {
 
  public:
   // Which layers pass a gradient to their input in training: those with a layer with parameters below them.
-  static constexpr std::array<bool, layer_count> passes_gradient = [] {
-    std::array<bool, layer_count> passes{};
-    for (std::size_t i = 1, parameters_below = !tensors[0].empty(); i < layer_count; ++i) {
-      passes[i] = parameters_below;
-      parameters_below = parameters_below || !tensors[i].empty();
-    }
-    return passes;
-  }();
+  static constexpr std::array<bool, layer_count> passes_gradient =
+      detail::per_layer(kinds, [](const auto&, std::size_t i) {
+        return layers::passes_gradient(i, [](std::size_t j) { return tensors[j]; });
+      });
 
   static constexpr std::size_t input_size = input_shape.elements();
   static constexpr std::size_t output_size = output_shapes[layer_count - 1].elements();
@@ -201,13 +197,13 @@ struct Net {
   static constexpr std::uint64_t fingerprint = fingerprint_of(architecture_of());
 
   // The same network as a run-time spec for the generic engine ("784-400:relu-20:relu-10:softmax"):
-  // engine::Network{Net::spec()} is this network's generic twin. A BatchNorm or Dropout joins the
-  // layer before it with ":", as specs write them.
+  // engine::Network{Net::spec()} is this network's generic twin, for the networks that the spec
+  // language can write (layers/derived.hpp).
   static std::string spec() {
-    std::string text = input_shape.text();
-    std::apply([&](const auto&... kind) { ((text.append(kind.spec().front() <= '9' ? "-" : ":").append(kind.spec())), ...); },
-               kinds);
-    return text;
+    const std::array<std::string, layer_count> tokens =
+        detail::per_layer(kinds, [](const auto& kind, std::size_t) { return kind.spec(); });
+    return layers::spec_text(
+        input_shape, layer_count, [&](std::size_t i) { return tokens[i]; }, [](std::size_t i) { return keras_types[i]; });
   }
 };
 

@@ -63,6 +63,9 @@ TEST_CASE("BatchNorm and Dropout are layers of their own, anywhere") {
   STATIC_REQUIRE(Free::tensors[2].size() == 4);  // gamma, beta and the moving statistics
   STATIC_REQUIRE(Free::param_count == 8 * 6 + 6 + 4 * 6 + 4 * 6 + 6 * 4 + 4 + 4 * 3 + 3);
   CHECK(Free::architecture() == "8-6:linear:batchnorm-batchnorm-4:relu-3:softmax");
+  // One token per layer: the spec language of today writes a BatchNorm or Dropout only after a Dense layer.
+  CHECK(Free::spec() == "8-dropout=0.2-6:linear-batchnorm=0.9-dropout=0.5-batchnorm-4:relu-3:softmax");
+  CHECK(Net<Dense<8, 6>, BatchNorm<>, Dropout<0.5>, Softmax<3>>::spec() == "8-6:relu:batchnorm:dropout=0.5-3:softmax");
 }
 
 TEST_CASE("describe() spells the type as it reads in source") {
