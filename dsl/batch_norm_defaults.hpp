@@ -8,7 +8,5 @@ namespace ctnn {
 inline constexpr float batch_norm_epsilon = 1e-3f;
 // The default momentum of the moving statistics, as Keras's.
 inline constexpr float default_batch_norm_momentum = 0.99f;
-// LayerSpec's BatchNormMomentum for a layer that has no BatchNorm after it.
-inline constexpr float no_batch_norm = -1.0f;
 
 }  // namespace ctnn

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,29 +31,13 @@
 
 namespace ctnn::engine {
 
-// The layers of a spec: each Dense, then its BatchNorm and Dropout when the spec gives them.
-inline std::vector<Layer> layers_of(const NetworkSpec& spec) {
-  std::vector<Layer> result;
-  for (const LayerSpec& layer : spec.layers) {
-    result.emplace_back(layers::Dense{layer.outputs, layer.activation, layer.regularizer, layer.initializer,
-                                      layer.activity_l1});
-    if (layer.batch_norm) result.emplace_back(layers::BatchNorm{layer.batch_norm_momentum});
-    if (layer.dropout > 0.0f) result.emplace_back(layers::Dropout{layer.dropout});
-  }
-  return result;
-}
-
 class Network {
  public:
   Network(Shape input, std::vector<Layer> layers, Seed seed = {}) : input_(input), layers_(std::move(layers)) {
     build();
     initialize(seed);
   }
-  explicit Network(NetworkSpec spec, Seed seed = {})
-      : input_(checked(spec).input_size()), layers_(layers_of(spec)), spec_(std::move(spec)) {
-    build();
-    initialize(seed);
-  }
+  explicit Network(NetworkSpec spec, Seed seed = {}) : Network(spec.input, std::move(spec.layers), seed) {}
   // From a one-line spec such as "784-400:relu-20:relu-10:softmax" (see parse_spec.hpp).
   explicit Network(std::string_view spec, Seed seed = {}) : Network(parse_spec(spec), seed) {}
 
@@ -95,19 +78,11 @@ class Network {
       for (const layers::Tensor& t : list) total += t.elements();
     return total;
   }
-  // The spec it was built from; a network built from layers that a spec cannot write yet has none.
-  const NetworkSpec& spec() const {
-    if (!spec_) throw Error("engine::Network: " + describe() + " was built from layers, not from a spec");
-    return *spec_;
-  }
-  // The canonical spec text, or the layers' tokens for a network built from layers.
-  std::string describe() const { return spec_ ? spec_->to_string() : token_text(&LayerNode::spec); }
-  // What model files and exported headers check (see dsl/architecture.hpp).
-  std::string architecture() const {
-    return layers::architecture_text(
-        input_, layers_.size(), [&](std::size_t i) { return layers_[i]->architecture(); },
-        [&](std::size_t i) { return layers_[i]->keras_type(); });
-  }
+  // Its layers as a spec, and the spec's canonical text (engine/spec.hpp).
+  NetworkSpec spec() const { return {input_, layers_}; }
+  std::string describe() const { return spec().to_string(); }
+  // What model files and exported headers check (see layers/derived.hpp).
+  std::string architecture() const { return spec().architecture(); }
   // Keras's model.summary() table, as Model<Net>::summary() prints it for the same network.
   std::string summary() const {
     std::vector<SummaryRow> rows;
@@ -284,41 +259,11 @@ class Network {
   std::string input_shape_text(std::size_t i, const Shape& shape) const {
     return (i == 0 ? "the input, " : "") + shape.text();
   }
-  std::string token_text(std::string (LayerNode::*token)() const) const {
-    std::string text = input_.text();
-    for (const Layer& layer : layers_)
-      if (std::string t = (*layer.*token)(); !t.empty()) text.append("-").append(t);
-    return text;
-  }
-  static const NetworkSpec& checked(const NetworkSpec& spec) {
-    if (spec.layers.empty()) throw Error("engine::Network: the spec has no layers");
-    for (std::size_t l = 0; l < spec.layers.size(); ++l) {
-      const LayerSpec& layer = spec.layers[l];
-      if (layer.inputs == 0 || layer.outputs == 0)
-        throw Error("engine::Network: layer " + std::to_string(l) + " has a size of 0");
-      if (l > 0 && layer.inputs != spec.layers[l - 1].outputs)
-        throw Error("engine::Network: layer " + std::to_string(l) + " reads " + std::to_string(layer.inputs) +
-                    " values but the layer before it outputs " + std::to_string(spec.layers[l - 1].outputs));
-      if (!(layer.activity_l1 >= 0.0f && std::isfinite(layer.activity_l1)))
-        throw Error("engine::Network: layer " + std::to_string(l) + " has an activity_l1 coefficient of " +
-                    std::to_string(layer.activity_l1) + "; it must be a number >= 0");
-      if (layer.batch_norm && (layer.activation == ActivationKind::softmax ||
-                               !(layer.batch_norm_momentum >= 0.0f && layer.batch_norm_momentum <= 1.0f)))
-        throw Error("engine::Network: layer " + std::to_string(l) + " has batch normalisation with momentum " +
-                    std::to_string(layer.batch_norm_momentum) +
-                    "; it goes on hidden layers only, with a momentum in [0, 1]");
-      if (!(layer.dropout >= 0.0f && layer.dropout < 1.0f) || (layer.dropout > 0.0f && l + 1 == spec.layers.size()))
-        throw Error("engine::Network: layer " + std::to_string(l) + " has dropout " + std::to_string(layer.dropout) +
-                    "; dropout rates are in [0, 1), on hidden layers only");
-    }
-    return spec;
-  }
   float* parameter_data() { return in_arena(parameters_.data(), 0); }
   const float* parameter_data() const { return in_arena(parameters_.data(), 0); }
 
   Shape input_;
   std::vector<Layer> layers_;
-  std::optional<NetworkSpec> spec_;
   std::vector<Shape> shapes_;
   std::vector<layers::Tensors> tensors_;
   std::vector<layers::LayerTraits> traits_;

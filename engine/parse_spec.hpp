@@ -1,13 +1,19 @@
 // Reading a network spec, as a one-line string or a small text file.
 //
 //   spec    := input ('-' layer)+            e.g. "784-400:relu:l2=0.01-20:relu-10:softmax"
-//   layer   := units (':' option)*
+//   input   := size | height 'x' width 'x' channels
+//   layer   := units (':' option)*           a Dense layer
+//            | word ['=' value]              a layer of its own (engine/layer_tokens.hpp): batchnorm[=momentum],
+//                                            dropout=rate, relu, linear, sigmoid, tanh, or a registered word
 //   option  := relu | linear | sigmoid | tanh | softmax        (the activation; relu when none)
 //            | l1=c | l2=c | l1l2=a,b                         (kernel regulariser)
 //            | glorot_uniform | he_normal | zeros | random_normal[=mean,stddev]   (initialiser)
 //            | activity_l1=c                                  (Keras's activity_regularizer=l1(c))
-//            | batchnorm[=momentum]                           (BatchNormalization after the layer; momentum 0.99)
-//            | dropout=rate                                   (Dropout(rate) after the layer, 0 <= rate < 1)
+//            | batchnorm[=momentum]                           (a BatchNorm after the layer; momentum 0.99)
+//            | dropout=rate                                   (a Dropout after the layer, 0 <= rate < 1)
+//
+// "784-dropout=0.2-400:linear-batchnorm-relu-10:softmax" is Keras's Dropout on the inputs, then
+// Dense(400), BatchNormalization and Activation("relu"), then the softmax output layer.
 //
 // In a file, newlines separate layers as '-' does, '#' starts a comment and blanks are ignored:
 //
@@ -34,7 +40,12 @@
 #include <utility>
 #include <vector>
 
+#include "../dsl/batch_norm_defaults.hpp"
 #include "../error.hpp"
+#include "../layers/batch_norm.hpp"
+#include "../layers/dense.hpp"
+#include "../layers/dropout.hpp"
+#include "layer_tokens.hpp"
 #include "spec.hpp"
 
 namespace ctnn::engine {
@@ -46,40 +57,39 @@ class SpecParser {
   SpecParser(std::string_view text, std::string source) : text_(text), source_(std::move(source)) {}
 
   NetworkSpec parse() {
-    const std::vector<Token> layers = split_layers();
-    if (layers.empty())
+    const std::vector<Token> tokens = split_layers();
+    if (tokens.empty())
       fail({text_.substr(0, 0), 0}, "the spec is empty",
            "write the input size, then the layers: \"784-400:relu-10:softmax\"");
-    const std::vector<Token> input_parts = split(layers[0], ':');
+    const std::vector<Token> input_parts = split(tokens[0], ':');
     if (input_parts.size() > 1)
       fail(input_parts[1], "the first number is the input size; it takes no options",
            "start with the input size: \"784-400:relu-...\"");
-    std::size_t inputs = parse_size(input_parts[0], "input size");
-    if (layers.size() == 1)
-      fail(layers[0], "the spec has an input size but no layers", std::string("add layers: \"").append(layers[0].text).append("-10:softmax\""));
+    NetworkSpec spec{parse_input(input_parts[0]), {}};
+    if (tokens.size() == 1)
+      fail(tokens[0], "the spec has an input size but no layers", std::string("add layers: \"").append(tokens[0].text).append("-10:softmax\""));
 
-    NetworkSpec spec;
-    for (std::size_t l = 1; l < layers.size(); ++l) {
-      const std::vector<Token> parts = split(layers[l], ':');
-      LayerSpec layer{.inputs = inputs, .outputs = parse_size(parts[0], "layer size")};
-      const Token* activation = nullptr;
-      const Token* regularizer = nullptr;
-      const Token* initializer = nullptr;
-      const Token* dropout = nullptr;
-      const Token* batch_norm = nullptr;
-      for (std::size_t p = 1; p < parts.size(); ++p)
-        parse_option(parts[p], layer, activation, regularizer, initializer, dropout, batch_norm);
-      if (layer.activation == ActivationKind::softmax && l + 1 != layers.size())
-        fail(*activation, "softmax is only allowed on the output layer",
+    for (std::size_t l = 1; l < tokens.size(); ++l) {
+      const bool last = l + 1 == tokens.size();
+      if (!(tokens[l].text[0] >= '0' && tokens[l].text[0] <= '9')) {
+        spec.layers.push_back(parse_word(tokens[l]));
+        continue;
+      }
+      const std::vector<Token> parts = split(tokens[l], ':');
+      DenseOptions dense{layers::Dense{.units = parse_size(parts[0], "layer size")}};
+      for (std::size_t p = 1; p < parts.size(); ++p) parse_option(parts[p], dense);
+      if (dense.layer.activation == ActivationKind::softmax && !last)
+        fail(*dense.activation, "softmax is only allowed on the output layer",
              "its probabilities are what the loss reads; use relu, linear, sigmoid or tanh for hidden layers");
-      if (batch_norm && layer.activation == ActivationKind::softmax)
-        fail(*batch_norm, "batch normalisation after a softmax would change the probabilities",
+      if (dense.batch_norm && dense.layer.activation == ActivationKind::softmax)
+        fail(*dense.batch_norm, "batch normalisation after a softmax would change the probabilities",
              "put batchnorm on hidden layers only");
-      if (dropout && l + 1 == layers.size())
-        fail(*dropout, "dropout after the output layer would drop predictions",
+      if (dense.dropout && last)
+        fail(*dense.dropout, "dropout after the output layer would drop predictions",
              "put dropout=rate on hidden layers only");
-      spec.layers.push_back(layer);
-      inputs = layer.outputs;
+      spec.layers.push_back(dense.layer);
+      if (dense.batch_norm) spec.layers.push_back(layers::BatchNorm{dense.momentum});
+      if (dense.dropout) spec.layers.push_back(layers::Dropout{dense.rate});
     }
     return spec;
   }
@@ -146,6 +156,38 @@ class SpecParser {
     return parts;
   }
 
+  // "784", or "28x28x1" for images (height x width x channels).
+  Shape parse_input(Token token) const {
+    const std::size_t x = token.text.find('x');
+    if (x == std::string_view::npos) return Shape(parse_size(token, "input size"));
+    const std::size_t second = token.text.find('x', x + 1);
+    if (second == std::string_view::npos || token.text.find('x', second + 1) != std::string_view::npos)
+      fail(token, quoted(token.text) + " is not an input shape", "write a size (784) or height x width x channels (28x28x1)");
+    return Shape(parse_size({token.text.substr(0, x), token.offset}, "input height"),
+                 parse_size({token.text.substr(x + 1, second - x - 1), token.offset + x + 1}, "input width"),
+                 parse_size({token.text.substr(second + 1), token.offset + second + 1}, "input channel count"));
+  }
+
+  // A layer named by a word (engine/layer_tokens.hpp), with the value after '=' if any.
+  Layer parse_word(Token token) const {
+    const std::size_t equals = token.text.find('=');
+    const std::string_view word = token.text.substr(0, equals);
+    const auto& words = layer_tokens();
+    const auto found = words.find(word);
+    if (found == words.end()) {
+      std::string known;
+      for (const auto& [name, make] : words) known.append(known.empty() ? "" : ", ").append(name);
+      fail({word, token.offset}, "unknown layer " + quoted(word), "a layer is a size (400:relu) or one of: " + known);
+    }
+    const std::string_view value = equals == std::string_view::npos ? std::string_view() : token.text.substr(equals + 1);
+    if (equals != std::string_view::npos && value.empty()) fail(token, quoted(token.text) + " has no value after '='");
+    try {
+      return found->second(value);
+    } catch (const Error& error) {
+      fail(token, error.what());
+    }
+  }
+
   std::size_t parse_size(Token token, const char* what) const {
     constexpr std::size_t largest = std::size_t(1) << 26;
     std::size_t value = 0;
@@ -184,8 +226,21 @@ class SpecParser {
     return {{value.text.substr(0, comma), value.offset}, {value.text.substr(comma + 1), value.offset + comma + 1}};
   }
 
-  void parse_option(const Token& option, LayerSpec& layer, const Token*& activation, const Token*& regularizer,
-                    const Token*& initializer, const Token*& dropout, const Token*& batch_norm) const {
+  // A Dense layer as its options give it, and the BatchNorm and Dropout its options add after it.
+  struct DenseOptions {
+    layers::Dense layer;
+    float momentum = default_batch_norm_momentum, rate = 0.0f;
+    const Token *activation = nullptr, *regularizer = nullptr, *initializer = nullptr, *dropout = nullptr,
+                *batch_norm = nullptr;
+  };
+
+  void parse_option(const Token& option, DenseOptions& dense) const {
+    layers::Dense& layer = dense.layer;
+    const Token*& activation = dense.activation;
+    const Token*& regularizer = dense.regularizer;
+    const Token*& initializer = dense.initializer;
+    const Token*& dropout = dense.dropout;
+    const Token*& batch_norm = dense.batch_norm;
     const std::size_t equals = option.text.find('=');
     const std::string_view name = option.text.substr(0, equals);
     constexpr ActivationKind activations[] = {ActivationKind::relu, ActivationKind::linear, ActivationKind::sigmoid,
@@ -235,11 +290,10 @@ class SpecParser {
     if (name == "batchnorm") {
       if (batch_norm) fail(option, std::string("a layer has one batch normalisation, and this one already has ").append(quoted(batch_norm->text)));
       batch_norm = &option;
-      layer.batch_norm = true;
       if (equals != std::string_view::npos) {
         const Token value = value_of(option, equals, "");
-        layer.batch_norm_momentum = parse_number(value, "a batch-norm momentum");
-        if (!(layer.batch_norm_momentum >= 0.0f && layer.batch_norm_momentum <= 1.0f))
+        dense.momentum = parse_number(value, "a batch-norm momentum");
+        if (!(dense.momentum >= 0.0f && dense.momentum <= 1.0f))
           fail(value, "the momentum of batch normalisation's moving statistics is in [0, 1]", "Keras's default is 0.99");
       }
       return;
@@ -248,8 +302,8 @@ class SpecParser {
       if (dropout) fail(option, std::string("a layer has one dropout, and this one already has ").append(quoted(dropout->text)));
       dropout = &option;
       const Token value = value_of(option, equals, "write dropout=rate, e.g. dropout=0.2");
-      layer.dropout = parse_number(value, "a dropout rate");
-      if (!(layer.dropout >= 0.0f && layer.dropout < 1.0f))
+      dense.rate = parse_number(value, "a dropout rate");
+      if (!(dense.rate >= 0.0f && dense.rate < 1.0f))
         fail(value, "a dropout rate is the fraction of outputs dropped, in [0, 1)");
       return;
     }

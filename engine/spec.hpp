@@ -1,18 +1,18 @@
-// A network described at run time: the generic engine's counterpart of a Net type, with the
-// same vocabulary (dense layers, activations, L1/L2 regularisers, Keras initialisers, batch
-// normalisation, dropout).
+// A network described at run time: the generic engine's counterpart of a Net type. An input shape
+// and a list of layers of any kind of the protocol; its texts and counts come from the layers.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "../dsl/architecture.hpp"
-#include "../dsl/format.hpp"
 #include "../dsl/run_time_options.hpp"
-#include "../dsl/batch_norm_defaults.hpp"
+#include "../error.hpp"
+#include "../layers/derived.hpp"
+#include "layer_node.hpp"
 
 namespace ctnn::engine {
 
@@ -24,61 +24,58 @@ using ctnn::spec_name;
 using ctnn::type_name;
 using ctnn::with_activation;
 
-struct LayerSpec {
-  std::size_t inputs = 0, outputs = 0;
-  ActivationKind activation = ActivationKind::relu;
-  RegularizerSpec regularizer{};
-  InitializerSpec initializer{};
-  float activity_l1 = 0.0f;  // ActivityL1 coefficient on the layer's outputs (0: none)
-  bool batch_norm = false;   // BatchNormalization of the layer's outputs (epsilon 1e-3)
-  float batch_norm_momentum = default_batch_norm_momentum;
-  float dropout = 0.0f;      // rate of the Dropout after this layer, in training (0: none)
-
-  // Kernel and bias; with batch normalisation also gamma, beta, moving mean and moving variance.
-  std::size_t param_count() const { return inputs * outputs + outputs + (batch_norm ? 4 * outputs : 0); }
-  bool operator==(const LayerSpec&) const = default;
-};
-
 struct NetworkSpec {
-  std::vector<LayerSpec> layers;
+  Shape input;
+  std::vector<Layer> layers;
 
-  std::size_t input_size() const { return layers.front().inputs; }
-  std::size_t output_size() const { return layers.back().outputs; }
+  std::size_t input_size() const { return input.elements(); }
+
+  // Layer i's output shape; throws Error naming the layer when it cannot read its input.
+  Shape output_shape(std::size_t i) const {
+    Shape shape = input;
+    for (std::size_t j = 0; j <= i; ++j) {
+      try {
+        shape = layers.at(j)->output_shape(shape);
+      } catch (const layers::ShapeError& error) {
+        throw Error("layer " + std::to_string(j) + " (" + std::string(layers[j]->keras_type()) + ") reading " +
+                    (j == 0 ? "the input, " : "") + shape.text() + ": " + error.what());
+      }
+    }
+    return shape;
+  }
+  std::size_t output_size() const { return output_shape(layers.size() - 1).elements(); }
+
+  // Every parameter, as Keras counts them, found without building the network (a file may describe
+  // one larger than memory); the largest std::size_t when the count does not fit one.
   std::size_t param_count() const {
+    constexpr std::size_t too_many = std::numeric_limits<std::size_t>::max();
     std::size_t total = 0;
-    for (const LayerSpec& layer : layers) total += layer.param_count();
+    Shape shape = input;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      for (const layers::Tensor& t : layers[i]->parameters(shape)) {
+        if (t.columns != 0 && t.rows > too_many / t.columns) return too_many;
+        if (t.elements() > too_many - total) return too_many;
+        total += t.elements();
+      }
+      shape = output_shape(i);
+    }
     return total;
   }
 
-  // The canonical spec string, defaults left out: what Net<...>::spec() gives for the same network.
+  // The canonical spec text, defaults left out: what Net<...>::spec() gives for the same layers.
   std::string to_string() const {
-    std::string text = std::to_string(input_size());
-    for (const LayerSpec& layer : layers) {
-      // Appended piece by piece: GCC 12 gives a false -Wrestrict for "-" + std::string chains here.
-      text.append("-").append(std::to_string(layer.outputs)).append(":").append(spec_name(layer.activation));
-      if (const std::string r = layer.regularizer.spec(); !r.empty()) text.append(":").append(r);
-      if (layer.initializer.kind != InitializerKind::glorot_uniform) text.append(":").append(layer.initializer.spec());
-      if (layer.activity_l1 > 0.0f) text.append(":activity_l1=").append(ctnn::detail::format_float(layer.activity_l1));
-      if (layer.batch_norm) {
-        text.append(":batchnorm");
-        if (layer.batch_norm_momentum != default_batch_norm_momentum)
-          text.append("=").append(ctnn::detail::format_float(layer.batch_norm_momentum));
-      }
-      if (layer.dropout > 0.0f) text.append(":dropout=").append(ctnn::detail::format_float(layer.dropout));
-    }
-    return text;
+    return layers::spec_text(
+        input, layers.size(), [&](std::size_t i) { return layers[i]->spec(); },
+        [&](std::size_t i) { return layers[i]->keras_type(); });
   }
-  // Sizes, activations and batch normalisation only, as Net<...>::architecture() gives them (see
-  // dsl/architecture.hpp).
+  // What changes the function a trained model computes, as Net<...>::architecture() gives it (see
+  // layers/derived.hpp).
   std::string architecture() const {
-    std::vector<LayerArchitecture> layer_architecture;
-    for (const LayerSpec& layer : layers)
-      layer_architecture.push_back({layer.outputs, spec_name(layer.activation), layer.batch_norm});
-    return architecture_text(input_size(), layer_architecture);
+    return layers::architecture_text(
+        input, layers.size(), [&](std::size_t i) { return layers[i]->architecture(); },
+        [&](std::size_t i) { return layers[i]->keras_type(); });
   }
   std::uint64_t fingerprint() const { return fingerprint_of(architecture()); }
-
-  bool operator==(const NetworkSpec&) const = default;
 };
 
 }  // namespace ctnn::engine

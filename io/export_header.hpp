@@ -100,6 +100,34 @@ inline std::string activation_function(engine::ActivationKind kind) {
 
 inline std::string number(std::size_t n) { return std::to_string(n); }
 
+// A layer of an exported header: a Dense layer and whether a BatchNorm follows it.
+struct ExportedLayer {
+  std::size_t inputs = 0, outputs = 0;
+  engine::ActivationKind activation = engine::ActivationKind::relu;
+  bool batch_norm = false;
+};
+
+// The layers a header holds: Dense layers, each optionally followed by a BatchNorm, Dropouts left
+// out (they do nothing in inference).
+inline std::vector<ExportedLayer> exported_layers(const engine::NetworkSpec& spec, const std::string& architecture) {
+  std::vector<ExportedLayer> exported;
+  Shape shape = spec.input;
+  for (std::size_t i = 0; i < spec.layers.size(); ++i) {
+    const engine::LayerNode& layer = *spec.layers[i];
+    const std::string_view type = layer.keras_type();
+    if (const auto* dense = layer.as<layers::Dense>()) {
+      exported.push_back({shape.elements(), dense->units, dense->activation});
+    } else if (type == "BatchNormalization" && i > 0 && spec.layers[i - 1]->as<layers::Dense>()) {
+      exported.back().batch_norm = true;
+    } else if (type != "Dropout") {
+      throw Error("export_header: " + architecture + ": layer " + number(i) + " (" + std::string(type) +
+                  ") cannot be exported yet; headers hold Dense layers, each optionally followed by BatchNorm and Dropout");
+    }
+    shape = spec.output_shape(i);
+  }
+  return exported;
+}
+
 }  // namespace detail
 
 // The text of the header for a model file's contents (see read_model_file and snapshot).
@@ -107,6 +135,7 @@ inline std::string exported_header(const ModelFile& file, std::string_view name,
   using detail::number;
   detail::check_identifier(name);
   const engine::NetworkSpec spec = engine::parse_spec(file.architecture);
+  const std::vector<detail::ExportedLayer> layers = detail::exported_layers(spec, file.architecture);
   if (file.parameters.size() != spec.param_count())
     throw Error("export_header: " + number(file.parameters.size()) + " parameters given for " + file.architecture +
                 ", which has " + number(spec.param_count()));
@@ -198,17 +227,17 @@ inline void dense(const float* x, const float* kernel, const float* bias, float*
       .append(", and the Net type given has another (compare Net::architecture())\");\n}\n\nnamespace detail {\n\n");
 
   out.append("inline constexpr LayerArchitecture layers[] = {");
-  for (std::size_t l = 0; l < spec.layers.size(); ++l)
-    out.append(l ? ", " : "").append("{").append(number(spec.layers[l].outputs)).append(", \"")
-        .append(engine::spec_name(spec.layers[l].activation)).append(spec.layers[l].batch_norm ? "\", true}" : "\"}");
+  for (std::size_t l = 0; l < layers.size(); ++l)
+    out.append(l ? ", " : "").append("{").append(number(layers[l].outputs)).append(", \"")
+        .append(engine::spec_name(layers[l].activation)).append(layers[l].batch_norm ? "\", true}" : "\"}");
   out.append("};\nstatic_assert(architecture_text(inputs, layers) == architecture && fingerprint_of(architecture) == fingerprint,\n"
              "              \"")
       .append(ns).append(": the layer table, the architecture and the fingerprint disagree: this header was edited; regenerate it\");\n\n");
   out.append("// Layer by layer: the kernel (inputs x outputs, rows padded with zeros to a multiple of 16 floats), then the bias,\n"
              "// then for a batch-normalised layer gamma, beta, moving mean and moving variance (rows padded alike).\n");
   const float* next = file.parameters.data();
-  for (std::size_t l = 0; l < spec.layers.size(); ++l) {
-    const engine::LayerSpec& layer = spec.layers[l];
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const detail::ExportedLayer& layer = layers[l];
     const std::size_t row = detail::pad_exported(layer.outputs);
     std::vector<float> kernel(layer.inputs * row, 0.0f), bias(row, 0.0f);
     for (std::size_t i = 0; i < layer.inputs; ++i, next += layer.outputs) std::copy_n(next, layer.outputs, &kernel[i * row]);
@@ -226,11 +255,11 @@ inline void dense(const float* x, const float* kernel, const float* bias, float*
 
   out.append("// Class probabilities (or the last layer's outputs) of one input of `inputs` floats.\n"
              "inline void predict(const float* input, float* out) {\n");
-  for (std::size_t l = 0; l < spec.layers.size(); ++l)
-    out.append("  alignas(64) float layer_").append(number(l)).append("[").append(number(detail::pad_exported(spec.layers[l].outputs)))
+  for (std::size_t l = 0; l < layers.size(); ++l)
+    out.append("  alignas(64) float layer_").append(number(l)).append("[").append(number(detail::pad_exported(layers[l].outputs)))
         .append("];\n");
-  for (std::size_t l = 0; l < spec.layers.size(); ++l) {
-    const engine::LayerSpec& layer = spec.layers[l];
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const detail::ExportedLayer& layer = layers[l];
     const std::string index = number(l);
     out.append("  detail::dense<").append(number(layer.inputs)).append(", ").append(number(layer.outputs)).append(", ")
         .append(number(detail::pad_exported(layer.outputs))).append(">(")
@@ -242,8 +271,8 @@ inline void dense(const float* x, const float* kernel, const float* bias, float*
           .append(">{}, detail::batch_norm_").append(index).append(", ").append(detail::hex_float(batch_norm_epsilon))
           .append(", layer_").append(index).append(", 1);\n");
   }
-  const std::string last = "layer_" + number(spec.layers.size() - 1);
-  if (spec.layers.back().activation == engine::ActivationKind::softmax)
+  const std::string last = "layer_" + number(layers.size() - 1);
+  if (layers.back().activation == engine::ActivationKind::softmax)
     out.append("  detail::softmax_row(std::integral_constant<std::size_t, outputs>{}, std::integral_constant<std::size_t, detail::padded(outputs)>{}, ")
         .append(last).append(");\n");
   out.append("  std::copy_n(").append(last).append(", outputs, out);\n}\n\n");

@@ -27,6 +27,9 @@ struct Dense {
 
   constexpr Shape output_shape(const Shape& input) const {
     if (units == 0) throw ShapeError("Dense has 0 units");
+    if (!(activity_l1 >= 0.0f && activity_l1 <= 3.4e38f))
+      throw ShapeError("Dense has an activity_l1 coefficient of " + ctnn::detail::format_float(activity_l1) +
+                       "; it must be a number >= 0");
     if (input.rank != 1)
       throw ShapeError("Dense reads a vector of features, not a " + input.text() + " image; put Flatten before it");
     return Shape(units);

@@ -194,10 +194,10 @@ TEST_CASE("model files and .npz archives carry batch normalisation; a file witho
 
 TEST_CASE("specs write batch normalisation as batchnorm[=momentum]; misplaced or out of range, an error") {
   const engine::NetworkSpec spec = engine::parse_spec("784-600:relu:batchnorm-100:batchnorm=0.9:dropout=0.5-10:softmax");
-  CHECK(spec.layers[0].batch_norm);
-  CHECK(spec.layers[0].batch_norm_momentum == 0.99f);
-  CHECK(spec.layers[1].batch_norm_momentum == 0.9f);
-  CHECK_FALSE(spec.layers[2].batch_norm);
+  REQUIRE(spec.layers.size() == 6);  // Dense, BatchNorm, Dense, BatchNorm, Dropout, Dense
+  CHECK(spec.layers[1]->as<layers::BatchNorm>()->momentum == 0.99f);
+  CHECK(spec.layers[3]->as<layers::BatchNorm>()->momentum == 0.9f);
+  CHECK(spec.layers[4]->as<layers::Dropout>()->rate == 0.5f);
   using N = Net<Dense<784, 600>, BatchNorm<>, Dense<600, 100>, BatchNorm<0.9>, Dropout<0.5>, Softmax<10>>;
   CHECK(N::spec() == "784-600:relu:batchnorm-100:relu:batchnorm=0.9:dropout=0.5-10:softmax");
   CHECK(engine::parse_spec(N::spec()).to_string() == N::spec());
