@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include <ctnn/io/dataset.hpp>
+#include <ctnn/dsl/dataset.hpp>
 #include <ctnn/io/idx.hpp>
 #include <ctnn/train/evaluate.hpp>
 #include <ctnn/train/metrics.hpp>

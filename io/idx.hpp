@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "../error.hpp"
-#include "dataset.hpp"
+#include "../dsl/dataset.hpp"
 
 namespace ctnn::io {
 

@@ -18,7 +18,7 @@
 #include "../codegen/simd.hpp"
 #include "../dsl/batch_norm_defaults.hpp"
 #include "../error.hpp"
-#include "../io/dataset.hpp"
+#include "../dsl/dataset.hpp"
 #include "backend.hpp"
 
 namespace ctnn {

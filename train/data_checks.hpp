@@ -8,7 +8,7 @@
 #include <string>
 
 #include "../error.hpp"
-#include "../io/dataset.hpp"
+#include "../dsl/dataset.hpp"
 #include "backend.hpp"
 
 namespace ctnn {

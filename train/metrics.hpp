@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "../error.hpp"
-#include "../io/dataset.hpp"
+#include "../dsl/dataset.hpp"
 #include "backend.hpp"
 #include "data_checks.hpp"
 

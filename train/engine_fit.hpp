@@ -4,9 +4,9 @@
 
 #include <cstddef>
 
-#include "../train/fit.hpp"
-#include "network.hpp"
-#include "training_step.hpp"
+#include "../engine/network.hpp"
+#include "../engine/training_step.hpp"
+#include "fit.hpp"
 
 namespace ctnn::engine {
 

@@ -1,0 +1,22 @@
+cmake_policy(VERSION 3.25)
+# Fails if a header of one of ctnn's folders includes a folder of the same level or a later one:
+# folders form a DAG. LEVELS lists the levels in order, each a comma-separated group of folders
+# that may not include each other. Run as: cmake -DSOURCE_DIR=... -DLEVELS="a;b,c;d" -P check_folder_order.cmake
+set(allowed "")
+foreach(level IN LISTS LEVELS)
+  string(REPLACE "," ";" folders "${level}")
+  foreach(folder IN LISTS folders)
+    file(GLOB headers "${SOURCE_DIR}/${folder}/*.hpp" "${SOURCE_DIR}/${folder}/*.inc")
+    foreach(header IN LISTS headers)
+      file(STRINGS "${header}" includes REGEX "^#include \"\\.\\./[a-z_]+/")
+      foreach(line IN LISTS includes)
+        string(REGEX REPLACE "^#include \"\\.\\./([a-z_]+)/.*" "\\1" target "${line}")
+        if(NOT target IN_LIST allowed)
+          message(FATAL_ERROR "${header} includes ${target}/, which is not below ${folder}/ (order: ${LEVELS})")
+        endif()
+      endforeach()
+    endforeach()
+  endforeach()
+  list(APPEND allowed ${folders})
+endforeach()
+message(STATUS "folders include only folders below them: ${LEVELS}")
