@@ -25,7 +25,6 @@
 #include <array>
 #include <cstddef>
 #include <initializer_list>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -47,7 +46,11 @@ struct FixedList {
     for (const T& value : values) push_back(value);
   }
   constexpr void push_back(const T& value) {
-    if (count == Capacity) throw std::length_error("ctnn::layers::FixedList: full");
+    // In a Net, a compile error; in the engine, an Error (e.g. more element-wise layers in a row than
+    // layers::max_chained_steps).
+    if (count == Capacity)
+      throw Error("ctnn: a layer list holds at most " + std::to_string(Capacity) + " items (tensors, scratch buffers or "
+                  "backward steps); this one needs more");
     items[count++] = value;
   }
   constexpr std::size_t size() const { return count; }
