@@ -163,9 +163,14 @@ class SpecParser {
     const std::size_t second = token.text.find('x', x + 1);
     if (second == std::string_view::npos || token.text.find('x', second + 1) != std::string_view::npos)
       fail(token, quoted(token.text) + " is not an input shape", "write a size (784) or height x width x channels (28x28x1)");
-    return Shape(parse_size({token.text.substr(0, x), token.offset}, "input height"),
-                 parse_size({token.text.substr(x + 1, second - x - 1), token.offset + x + 1}, "input width"),
-                 parse_size({token.text.substr(second + 1), token.offset + second + 1}, "input channel count"));
+    const Shape shape(parse_size({token.text.substr(0, x), token.offset}, "input height"),
+                      parse_size({token.text.substr(x + 1, second - x - 1), token.offset + x + 1}, "input width"),
+                      parse_size({token.text.substr(second + 1), token.offset + second + 1}, "input channel count"));
+    // Each extent is at most 2^26 (parse_size): the product of two fits, and is checked before the third.
+    const std::size_t plane = shape.extents[0] * shape.extents[1];
+    if (plane > largest_size || plane * shape.extents[2] > largest_size)
+      fail(token, "the input shape " + std::string(token.text) + " has more than " + std::to_string(largest_size) + " values");
+    return shape;
   }
 
   // A layer named by a word (engine/layer_tokens.hpp), with the value after '=' if any.
@@ -188,8 +193,10 @@ class SpecParser {
     }
   }
 
+  static constexpr std::size_t largest_size = std::size_t(1) << 26;
+
   std::size_t parse_size(Token token, const char* what) const {
-    constexpr std::size_t largest = std::size_t(1) << 26;
+    constexpr std::size_t largest = largest_size;
     std::size_t value = 0;
     const auto [end, error] = std::from_chars(token.text.data(), token.text.data() + token.text.size(), value);
     if (error == std::errc::result_out_of_range) fail(token, std::string(what) + " " + std::string(token.text) + " is too large");
