@@ -1,5 +1,6 @@
 # Runs PROGRAM (tests/bit_identity/training_fingerprints) and compares its lines with EXPECTED for the
-# instruction set it reports. Exits with 77 (a skipped test) when EXPECTED has no lines for it.
+# instruction set it reports. Prints "no fingerprints are recorded" (the test's skip expression) when
+# EXPECTED has no lines for it.
 # Run as: cmake -DPROGRAM=... -DEXPECTED=... -P compare_fingerprints.cmake
 execute_process(COMMAND ${PROGRAM} RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE errors)
 if(NOT result EQUAL 0)
@@ -7,10 +8,18 @@ if(NOT result EQUAL 0)
 endif()
 string(REGEX MATCH "simd ([^\n]+)" _ "${output}")
 set(arch "${CMAKE_MATCH_1}")
-file(STRINGS "${EXPECTED}" recorded REGEX "^${arch} ")
+# The name may hold regular-expression characters ("fma3+avx2"): lines are compared as text.
+file(STRINGS "${EXPECTED}" lines)
+set(recorded "")
+foreach(line IN LISTS lines)
+  string(FIND "${line}" "${arch} " at)
+  if(at EQUAL 0)
+    list(APPEND recorded "${line}")
+  endif()
+endforeach()
 if(NOT recorded)
   message(STATUS "no fingerprints are recorded for ${arch} in ${EXPECTED}; got:\n${output}")
-  cmake_language(EXIT 77)
+  return()
 endif()
 set(mismatches "")
 foreach(line IN LISTS recorded)

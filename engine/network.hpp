@@ -22,6 +22,8 @@
 #include "../dsl/summary.hpp"
 #include "../layers/activation.hpp"
 #include "../layers/derived.hpp"
+#include "../layers/initialize.hpp"
+#include "../layers/tensor_names.hpp"
 #include "../layers/batch_norm.hpp"
 #include "../layers/dense.hpp"
 #include "../layers/dropout.hpp"
@@ -53,6 +55,7 @@ class Network {
   const Shape& output_shape(std::size_t i) const { return shapes_[i]; }
   // Floats from one sample's outputs of layer i to the next sample's: the outputs padded to vectors.
   std::size_t output_stride(std::size_t i) const { return simd::padded(shapes_[i].elements()); }
+  std::string_view keras_type(std::size_t i) const { return layers_.at(i)->keras_type(); }
   const layers::Tensors& tensors(std::size_t i) const { return tensors_[i]; }
   const layers::LayerTraits& traits(std::size_t i) const { return traits_[i]; }
   // Where layer i's parameters start in the flat parameter array (and in the gradients and optimiser state).
@@ -63,6 +66,12 @@ class Network {
     return {parameter_data() + tensor_offset(i, k), t.rows, t.columns, simd::padded(t.columns)};
   }
   MatrixView<const float> tensor(std::size_t i, std::size_t k) const { return const_cast<Network&>(*this).tensor(i, k); }
+  // A weight by its Keras name: weight("dense_1/kernel"), weight("batch_normalization/moving_mean").
+  MatrixView<float> weight(std::string_view name) {
+    const layers::TensorIndex at = layers::find_tensor(*this, name);
+    return tensor(at.layer, at.tensor);
+  }
+  MatrixView<const float> weight(std::string_view name) const { return const_cast<Network&>(*this).weight(name); }
   std::size_t tensor_offset(std::size_t i, std::size_t k) const {
     std::size_t offset = parameter_offsets_.at(i);
     for (std::size_t j = 0; j < k; ++j) offset += tensors_[i][j].stored_floats();
@@ -90,22 +99,9 @@ class Network {
     return format_summary(rows);
   }
 
-  // Every tensor from its initialiser. The k-th layer whose initial values come from the seed
-  // (LayerTraits::seeded) draws from random stream k, in the order of its tensors, row by row:
-  // with the same seed, the same weights as Model<Net> of the equivalent type.
-  void initialize(Seed seed) {
-    std::size_t stream = 0;
-    for (std::size_t i = 0; i < layers_.size(); ++i) {
-      Rng rng(seed.value, traits_[i].seeded ? stream++ : 0);
-      for (std::size_t k = 0; k < tensors_[i].size(); ++k) {
-        const layers::Tensor& t = tensors_[i][k];
-        MatrixView<float> values = tensor(i, k);
-        std::fill_n(values.data, t.stored_floats(), 0.0f);
-        for (std::size_t r = 0; r < t.rows; ++r)
-          for (std::size_t c = 0; c < t.columns; ++c) values(r, c) = t.initializer.sample(rng, t.rows, t.columns);
-      }
-    }
-  }
+  // Every tensor from its initialiser (layers/initialize.hpp): with the same seed, the same weights
+  // as Model<Net> of the equivalent type.
+  void initialize(Seed seed) { layers::initialize_parameters(*this, seed); }
 
   // All parameters as one flat array, padding included (the optimiser's view).
   std::span<float> parameters() { return {parameter_data(), parameter_floats_}; }

@@ -70,11 +70,9 @@ class TrainingStep {
     // not, except through layers that work in place.
     for (Arena& buffer : gradient_buffers_) buffer = Arena(batch_size * widest * sizeof(float));
     gradient_slot_.assign(depth, 0);
-    for (std::size_t i = depth - 1; i > 0; --i) {
-      const layers::LayerTraits& t = network.traits(i);
-      gradient_slot_[i - 1] = t.elementwise_backward || t.in_place_backward ? gradient_slot_[i] : 1 - gradient_slot_[i];
-    }
-    for (std::size_t i = 0, stream = 0; i < depth; ++i) random_streams_.push_back(network.traits(i).draws_random_numbers ? stream++ : 0);
+    layers::assign_gradient_slots(depth, [&](std::size_t i) { return network.traits(i); }, gradient_slot_);
+    random_streams_.assign(depth, 0);
+    layers::assign_random_streams(depth, [&](std::size_t i) { return network.traits(i).draws_random_numbers; }, random_streams_);
     // The element-wise steps below each layer: fused into its kernel where they fit its form, else
     // one pass each after it (layers/backward_chain.hpp).
     backward_plans_.resize(depth);

@@ -302,7 +302,7 @@ inline void export_header(const ModelFile& file, const std::filesystem::path& pa
 }
 
 // Writes the header for a model of either backend.
-template <LayeredModel M>
+template <TensorModel M>
 void export_header(const M& model, const std::filesystem::path& path, std::string_view name, const ExportOptions& options = {}) {
   export_header(snapshot(model), path, name, options);
 }

@@ -1,5 +1,5 @@
-// What both drivers derive from their layers' lists, written once: the architecture text and the
-// summary rows.
+// What both drivers derive from their layers' lists, written once: the architecture text, the
+// summary rows, the gradient buffers and the random streams.
 #pragma once
 
 #include <cstddef>
@@ -74,6 +74,25 @@ constexpr SummaryRow summary_row(std::string_view keras_type, const Shape& outpu
   SummaryRow row{keras_type, output.elements(), 0, 0};
   for (const Tensor& t : tensors) (t.trainable ? row.trainable : row.non_trainable) += t.elements();
   return row;
+}
+
+// Training keeps the gradients of the layers' outputs in two buffers: layer i's in slots[i], the
+// one its output's is not in, except through layers whose backward is element-wise or in place,
+// which leave their input's gradient where their output's is. traits_of(i): layer i's LayerTraits.
+template <class Slots, class TraitsOf>
+constexpr void assign_gradient_slots(std::size_t count, TraitsOf&& traits_of, Slots& slots) {
+  slots[count - 1] = 0;
+  for (std::size_t i = count - 1; i > 0; --i) {
+    const LayerTraits& t = traits_of(i);
+    slots[i - 1] = t.elementwise_backward || t.in_place_backward ? slots[i] : 1 - slots[i];
+  }
+}
+
+// Random streams: the k-th layer for which takes(i) holds gets stream k, the others stream 0.
+// Initialisation numbers the seeded layers this way, training the layers that draw random numbers.
+template <class Streams, class Takes>
+constexpr void assign_random_streams(std::size_t count, Takes&& takes, Streams& streams) {
+  for (std::size_t i = 0, next = 0; i < count; ++i) streams[i] = takes(i) ? next++ : 0;
 }
 
 }  // namespace ctnn::layers

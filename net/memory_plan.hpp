@@ -138,10 +138,7 @@ struct PingPong {
   // place leaves its input's gradient where its output's is.
   static constexpr std::array<std::size_t, count> gradient_slot = [] {
     std::array<std::size_t, count> slot{};
-    for (std::size_t i = count - 1; i > 0; --i) {
-      const layers::LayerTraits& t = N::traits[i];
-      slot[i - 1] = t.elementwise_backward || t.in_place_backward ? slot[i] : 1 - slot[i];
-    }
+    layers::assign_gradient_slots(count, [](std::size_t i) { return N::traits[i]; }, slot);
     return slot;
   }();
   static constexpr std::size_t gradient_floats_per_row = [] {

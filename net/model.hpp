@@ -16,6 +16,8 @@
 #include "../codegen/thread_pool.hpp"
 #include "../dsl/random.hpp"
 #include "../error.hpp"
+#include "../layers/initialize.hpp"
+#include "../layers/tensor_names.hpp"
 #include "layer_io.hpp"
 #include "memory_plan.hpp"
 #include "net.hpp"
@@ -39,21 +41,15 @@ class Model {
   void set_threads(std::size_t count) { threads_ = std::max<std::size_t>(1, count); }
   std::size_t threads() const { return threads_; }
 
-  // Every tensor from its initialiser. The k-th layer whose initial values come from the seed
-  // (LayerTraits::seeded) draws from random stream k, in the order of its tensors, row by row:
-  // the same weights as engine::Network of the same layers.
-  void initialize(Seed seed) {
-    for (std::size_t i = 0, stream = 0; i < N::layer_count; ++i) {
-      Rng rng(seed.value, N::traits[i].seeded ? stream++ : 0);
-      for (std::size_t k = 0; k < N::tensors[i].size(); ++k) {
-        const layers::Tensor& t = N::tensors[i][k];
-        MatrixView<float> values = tensor(i, k);
-        std::fill_n(values.data, t.stored_floats(), 0.0f);
-        for (std::size_t r = 0; r < t.rows; ++r)
-          for (std::size_t c = 0; c < t.columns; ++c) values(r, c) = t.initializer.sample(rng, t.rows, t.columns);
-      }
-    }
-  }
+  // Every tensor from its initialiser (layers/initialize.hpp): the same weights as engine::Network
+  // of the same layers and seed.
+  void initialize(Seed seed) { layers::initialize_parameters(*this, seed); }
+
+  // --- The layers, as the protocol describes them.
+  static constexpr std::size_t layer_count() { return N::layer_count; }
+  static constexpr std::string_view keras_type(std::size_t i) { return N::keras_types[i]; }
+  static constexpr const layers::Tensors& tensors(std::size_t i) { return N::tensors[i]; }
+  static constexpr const layers::LayerTraits& traits(std::size_t i) { return N::traits[i]; }
 
   // --- The parameters, as the layers list them.
   // Tensor k of layer i, rows x columns with rows padded to vectors.
@@ -62,6 +58,12 @@ class Model {
     return {parameter_data() + N::tensor_offset(i, k), t.rows, t.columns, simd::padded(t.columns)};
   }
   MatrixView<const float> tensor(std::size_t i, std::size_t k) const { return const_cast<Model&>(*this).tensor(i, k); }
+  // A weight by its Keras name: weight("dense_1/kernel"), weight("batch_normalization/moving_mean").
+  MatrixView<float> weight(std::string_view name) {
+    const layers::TensorIndex at = layers::find_tensor(*this, name);
+    return tensor(at.layer, at.tensor);
+  }
+  MatrixView<const float> weight(std::string_view name) const { return const_cast<Model&>(*this).weight(name); }
   // All parameters as one flat array, padding included (the optimiser's view).
   std::span<float> parameters() { return {parameter_data(), N::parameter_floats}; }
   std::span<const float> parameters() const { return {parameter_data(), N::parameter_floats}; }

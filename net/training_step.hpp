@@ -101,7 +101,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   // Each layer that draws random numbers gets a stream of its own, counted in order.
   static constexpr std::array<std::size_t, count> random_stream = [] {
     std::array<std::size_t, count> streams{};
-    for (std::size_t i = 0, next = 0; i < count; ++i) streams[i] = N::traits[i].draws_random_numbers ? next++ : 0;
+    layers::assign_random_streams(count, [](std::size_t i) { return N::traits[i].draws_random_numbers; }, streams);
     return streams;
   }();
   // The element-wise steps below layer i (layers/backward_chain.hpp).

@@ -11,6 +11,7 @@
 
 #include "plugins/per_feature_scale.hpp"
 #include "reference_mlp.hpp"
+#include "temp_dir.hpp"
 #include "test_data.hpp"
 
 using namespace ctnn;
@@ -271,6 +272,39 @@ TEST_CASE("a layer kind defined outside ctnn trains on the engine through the pr
   CHECK_THAT(summary, Catch::Contains(" per_feature_scale_1 (PerFea (None, 8)                 8\n"));
   CHECK_THAT(summary, Catch::Contains("Total params: 97 "));
   CHECK(network.describe() == "6-scale-8:tanh-scale-3:softmax");
+}
+
+TEST_CASE("a layer kind defined outside ctnn goes through model files and .npz archives on both backends") {
+  using N = Net<Layer<plugin::PerFeatureScale{}>, Dense<6, 8, Tanh>, Layer<plugin::PerFeatureScale{}>, Softmax<3>>;
+  testing::TempDir dir;
+  Model<N> model{Seed{21}};
+  Rng rng(5, 0);
+  for (std::size_t i : {0u, 2u})
+    for (float& v : model.tensor(i, 0).row(0)) v = float(0.5 + rng.uniform());
+  io::save(model, dir / "scaled.ctnn");
+  io::save_npz(model, dir / "scaled.npz");
+
+  // The file names the plugin's weights as Keras would, and records its token in the architecture.
+  const io::ModelFile file = io::read_model_file(dir / "scaled.ctnn");
+  CHECK(file.architecture == "6-scale-8:tanh-scale-3:softmax");
+  REQUIRE(file.tensors.size() == 6);
+  CHECK(file.tensors[0].name == "per_feature_scale/scale");
+  CHECK(file.tensors[0].shape == std::vector<std::size_t>{6});
+  CHECK(file.tensors[3].name == "per_feature_scale_1/scale");
+  CHECK(io::read_npz(dir / "scaled.npz").at("per_feature_scale_1/scale").values ==
+        std::vector<float>(model.weight("per_feature_scale_1/scale").row(0).begin(), model.weight("per_feature_scale_1/scale").row(0).end()));
+
+  // Once its word is registered, the engine builds the network from the file alone.
+  engine::register_layer("scale", [](std::string_view) { return plugin::PerFeatureScale{}; });
+  engine::Network network = io::load_network(dir / "scaled.ctnn");
+  CHECK(std::ranges::equal(network.parameters(), model.parameters()));
+  engine::Network from_npz{N::spec(), Seed{1}};
+  io::load_npz(from_npz, dir / "scaled.npz");
+  CHECK(std::ranges::equal(from_npz.parameters(), model.parameters()));
+  Model<N> back{Seed{2}};
+  io::save(network, dir / "engine.ctnn");
+  io::load_into(back, dir / "engine.ctnn");
+  CHECK(std::ranges::equal(back.parameters(), model.parameters()));
 }
 
 TEST_CASE("a Net starts from the weights the engine draws for the same layers and seed") {

@@ -62,15 +62,36 @@ TEST_CASE("a model file holds the fields of the format, little-endian, in order"
   io::save(model, dir / "small.ctnn");
   const std::string bytes = read_all(dir / "small.ctnn");
   const std::string architecture = "3-4:tanh-2:softmax";
-  const std::size_t parameters = 3 * 4 + 4 + 4 * 2 + 2, header = 8 + 4 + 4 + 8 + 4 + architecture.size() + 8;
-  REQUIRE(bytes.size() == header + 4 * parameters + 4);
   CHECK(bytes.substr(0, 8) == "CTNNMODL");
-  CHECK(little_endian_at(bytes, 8, 4) == 1);
-  CHECK(little_endian_at(bytes, 12, 4) == 1);
-  CHECK(little_endian_at(bytes, 16, 8) == fingerprint_of(architecture));
-  CHECK(little_endian_at(bytes, 24, 4) == architecture.size());
-  CHECK(bytes.substr(28, architecture.size()) == architecture);
-  CHECK(little_endian_at(bytes, 28 + architecture.size(), 8) == parameters);
+  CHECK(little_endian_at(bytes, 8, 4) == 2);
+  CHECK(little_endian_at(bytes, 12, 8) == fingerprint_of(architecture));
+  CHECK(little_endian_at(bytes, 20, 4) == architecture.size());
+  CHECK(bytes.substr(24, architecture.size()) == architecture);
+  std::size_t at = 24 + architecture.size();
+  REQUIRE(little_endian_at(bytes, at, 4) == 4);
+  at += 4;
+  // The directory: Keras's names and shapes, each with element type 1 (float32).
+  const struct {
+    std::string name;
+    std::vector<std::size_t> shape;
+  } directory[] = {{"dense/kernel", {3, 4}}, {"dense/bias", {4}}, {"dense_1/kernel", {4, 2}}, {"dense_1/bias", {2}}};
+  for (const auto& [name, shape] : directory) {
+    INFO(name);
+    REQUIRE(little_endian_at(bytes, at, 4) == name.size());
+    CHECK(bytes.substr(at + 4, name.size()) == name);
+    at += 4 + name.size();
+    CHECK(little_endian_at(bytes, at, 4) == 1);
+    REQUIRE(little_endian_at(bytes, at + 4, 4) == shape.size());
+    at += 8;
+    for (const std::size_t extent : shape) {
+      CHECK(little_endian_at(bytes, at, 8) == extent);
+      at += 8;
+    }
+  }
+  const std::size_t parameters = 3 * 4 + 4 + 4 * 2 + 2;
+  CHECK(little_endian_at(bytes, at, 8) == parameters);
+  at += 8;
+  REQUIRE(bytes.size() == at + 4 * parameters + 4);
   // Kernel 0 row-major, bias 0, kernel 1, bias 1.
   std::vector<float> expected;
   for (std::size_t i = 0; i < 3; ++i)
@@ -80,8 +101,41 @@ TEST_CASE("a model file holds the fields of the format, little-endian, in order"
     for (std::size_t o = 0; o < 2; ++o) expected.push_back(model.kernel(1)(i, o));
   for (const float b : model.bias(1)) expected.push_back(b);
   for (std::size_t p = 0; p < parameters; ++p)
-    CHECK(little_endian_at(bytes, header + 4 * p, 4) == std::bit_cast<std::uint32_t>(expected[p]));
+    CHECK(little_endian_at(bytes, at + 4 * p, 4) == std::bit_cast<std::uint32_t>(expected[p]));
   CHECK(little_endian_at(bytes, bytes.size() - 4, 4) == crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), uInt(bytes.size() - 4)));
+}
+
+TEST_CASE("a version-1 model file (no tensor directory) still loads into either backend") {
+  testing::TempDir dir;
+  Model<Seedlike> model{Seed{8}};
+  give_biases_values(model);
+  // Version 1 as it was written: magic, version, element type, fingerprint, text, count, values, CRC.
+  const std::string architecture = Seedlike::architecture();
+  std::string bytes = "CTNNMODL";
+  const auto append = [&](std::uint64_t value, std::size_t size) {
+    for (std::size_t i = 0; i < size; ++i) bytes.push_back(char((value >> (8 * i)) & 0xff));
+  };
+  append(1, 4);
+  append(1, 4);
+  append(fingerprint_of(architecture), 8);
+  append(architecture.size(), 4);
+  bytes += architecture;
+  append(Seedlike::param_count, 8);
+  for (std::size_t l = 0; l < model.depth(); ++l) {
+    for (std::size_t i = 0; i < model.kernel(l).rows; ++i)
+      for (std::size_t o = 0; o < model.kernel(l).cols; ++o) append(std::bit_cast<std::uint32_t>(model.kernel(l)(i, o)), 4);
+    for (const float b : model.bias(l)) append(std::bit_cast<std::uint32_t>(b), 4);
+  }
+  append(crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), uInt(bytes.size())), 4);
+  write_all(dir / "v1.ctnn", bytes);
+
+  CHECK(io::read_model_file(dir / "v1.ctnn").version == 1);
+  CHECK(testing::parameter_bits(io::load<Seedlike>(dir / "v1.ctnn")) == testing::parameter_bits(model));
+  CHECK(testing::parameter_bits(io::load_network(dir / "v1.ctnn")) == testing::parameter_bits(model));
+  // Saved again, it is a version-2 file with the same parameters.
+  io::save(io::load<Seedlike>(dir / "v1.ctnn"), dir / "v2.ctnn");
+  CHECK(io::read_model_file(dir / "v2.ctnn").version == 2);
+  CHECK(testing::parameter_bits(io::load<Seedlike>(dir / "v2.ctnn")) == testing::parameter_bits(model));
 }
 
 TEST_CASE("save then load is bit-exact, and the loaded model predicts the same") {
@@ -147,17 +201,53 @@ TEST_CASE("bad model files are rejected with a message naming the file and the p
     write_all(bad, "P5\n28 28\n255\n" + good.substr(13));
     CHECK_THROWS_WITH(io::load<Small>(bad), Contains("bad.ctnn: not a ctnn model file"));
   }
+  // The directory starts after the architecture text and the tensor count; its first entry is
+  // "dense/kernel", (3, 4). Edits there are resealed with a valid checksum.
+  const std::size_t directory = 24 + Small::architecture().size() + 4;
+  const auto resealed = [&](std::string bytes) {
+    const uLong crc = crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), uInt(bytes.size() - 4));
+    for (std::size_t i = 0; i < 4; ++i) bytes[bytes.size() - 4 + i] = char((crc >> (8 * i)) & 0xff);
+    return bytes;
+  };
+  REQUIRE(good.substr(directory + 4, 12) == "dense/kernel");
   SECTION("a newer format version") {
     std::string newer = good;
-    newer[8] = 2;
+    newer[8] = 3;
     write_all(bad, newer);
-    CHECK_THROWS_WITH(io::load<Small>(bad), Contains("bad.ctnn: written in model format version 2, newer than this build"));
+    CHECK_THROWS_WITH(io::load<Small>(bad), Contains("bad.ctnn: written in model format version 3, newer than this build"));
   }
   SECTION("another element type") {
     std::string doubles = good;
-    doubles[12] = 2;
-    write_all(bad, doubles);
-    CHECK_THROWS_WITH(io::load<Small>(bad), Contains("element type 2 is not supported"));
+    doubles[directory + 16] = 2;
+    write_all(bad, resealed(doubles));
+    CHECK_THROWS_WITH(io::load<Small>(bad), Contains("bad.ctnn: tensor \"dense/kernel\" has element type 2, which is not supported"));
+  }
+  SECTION("a tensor of another name") {
+    std::string renamed = good;
+    renamed[directory + 4 + 11] = 'x';
+    write_all(bad, resealed(renamed));
+    CHECK_THROWS_WITH(io::load<Small>(bad), Contains("bad.ctnn: has no tensor \"dense/kernel\" (3-4:tanh-2:softmax needs it)"));
+  }
+  SECTION("a tensor of another shape with as many values") {
+    std::string transposed = good;
+    transposed[directory + 24] = 4;
+    transposed[directory + 32] = 3;
+    write_all(bad, resealed(transposed));
+    CHECK_THROWS_WITH(io::load<Small>(bad), Contains("bad.ctnn: tensor \"dense/kernel\" has shape (4, 3) where 3-4:tanh-2:softmax needs (3, 4)"));
+  }
+  SECTION("extents that promise more values than the file holds, or that overflow") {
+    for (const std::uint64_t extent : {std::uint64_t(1) << 40, std::uint64_t(1) << 62, ~std::uint64_t(0)}) {
+      std::string lying = good;
+      for (std::size_t i = 0; i < 8; ++i) lying[directory + 24 + i] = char((extent >> (8 * i)) & 0xff);
+      write_all(bad, resealed(lying));
+      CHECK_THROWS_WITH(io::load<Small>(bad), Contains("bad.ctnn: truncated or corrupted: tensor \"dense/kernel\" has an extent of"));
+    }
+  }
+  SECTION("a rank out of range") {
+    std::string flat = good;
+    flat[directory + 20] = 9;
+    write_all(bad, resealed(flat));
+    CHECK_THROWS_WITH(io::load<Small>(bad), Contains("bad.ctnn: corrupted: tensor \"dense/kernel\" has rank 9 (1 to 4 allowed)"));
   }
   SECTION("a flipped bit anywhere in the parameters breaks the checksum") {
     for (std::size_t byte = good.size() - 4 - 4 * Small::param_count; byte < good.size() - 4; byte += 3) {

@@ -102,6 +102,42 @@ TEST_CASE("save_npz writes Keras-named arrays that load back bit for bit, across
   }
 }
 
+TEST_CASE("layer names follow Keras's rule for class names") {
+  // Keras: re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name), then re.sub("([a-z])([A-Z])", r"\1_\2", ...).lower()
+  STATIC_REQUIRE(layers::keras_snake_case("Dense") == "dense");
+  STATIC_REQUIRE(layers::keras_snake_case("BatchNormalization") == "batch_normalization");
+  STATIC_REQUIRE(layers::keras_snake_case("Conv2D") == "conv2d");
+  STATIC_REQUIRE(layers::keras_snake_case("MaxPooling2D") == "max_pooling2d");
+  STATIC_REQUIRE(layers::keras_snake_case("GlobalAveragePooling2D") == "global_average_pooling2d");
+  STATIC_REQUIRE(layers::keras_snake_case("ReLU") == "re_lu");
+  STATIC_REQUIRE(layers::keras_snake_case("PReLU") == "p_re_lu");
+  const std::string_view types[] = {"Dense", "Dropout", "Dense", "BatchNormalization", "Dense"};
+  CHECK(layers::keras_layer_names(5, [&](std::size_t i) { return types[i]; }) ==
+        std::vector<std::string>{"dense", "dropout", "dense_1", "batch_normalization", "dense_2"});
+}
+
+TEST_CASE("every layer kind's weights are named as Keras names them, each class numbered on its own") {
+  using Normalised = Net<BatchNorm<>, Dense<5, 4, Linear>, BatchNorm<0.9>, Activation<ReLU>, Dropout<0.2>, Dense<4, 3>, Softmax<2>>;
+  testing::TempDir dir;
+  Model<Normalised> model{Seed{6}};
+  model.weight("batch_normalization_1/moving_variance")(0, 2) = 7.0f;
+  io::save_npz(model, dir / "w.npz");
+  const auto arrays = io::read_npz(dir / "w.npz");
+  std::vector<std::string> names;
+  for (const auto& [name, array] : arrays) names.push_back(name);
+  const std::vector<std::string> expected = {
+      "batch_normalization/beta",   "batch_normalization/gamma",   "batch_normalization/moving_mean",   "batch_normalization/moving_variance",
+      "batch_normalization_1/beta", "batch_normalization_1/gamma", "batch_normalization_1/moving_mean", "batch_normalization_1/moving_variance",
+      "dense/bias",                 "dense/kernel",                "dense_1/bias",                      "dense_1/kernel",
+      "dense_2/bias",               "dense_2/kernel"};
+  CHECK(names == expected);
+  CHECK(arrays.at("batch_normalization/gamma").shape == std::vector<std::size_t>{5});
+  CHECK(arrays.at("batch_normalization_1/moving_variance").values[2] == 7.0f);
+  CHECK(arrays.at("dense_2/kernel").shape == std::vector<std::size_t>{3, 2});
+  CHECK_THROWS_WITH(model.weight("dense_3/kernel"),
+                    Catch::Contains("the model has no weight named \"dense_3/kernel\" (its weights: batch_normalization/gamma, "));
+}
+
 TEST_CASE("the zip archive of save_npz has the layout of the ZIP specification") {
   const std::string data = "payload";
   const std::string zip = io::zip_bytes({{"a/b.npy", data}});
