@@ -2,18 +2,22 @@
 // (Keras's layer names: dense, dense_1, dropout, ...), then the parameter totals and their size.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdio>
-#include <map>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "keras_names.hpp"
 
 namespace ctnn {
 
 struct SummaryRow {
-  std::string_view type;  // Keras's class name: "Dense", "Dropout"
-  std::size_t outputs = 0;
+  std::string_view type;              // Keras's class name: "Dense", "Dropout"
+  std::array<std::size_t, 3> output{};  // the output shape of one sample: output_rank extents
+  std::size_t output_rank = 1;
   std::size_t trainable = 0;
   std::size_t non_trainable = 0;
 };
@@ -54,22 +58,14 @@ inline std::string format_summary(std::span<const SummaryRow> rows, std::string_
   char line[160];
   std::snprintf(line, sizeof line, " %-*s%-*s%s\n", name_width - 1, "Layer (type)", shape_width, "Output Shape", "Param #");
   text += line + double_rule + "\n";
-  std::map<std::string, std::size_t, std::less<>> seen;  // per type, for Keras's names: dense, dense_1, ...
+  const std::vector<std::string> names = keras_layer_names(rows.size(), [&](std::size_t i) { return rows[i].type; });
   std::size_t trainable = 0, non_trainable = 0;
-  for (const SummaryRow& row : rows) {
-    std::string name;
-    for (char c : row.type) {  // "BatchNormalization" -> "batch_normalization"
-      if (c >= 'A' && c <= 'Z') {
-        if (!name.empty()) name += '_';
-        name += char(c - 'A' + 'a');
-      } else {
-        name += c;
-      }
-    }
-    const std::size_t index = seen[name]++;
-    if (index > 0) name.append("_").append(std::to_string(index));
-    const std::string label = name + " (" + std::string(row.type) + ")";
-    const std::string shape = "(None, " + std::to_string(row.outputs) + ")";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const SummaryRow& row = rows[i];
+    const std::string label = names[i] + " (" + std::string(row.type) + ")";
+    std::string shape = "(None";
+    for (std::size_t d = 0; d < row.output_rank; ++d) shape.append(", ").append(std::to_string(row.output[d]));
+    shape += ")";
     // A label wider than its column wraps onto the next lines, as Keras 2 prints it.
     constexpr std::size_t label_width = name_width - 2;
     std::snprintf(line, sizeof line, " %-*s%-*s%s\n", name_width - 1, label.substr(0, label_width).c_str(), shape_width,

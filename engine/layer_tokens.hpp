@@ -17,6 +17,7 @@
 #include "../layers/activation.hpp"
 #include "../layers/batch_norm.hpp"
 #include "../layers/dropout.hpp"
+#include "../layers/flatten.hpp"
 #include "layer_node.hpp"
 
 namespace ctnn::engine {
@@ -50,6 +51,10 @@ inline std::map<std::string, LayerFactory, std::less<>> builtin_layer_tokens() {
     const layers::Dropout layer{token_number(value, "a dropout rate")};
     if (!(layer.rate >= 0.0f && layer.rate < 1.0f)) throw Error("a dropout rate is the fraction of values dropped, in [0, 1)");
     return layer;
+  };
+  tokens["flatten"] = [](std::string_view value) -> Layer {
+    if (!value.empty()) throw Error("'flatten' takes no value");
+    return layers::Flatten{};
   };
   for (ActivationKind kind : {ActivationKind::relu, ActivationKind::linear, ActivationKind::sigmoid, ActivationKind::tanh})
     tokens[std::string(spec_name(kind))] = [kind, name = spec_name(kind)](std::string_view value) -> Layer {

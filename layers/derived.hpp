@@ -71,7 +71,7 @@ std::string spec_text(const Shape& input, std::size_t count, TokenOf&& token_of,
 
 // A layer's row in Keras's model.summary().
 constexpr SummaryRow summary_row(std::string_view keras_type, const Shape& output, const Tensors& tensors) {
-  SummaryRow row{keras_type, output.elements(), 0, 0};
+  SummaryRow row{keras_type, output.extents, output.rank, 0, 0};
   for (const Tensor& t : tensors) (t.trainable ? row.trainable : row.non_trainable) += t.elements();
   return row;
 }

@@ -1,5 +1,6 @@
-// The layer types a Net is written with: Dense<In, Out, Act, Options...>, Softmax<N, Options...>,
-// Activation<Act>, BatchNorm<momentum>, Dropout<rate>, and Layer<kind> for any other kind. Each is the compile-time spelling of a layer kind of the
+// The types a Net is written with: Input<extents...> (optional, first), and the layers
+// Dense<In, Out, Act, Options...>, Softmax<N, Options...>, Activation<Act>, BatchNorm<momentum>,
+// Dropout<rate>, Flatten, and Layer<kind> for any other kind. Each is the compile-time spelling of a layer kind of the
 // protocol (layers/): `layer` is the kind's value, which the Net driver reads as a constant. The
 // static_asserts here check what can be checked of one layer alone, in the words of its type.
 #pragma once
@@ -24,6 +25,7 @@
 #include "../layers/batch_norm.hpp"
 #include "../layers/dense.hpp"
 #include "../layers/dropout.hpp"
+#include "../layers/flatten.hpp"
 
 namespace ctnn {
 
@@ -77,7 +79,30 @@ struct LayerOptions {
 
 }  // namespace detail
 
-// A fully connected layer of Out units reading In values.
+// The shape of one sample, as the first element of a Net: Input<784>, or Input<28, 28, 1> for
+// images (height, width, channels; Keras's Input(shape=(28, 28, 1))). Without it, the first Dense
+// layer's In is the input size.
+template <std::size_t... Extents>
+struct Input {
+  static_assert(sizeof...(Extents) == 1 || sizeof...(Extents) == 3,
+                "ctnn::Input<...>: an input is a number of features (Input<784>) or height, width and channels "
+                "(Input<28, 28, 1>)");
+  static_assert(((Extents > 0) && ...), "ctnn::Input<...>: every extent must be at least 1");
+  static constexpr Shape shape{Extents...};
+
+  static std::string describe() {
+    std::string text = "Input<";
+    ((text += std::to_string(Extents) + ", "), ...);
+    text.resize(text.size() - 2);
+    return text + ">";
+  }
+};
+
+// Dense<inferred, Out>: the layer reads whatever the layer before it outputs, as Keras's Dense(Out).
+inline constexpr std::size_t inferred = std::size_t(-1);
+
+// A fully connected layer of Out units reading In values (or `inferred`: the previous layer's
+// outputs; a stated In is checked against them).
 template <std::size_t In, std::size_t Out, class Act = ReLU, class... Options>
 struct Dense {
   static_assert(In > 0 && Out > 0, "ctnn::Dense<In, Out>: both sizes must be at least 1");
@@ -87,11 +112,11 @@ struct Dense {
   using options = detail::LayerOptions<Options...>;
 
   static constexpr layers::Dense layer = options::dense(Out, activation_kind_of<Act>);
-  static constexpr std::size_t declared_inputs = In;  // checked against the layer before it
+  static constexpr std::size_t declared_inputs = In == inferred ? 0 : In;  // checked against the layer before it
 
   static std::string describe() {
-    return "Dense<" + std::to_string(In) + ", " + std::to_string(Out) + ", " + std::string(Act::name) +
-           options::describe() + ">";
+    return "Dense<" + (In == inferred ? std::string("inferred") : std::to_string(In)) + ", " + std::to_string(Out) + ", " +
+           std::string(Act::name) + options::describe() + ">";
   }
 };
 
@@ -158,5 +183,20 @@ struct Dropout {
 
   static std::string describe() { return "Dropout<" + detail::format_float(layer.rate) + ">"; }
 };
+
+// Keras's Flatten(): an image's height x width x channels values as one vector (layers/flatten.hpp).
+struct Flatten {
+  static constexpr layers::Flatten layer{};
+  static constexpr std::size_t declared_inputs = 0;
+
+  static std::string describe() { return "Flatten"; }
+};
+
+namespace detail {
+template <class T>
+inline constexpr bool is_input = false;
+template <std::size_t... Extents>
+inline constexpr bool is_input<Input<Extents...>> = true;
+}  // namespace detail
 
 }  // namespace ctnn

@@ -45,10 +45,12 @@ constexpr std::size_t first_dense_layer(const Tuple& kinds) {
   return first;
 }
 
-}  // namespace detail
+// A Net without Input<...>: the first Dense layer's In is the input size.
+struct InputOfFirstDense {};
 
-template <class... Layers>
-struct Net {
+// Everything a Net<...> is: InputSpec is an Input<...> or InputOfFirstDense, Layers the layers.
+template <class InputSpec, class... Layers>
+struct NetOf {
   static_assert(sizeof...(Layers) > 0, "ctnn::Net needs at least one layer");
 
   // --- The layers as written, as layer kinds of the protocol.
@@ -74,15 +76,22 @@ struct Net {
 
  private:
   static constexpr std::array<std::size_t, layer_count> declared_inputs{Layers::declared_inputs...};
+  static constexpr bool has_input = is_input<InputSpec>;
   static constexpr std::size_t first_dense = detail::first_dense_layer(kinds);
-  static_assert(first_dense < layer_count, "ctnn::Net needs at least one Dense or Softmax layer");
-  static_assert(first_layer_declares_its_input_size<declared_inputs[first_dense]>,
-                "ctnn::Net: the first layer must say how many inputs it reads; Softmax<N> takes its "
-                "input size from the layer before it, so put a Dense<Inputs, ...> first");
+  static_assert(has_input || first_dense < layer_count,
+                "ctnn::Net needs an Input<...> first, or a Dense layer whose In gives the input size");
+  static_assert(has_input || first_layer_declares_its_input_size<declared_inputs[first_dense]>,
+                "ctnn::Net: the input's shape is not given; put Input<784> (or Input<28, 28, 1>) first, or let "
+                "the first Dense layer say how many inputs it reads (Dense<784, ...>, not Softmax<N> or "
+                "Dense<inferred, ...>)");
+  static constexpr Shape declared_input_shape() {
+    if constexpr (has_input) return InputSpec::shape;
+    else return Shape(declared_inputs[first_dense]);
+  }
 
  public:
   // --- Shapes: each layer's from the one before it.
-  static constexpr Shape input_shape{declared_inputs[first_dense]};
+  static constexpr Shape input_shape = declared_input_shape();
   static constexpr std::array<Shape, layer_count> output_shapes = [] {
     Shape shape = input_shape;
     return detail::per_layer(kinds, [&](const auto& kind, std::size_t) { return shape = kind.output_shape(shape); });
@@ -177,6 +186,7 @@ struct Net {
   // The type as it reads in source, defaults spelt out: "Net<Dense<784, 400, ReLU>, Softmax<10>>".
   static std::string describe() {
     std::string text = "Net<";
+    if constexpr (has_input) text += InputSpec::describe() + ", ";
     ((text += Layers::describe() + ", "), ...);
     text.resize(text.size() - 2);
     return text + ">";
@@ -206,6 +216,15 @@ struct Net {
         input_shape, layer_count, [&](std::size_t i) { return tokens[i]; }, [](std::size_t i) { return keras_types[i]; });
   }
 };
+
+}  // namespace detail
+
+// A network written as a type: Net<Dense<784, 400>, Softmax<10>>, or with its input's shape first,
+// Net<Input<28, 28, 1>, Flatten, Dense<inferred, 128>, Softmax<10>>.
+template <class... Elements>
+struct Net : detail::NetOf<detail::InputOfFirstDense, Elements...> {};
+template <std::size_t... Extents, class... Layers>
+struct Net<Input<Extents...>, Layers...> : detail::NetOf<Input<Extents...>, Layers...> {};
 
 template <class T>
 inline constexpr bool is_net = false;

@@ -68,6 +68,8 @@ Values reference_layer(const engine::LayerNode& layer, const std::vector<std::ve
     if (training)
       for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t c = 0; c < in; ++c) y[r][c] *= (*mask)(r, c);
+  } else if (layer.as<layers::Flatten>()) {
+    // Rows are height x width x channels values in that order already.
   } else if (layer.as<plugin::PerFeatureScale>()) {
     for (auto& row : y)
       for (std::size_t c = 0; c < in; ++c) row[c] *= params[0][c];
@@ -230,6 +232,31 @@ TEST_CASE("Dense(linear) -> BatchNorm -> Activation(relu) trains on the engine, 
                                Activation<Sigmoid>, Softmax<3>>>(network, 9, 13);
   CHECK(network.describe() == "7-11:linear-batchnorm-relu-5:tanh-batchnorm=0.9-sigmoid-3:softmax");
   CHECK(network.architecture() == "7-11:linear:batchnorm-relu-5:tanh:batchnorm-sigmoid-3:softmax");
+}
+
+TEST_CASE("an image input, Flatten and a Dense layer that infers its input size train on both backends") {
+  using N = Net<Input<3, 4, 2>, Dropout<0.25>, Flatten, Dense<inferred, 6, Tanh>, BatchNorm<>, Softmax<3>>;
+  STATIC_REQUIRE(N::input_shape == Shape(3, 4, 2));
+  STATIC_REQUIRE(N::input_size == 24);
+  STATIC_REQUIRE(N::output_shapes[0] == Shape(3, 4, 2));
+  STATIC_REQUIRE(N::output_shapes[1] == Shape(24));
+  STATIC_REQUIRE(N::param_count == 24 * 6 + 6 + 4 * 6 + 6 * 3 + 3);
+  // A stated input size is allowed where it is right.
+  STATIC_REQUIRE(Net<Input<3, 4, 2>, Flatten, Dense<24, 6, Tanh>, Softmax<3>>::param_count == 24 * 6 + 6 + 6 * 3 + 3);
+  CHECK(N::describe() == "Net<Input<3, 4, 2>, Dropout<0.25>, Flatten, Dense<inferred, 6, Tanh>, BatchNorm<>, Softmax<3>>");
+  CHECK(N::spec() == "3x4x2-dropout=0.25-flatten-6:tanh-batchnorm-3:softmax");
+  CHECK(N::architecture() == "3x4x2-flatten-6:tanh:batchnorm-3:softmax");
+  CHECK_THAT(N::summary(), Catch::Contains(" dropout (Dropout)           (None, 3, 4, 2)           0\n"));
+  CHECK_THAT(N::summary(), Catch::Contains(" flatten (Flatten)           (None, 24)                0\n"));
+
+  engine::Network network{N::spec(), Seed{4}};
+  CHECK(network.summary() == N::summary());
+  Rng rng(6, 0);
+  for (std::size_t k : {0u, 1u})
+    for (float& v : network.tensor(4, k).row(0)) v = float(0.5 + rng.uniform());
+  check_gradients(network, 8, 41);
+  check_inference(network, 8, 42);
+  check_net_matches_engine<N>(network, 8, 43);
 }
 
 TEST_CASE("Dropout on the inputs and between layers trains on the engine, checked by finite differences") {

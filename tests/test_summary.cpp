@@ -37,7 +37,7 @@ TEST_CASE("the Keras notebook's Dense(64)-Dropout(0.2) network, as Keras prints 
       "_________________________________________________________________\n";
   CHECK(KerasMlp::summary() == expected);
   CHECK(engine::Network(KerasMlp::spec()).summary() == expected);
-  STATIC_REQUIRE(KerasMlp::summary_rows[1].outputs == 64);
+  STATIC_REQUIRE(KerasMlp::summary_rows[1].output[0] == 64);
   STATIC_REQUIRE(KerasMlp::summary_rows[4].trainable == 650);
 }
 
