@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -51,6 +52,13 @@ inline constexpr ActivationKind activation_kind_of = [] {
 
 constexpr std::string_view spec_name(ActivationKind kind) {
   return with_activation(kind, [](auto tag) { return decltype(tag)::spec; });
+}
+// The activation a spec names ("relu", "softmax", ...), if `name` is one.
+constexpr std::optional<ActivationKind> activation_named(std::string_view name) {
+  for (ActivationKind kind : {ActivationKind::relu, ActivationKind::linear, ActivationKind::sigmoid, ActivationKind::tanh,
+                              ActivationKind::softmax})
+    if (spec_name(kind) == name) return kind;
+  return std::nullopt;
 }
 constexpr std::string_view type_name(ActivationKind kind) {
   return with_activation(kind, [](auto tag) { return decltype(tag)::name; });

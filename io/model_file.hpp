@@ -85,8 +85,13 @@ struct ModelFile {
   std::vector<float> parameters;
 };
 
-// A tensor's shape as Keras gives the weight: (columns) for a vector, (rows, columns) for a kernel.
+// A tensor's shape as Keras gives the weight: (columns) for a vector, (rows, columns) for a
+// kernel, (height, width, in, out) for a convolution's kernel.
 inline std::vector<std::size_t> keras_shape(const layers::Tensor& tensor) {
+  if (tensor.window_height > 0) {
+    const std::size_t window = tensor.window_height * tensor.window_width;
+    return {tensor.window_height, tensor.window_width, tensor.rows / window, tensor.columns};
+  }
   if (tensor.rows == 1) return {tensor.columns};
   return {tensor.rows, tensor.columns};
 }

@@ -27,7 +27,7 @@ void initialize_parameters(Model& model, Seed seed) {
       MatrixView<float> values = model.tensor(i, k);
       std::fill_n(values.data, t.stored_floats(), 0.0f);
       for (std::size_t r = 0; r < t.rows; ++r)
-        for (std::size_t c = 0; c < t.columns; ++c) values(r, c) = t.initializer.sample(rng, t.rows, t.columns);
+        for (std::size_t c = 0; c < t.columns; ++c) values(r, c) = t.initializer.sample(rng, t.rows, t.fan_out());
     }
   }
 }

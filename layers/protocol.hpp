@@ -68,8 +68,13 @@ struct Tensor {
   bool trainable = true;
   InitializerSpec initializer{InitializerKind::zeros};
   RegularizerSpec regularizer{};
+  // A convolution's kernel: rows are window_height x window_width x input channels, Keras's
+  // (height, width, in, out) kernel flattened. 0 for every other tensor.
+  std::size_t window_height = 0, window_width = 0;
 
   constexpr std::size_t elements() const { return rows * columns; }
+  // As Keras computes fan-out for its initialisers: the units, times the window for a convolution.
+  constexpr std::size_t fan_out() const { return columns * (window_height > 0 ? window_height * window_width : 1); }
   constexpr std::size_t stored_floats() const { return rows * simd::padded(columns); }
   // As Keras writes the weight's shape: (columns) for a vector, (rows, columns) for a kernel.
   constexpr Shape shape() const { return rows == 1 ? Shape(columns) : Shape(rows, columns, 1); }

@@ -4,6 +4,7 @@
 // layer kind compiles into code for exactly this layer.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,6 +19,8 @@ namespace ctnn::net {
 // A shape known at compile time, answering as Shape does with fixed extents.
 template <Shape S>
 struct ConstantShape {
+  static constexpr std::array<std::size_t, 3> extents = S.extents;
+  static constexpr std::size_t rank = S.rank;
   static constexpr auto elements() { return codegen::fixed<S.elements()>{}; }
   static constexpr auto features() { return codegen::fixed<S.features()>{}; }
   static std::string text() { return S.text(); }

@@ -1,6 +1,8 @@
 // The types a Net is written with: Input<extents...> (optional, first), and the layers
 // Dense<In, Out, Act, Options...>, Softmax<N, Options...>, Activation<Act>, BatchNorm<momentum>,
-// Dropout<rate>, Flatten, and Layer<kind> for any other kind. Each is the compile-time spelling of a layer kind of the
+// Dropout<rate>, Flatten, Conv2D<Filters, KH, KW, Act, Pad, Options...>, MaxPool2D<Pool, Stride>,
+// AveragePool2D<Pool, Stride>, GlobalAveragePool2D, Rescaling<scale, offset>, and Layer<kind> for
+// any other kind. Each is the compile-time spelling of a layer kind of the
 // protocol (layers/): `layer` is the kind's value, which the Net driver reads as a constant. The
 // static_asserts here check what can be checked of one layer alone, in the words of its type.
 #pragma once
@@ -25,12 +27,29 @@
 #include "../layers/batch_norm.hpp"
 #include "../layers/dense.hpp"
 #include "../layers/dropout.hpp"
+#include "../layers/conv2d.hpp"
 #include "../layers/flatten.hpp"
+#include "../layers/global_average_pool2d.hpp"
+#include "../layers/pooling2d.hpp"
+#include "../layers/rescaling.hpp"
 
 namespace ctnn {
 
+// Conv2D's stride, an option as Keras's strides=N.
+template <std::size_t N>
+struct Strides {
+  static_assert(N > 0, "ctnn::Strides<N>: a stride is at least 1");
+  static constexpr std::size_t value = N;
+};
+
 namespace detail {
 
+template <class T> struct is_strides : std::false_type {
+  static constexpr std::size_t stride = 1;
+};
+template <std::size_t N> struct is_strides<Strides<N>> : std::true_type {
+  static constexpr std::size_t stride = N;
+};
 template <class T> struct is_regularizer : std::bool_constant<Regularizer<T>> {};
 template <class T> struct is_initializer : std::bool_constant<Initializer<T>> {};
 template <class T> struct is_activity_regularizer : std::bool_constant<ActivityRegularizer<T>> {};
@@ -47,7 +66,7 @@ using option_of_kind = typename std::remove_cvref_t<decltype(
 // Checks shared by Dense and Softmax: every option is a regulariser or an initialiser, one of each at most.
 template <class... Options>
 struct LayerOptions {
-  static_assert(((Regularizer<Options> || Initializer<Options> || ActivityRegularizer<Options>) && ...),
+  static_assert(((Regularizer<Options> || Initializer<Options> || ActivityRegularizer<Options> || is_strides<Options>::value) && ...),
                 "ctnn layer options must be a regulariser (L1<c>, L2<c>, L1L2<a, b>), an activity regulariser "
                 "(ActivityL1<c>) or an initialiser (GlorotUniform, HeNormal, RandomNormal<mean, stddev>, Zeros)");
   static_assert((0 + ... + int(ActivityRegularizer<Options>)) <= 1, "a ctnn layer takes at most one ActivityL1<c>");
@@ -55,10 +74,12 @@ struct LayerOptions {
                 "a ctnn layer takes at most one kernel regulariser; use L1L2<a, b> for both L1 and L2");
   static_assert((0 + ... + int(Initializer<Options>)) <= 1,
                 "a ctnn layer takes at most one initialiser");
+  static_assert((0 + ... + int(is_strides<Options>::value)) <= 1, "a ctnn layer takes at most one Strides<N>");
 
   using regularizer = option_of_kind<is_regularizer, NoRegularizer, Options...>;
   using initializer = option_of_kind<is_initializer, GlorotUniform, Options...>;
   using activity_regularizer = option_of_kind<is_activity_regularizer, NoActivityRegularizer, Options...>;
+  static constexpr std::size_t stride = (std::size_t(1) * ... * is_strides<Options>::stride);
 
   // A Dense layer of `units` with these options.
   static constexpr layers::Dense dense(std::size_t units, ActivationKind activation) {
@@ -110,6 +131,7 @@ struct Dense {
                 "ctnn::Dense<In, Out, Act>: Act must be an activation (ReLU, Linear, Sigmoid or Tanh); "
                 "regularisers and initialisers come after it");
   using options = detail::LayerOptions<Options...>;
+  static_assert(options::stride == 1, "ctnn::Dense takes no Strides<N>; strides are Conv2D's");
 
   static constexpr layers::Dense layer = options::dense(Out, activation_kind_of<Act>);
   static constexpr std::size_t declared_inputs = In == inferred ? 0 : In;  // checked against the layer before it
@@ -190,6 +212,78 @@ struct Flatten {
   static constexpr std::size_t declared_inputs = 0;
 
   static std::string describe() { return "Flatten"; }
+};
+
+// Conv2D's padding, as Keras's padding="valid" / "same".
+struct Valid {
+  static constexpr layers::Padding padding = layers::Padding::valid;
+  static constexpr const char* name = "Valid";
+};
+struct Same {
+  static constexpr layers::Padding padding = layers::Padding::same;
+  static constexpr const char* name = "Same";
+};
+
+// Keras's Conv2D(Filters, (KH, KW), activation=Act, padding=Pad, ...) on images (layers/conv2d.hpp).
+// Options: Strides<N> (Keras's strides=N; 1 when not given), a kernel regulariser, an initialiser.
+template <std::size_t Filters, std::size_t KH, std::size_t KW, class Act = ReLU, class Pad = Valid, class... Options>
+struct Conv2D {
+  static_assert(Filters > 0 && KH > 0 && KW > 0, "ctnn::Conv2D<Filters, KH, KW>: every size must be at least 1");
+  static_assert(ActivationFunction<Act> && !std::is_same_v<Act, detail::SoftmaxActivation>,
+                "ctnn::Conv2D<Filters, KH, KW, Act>: Act must be an activation (ReLU, Linear, Sigmoid or Tanh)");
+  static_assert(std::is_same_v<Pad, Valid> || std::is_same_v<Pad, Same>,
+                "ctnn::Conv2D<Filters, KH, KW, Act, Pad>: Pad is Valid or Same");
+  using options = detail::LayerOptions<Options...>;
+  static_assert(std::is_same_v<typename options::activity_regularizer, detail::NoActivityRegularizer>,
+                "ctnn::Conv2D takes no activity regulariser");
+
+  static constexpr layers::Conv2D layer{Filters, KH, KW, options::stride, Pad::padding, activation_kind_of<Act>,
+                                        regularizer_spec_of<typename options::regularizer>,
+                                        initializer_spec_of<typename options::initializer>()};
+  static constexpr std::size_t declared_inputs = 0;
+
+  static std::string describe() {
+    return "Conv2D<" + std::to_string(Filters) + ", " + std::to_string(KH) + ", " + std::to_string(KW) + ", " +
+           std::string(Act::name) + ", " + Pad::name + (options::stride != 1 ? ", Strides<" + std::to_string(options::stride) + ">" : "") +
+           options::describe() + ">";
+  }
+};
+
+namespace detail {
+// Keras's MaxPooling2D(Pool, strides=Stride) or AveragePooling2D, padding "valid" (layers/pooling2d.hpp).
+template <class Kind, std::size_t Pool, std::size_t Stride>
+struct Pooling2D {
+  static_assert(Pool > 0 && Stride > 0, "ctnn::MaxPool2D<Pool, Stride> / AveragePool2D: the pool and the stride are at least 1");
+  static constexpr Kind layer{Pool, Pool, Stride};
+  static constexpr std::size_t declared_inputs = 0;
+  static std::string describe() {
+    return std::string(Kind::keras_type == "MaxPooling2D" ? "MaxPool2D<" : "AveragePool2D<") + std::to_string(Pool) +
+           (Stride != Pool ? ", " + std::to_string(Stride) : "") + ">";
+  }
+};
+}  // namespace detail
+template <std::size_t Pool, std::size_t Stride = Pool>
+using MaxPool2D = detail::Pooling2D<layers::MaxPool2D, Pool, Stride>;
+template <std::size_t Pool, std::size_t Stride = Pool>
+using AveragePool2D = detail::Pooling2D<layers::AveragePool2D, Pool, Stride>;
+
+// Keras's GlobalAveragePooling2D() (layers/global_average_pool2d.hpp).
+struct GlobalAveragePool2D {
+  static constexpr layers::GlobalAveragePool2D layer{};
+  static constexpr std::size_t declared_inputs = 0;
+  static std::string describe() { return "GlobalAveragePool2D"; }
+};
+
+// Keras's Rescaling(scale, offset): Rescaling<1.0 / 255> on raw pixels (layers/rescaling.hpp).
+template <auto Scale, auto Offset = 0>
+struct Rescaling {
+  static_assert(std::is_arithmetic_v<decltype(Scale)> && std::is_arithmetic_v<decltype(Offset)>,
+                "ctnn::Rescaling<scale, offset>: both are numbers");
+  static constexpr layers::Rescaling layer{float(Scale), float(Offset)};
+  static constexpr std::size_t declared_inputs = 0;
+  static std::string describe() {
+    return "Rescaling<" + detail::format_float(layer.scale) + (layer.offset != 0.0f ? ", " + detail::format_float(layer.offset) : "") + ">";
+  }
 };
 
 namespace detail {

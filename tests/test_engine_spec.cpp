@@ -155,8 +155,19 @@ TEST_CASE("invalid specs give one error that points at the offending token") {
   CHECK_THAT(error_of("784-10:softmax-"), Contains("a layer size is missing next to this '-'"));
   CHECK_THAT(error_of("784-abc-10:softmax"), Contains("unknown layer 'abc'"));
   // The words a spec knows (a registered one may stand among them, when the registry test ran first).
-  CHECK_THAT(error_of("784-abc-10:softmax"), Contains("a layer is a size (400:relu) or one of: batchnorm, dropout, "));
-  CHECK_THAT(error_of("784-abc-10:softmax"), Contains("linear, relu, sigmoid, tanh"));
+  CHECK_THAT(error_of("784-abc-10:softmax"), Contains("a layer is a size (400:relu) or one of: avgpool, batchnorm, conv, dropout, "));
+  CHECK_THAT(error_of("784-abc-10:softmax"), Contains("flatten, globalavgpool, "));
+  CHECK_THAT(error_of("784-abc-10:softmax"), Contains("linear, maxpool, relu, rescale, sigmoid, tanh"));
+  // Convolutional words.
+  CHECK_THAT(error_of("28x28x1-conv-10:softmax"), Contains("'conv' needs its filters and kernel: conv=32x3x3"));
+  CHECK_THAT(error_of("28x28x1-conv=32x3x0-10:softmax"), Contains("'0' is not a whole number from 1 to 2^26"));
+  CHECK_THAT(error_of("28x28x1-conv=32x3x3:wide-flatten-10:softmax"), Contains("unknown conv option 'wide'"));
+  CHECK_THAT(error_of("28x28x1-conv=32x3x3:stride=x-flatten-10:softmax"), Contains("'x' is not a whole number"));
+  CHECK_THROWS_WITH(engine::Network{std::string_view("4x4x1-conv=8x5x5-flatten-10:softmax")}, Contains("Conv2D's kernel (5x5) is larger than its 4x4x1 input"));
+  CHECK_THAT(error_of("28x28x1-maxpool=2:step=1-flatten-10:softmax"), Contains("unknown pooling option 'step=1'"));
+  CHECK_THROWS_WITH(engine::Network{std::string_view("784-maxpool=2-10:softmax")}, Contains("MaxPooling2D reads images (height x width x channels), not 784 features"));
+  CHECK_THAT(error_of("28x28x1-rescale-flatten-10:softmax"), Contains("'rescale' needs a scale"));
+  CHECK_THROWS_WITH(engine::Network{std::string_view("28x28x1-conv=8x3x3-10:softmax")}, Contains("Dense reads a vector of features, not a 26x26x8 image; put Flatten before it"));
   CHECK_THAT(error_of("784-dropout-10:softmax"), Contains("'dropout' needs a rate"));
   CHECK_THAT(error_of("784-dropout=1.5-10:softmax"), Contains("in [0, 1)"));
   CHECK_THAT(error_of("784-dropout=1.5-10:softmax"), Contains("\n      ^^^^^^^^^^^"));

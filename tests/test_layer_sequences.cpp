@@ -23,8 +23,8 @@ using Values = std::vector<std::vector<double>>;  // rows x features
 // The forward pass of one layer in double precision, from the engine's own parameters (params[k]
 // is tensor k, unpadded, row-major). In training, BatchNorm uses the batch's statistics and a
 // Dropout the mask the step drew (`mask`); in inference, the moving statistics and no dropout.
-Values reference_layer(const engine::LayerNode& layer, const std::vector<std::vector<double>>& params, const Values& x,
-                       const MatrixView<const float>* mask, bool training = true) {
+Values reference_layer(const engine::LayerNode& layer, const Shape& input, const std::vector<std::vector<double>>& params,
+                       const Values& x, const MatrixView<const float>* mask, bool training = true) {
   const std::size_t rows = x.size(), in = x[0].size();
   auto activate = [](ActivationKind kind, double z) {
     switch (kind) {
@@ -68,6 +68,55 @@ Values reference_layer(const engine::LayerNode& layer, const std::vector<std::ve
     if (training)
       for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t c = 0; c < in; ++c) y[r][c] *= (*mask)(r, c);
+  } else if (const auto* conv = layer.as<layers::Conv2D>()) {
+    // Keras's geometry, written out: "same" gives ceil(in / stride) pixels, the padding's odd
+    // extra row or column at the bottom and right.
+    const std::size_t h = input.extents[0], w = input.extents[1], channels = input.extents[2], f = conv->filters;
+    const std::size_t kh = conv->kernel_height, kw = conv->kernel_width, s = conv->stride;
+    const bool same = conv->padding == layers::Padding::same;
+    const std::size_t oh = same ? (h + s - 1) / s : (h - kh) / s + 1, ow = same ? (w + s - 1) / s : (w - kw) / s + 1;
+    const long top = same ? long(std::max<long>(long((oh - 1) * s + kh) - long(h), 0) / 2) : 0;
+    const long left = same ? long(std::max<long>(long((ow - 1) * s + kw) - long(w), 0) / 2) : 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+      y[r].assign(oh * ow * f, 0.0);
+      for (std::size_t i = 0; i < oh; ++i)
+        for (std::size_t j = 0; j < ow; ++j)
+          for (std::size_t o = 0; o < f; ++o) {
+            double z = params[1][o];
+            for (std::size_t a = 0; a < kh; ++a)
+              for (std::size_t b = 0; b < kw; ++b) {
+                const long ih = long(i * s + a) - top, iw = long(j * s + b) - left;
+                if (ih < 0 || iw < 0 || ih >= long(h) || iw >= long(w)) continue;
+                for (std::size_t c = 0; c < channels; ++c)
+                  z += x[r][(std::size_t(ih) * w + std::size_t(iw)) * channels + c] * params[0][((a * kw + b) * channels + c) * f + o];
+              }
+            y[r][(i * ow + j) * f + o] = activate(conv->activation, z);
+          }
+    }
+  } else if (layer.as<layers::MaxPool2D>() || layer.as<layers::AveragePool2D>() || layer.as<layers::GlobalAveragePool2D>()) {
+    const std::size_t h = input.extents[0], w = input.extents[1], channels = input.extents[2];
+    std::size_t ph = h, pw = w, s = 1;
+    if (const auto* pool = layer.as<layers::MaxPool2D>()) ph = pool->pool_height, pw = pool->pool_width, s = pool->step();
+    if (const auto* pool = layer.as<layers::AveragePool2D>()) ph = pool->pool_height, pw = pool->pool_width, s = pool->step();
+    const bool max = layer.as<layers::MaxPool2D>() != nullptr;
+    const std::size_t oh = (h - ph) / s + 1, ow = (w - pw) / s + 1;
+    for (std::size_t r = 0; r < rows; ++r) {
+      y[r].assign(oh * ow * channels, 0.0);
+      for (std::size_t i = 0; i < oh; ++i)
+        for (std::size_t j = 0; j < ow; ++j)
+          for (std::size_t c = 0; c < channels; ++c) {
+            double value = max ? -1e300 : 0.0;
+            for (std::size_t a = 0; a < ph; ++a)
+              for (std::size_t b = 0; b < pw; ++b) {
+                const double v = x[r][((i * s + a) * w + j * s + b) * channels + c];
+                value = max ? std::max(value, v) : value + v / double(ph * pw);
+              }
+            y[r][(i * ow + j) * channels + c] = value;
+          }
+    }
+  } else if (const auto* rescaling = layer.as<layers::Rescaling>()) {
+    for (auto& row : y)
+      for (double& v : row) v = v * rescaling->scale + rescaling->offset;
   } else if (layer.as<layers::Flatten>()) {
     // Rows are height x width x channels values in that order already.
   } else if (layer.as<plugin::PerFeatureScale>()) {
@@ -102,7 +151,7 @@ struct Reference {
           network.layer(i).as<layers::Dropout>()
               ? MatrixView<const float>{step.scratch(i, 0), rows, network.output_shape(i).elements(), network.output_stride(i)}
               : MatrixView<const float>{};
-      x = reference_layer(network.layer(i), params[i], x, &mask);
+      x = reference_layer(network.layer(i), network.input_shape(i), params[i], x, &mask);
     }
     return x;
   }
@@ -163,7 +212,7 @@ void check_inference(engine::Network& network, std::size_t rows, std::uint64_t s
   const Reference reference(network, unused);
   Values expected = rows_of(batch, rows, network.input_size());
   for (std::size_t i = 0; i < network.layer_count(); ++i)
-    expected = reference_layer(network.layer(i), reference.params[i], expected, nullptr, false);
+    expected = reference_layer(network.layer(i), network.input_shape(i), reference.params[i], expected, nullptr, false);
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t c = 0; c < network.output_size(); ++c)
       CHECK(std::abs(probabilities[r * network.output_size() + c] - expected[r][c]) < 1e-5);
@@ -257,6 +306,56 @@ TEST_CASE("an image input, Flatten and a Dense layer that infers its input size 
   check_gradients(network, 8, 41);
   check_inference(network, 8, 42);
   check_net_matches_engine<N>(network, 8, 43);
+}
+
+TEST_CASE("convolutions (same and valid, 1x1 to 5x5, stride 2), pooling and rescaling train on both backends") {
+  // 5x7 images of 3 channels; 17 filters, not a whole number of vectors; a 3x2 kernel, whose "same"
+  // padding has an odd width (Keras puts the extra column on the right).
+  using Small = Net<Input<5, 7, 3>, Rescaling<0.5, 0.1>, Conv2D<17, 3, 2, Tanh, Same>, MaxPool2D<2>,
+                    Conv2D<5, 1, 1, Sigmoid>, Dropout<0.2>, Flatten, Softmax<3>>;
+  STATIC_REQUIRE(Small::output_shapes[1] == Shape(5, 7, 17));
+  STATIC_REQUIRE(Small::output_shapes[2] == Shape(2, 3, 17));
+  STATIC_REQUIRE(Small::output_shapes[3] == Shape(2, 3, 5));
+  STATIC_REQUIRE(Small::param_count == (3 * 2 * 3 * 17 + 17) + (17 * 5 + 5) + (30 * 3 + 3));
+  CHECK(Small::spec() == "5x7x3-rescale=0.5,0.1-conv=17x3x2:tanh:same-maxpool=2-conv=5x1x1:sigmoid:valid-dropout=0.2-flatten-3:softmax");
+  engine::Network small{Small::spec(), Seed{8}};
+  check_gradients(small, 6, 51);
+  check_inference(small, 6, 52);
+  check_net_matches_engine<Small>(small, 6, 53);
+
+  // A 5x5 kernel (valid), a strided "same" convolution, average and global average pooling.
+  using Strided = Net<Input<7, 9, 2>, Conv2D<3, 5, 5, Tanh>, Conv2D<6, 3, 3, Tanh, Same, Strides<2>>, AveragePool2D<2, 1>,
+                      GlobalAveragePool2D, Softmax<3>>;
+  STATIC_REQUIRE(Strided::output_shapes[0] == Shape(3, 5, 3));
+  STATIC_REQUIRE(Strided::output_shapes[1] == Shape(2, 3, 6));
+  STATIC_REQUIRE(Strided::output_shapes[2] == Shape(1, 2, 6));
+  STATIC_REQUIRE(Strided::output_shapes[3] == Shape(6));
+  engine::Network strided{Strided::spec(), Seed{9}};
+  CHECK(strided.describe() == Strided::spec());
+  check_gradients(strided, 5, 61);
+  check_inference(strided, 5, 62);
+  check_net_matches_engine<Strided>(strided, 5, 63);
+}
+
+TEST_CASE("a convolution's kernel is Keras's (height, width, in, out) tensor in files") {
+  using Cnn = Net<Input<6, 6, 2>, Conv2D<4, 3, 2, ReLU>, Flatten, Softmax<2>>;
+  testing::TempDir dir;
+  const Model<Cnn> model{Seed{3}};
+  io::save_npz(model, dir / "cnn.npz");
+  const auto arrays = io::read_npz(dir / "cnn.npz");
+  CHECK(arrays.at("conv2d/kernel").shape == std::vector<std::size_t>{3, 2, 2, 4});
+  CHECK(arrays.at("conv2d/bias").shape == std::vector<std::size_t>{4});
+  // Keras's kernel[a][b][c][f] is row (a * 2 + b) * 2 + c, column f.
+  CHECK(arrays.at("conv2d/kernel").values[((2 * 2 + 1) * 2 + 1) * 4 + 3] == model.weight("conv2d/kernel")((2 * 2 + 1) * 2 + 1, 3));
+  io::save(model, dir / "cnn.ctnn");
+  engine::Network network = io::load_network(dir / "cnn.ctnn");
+  CHECK(std::ranges::equal(network.parameters(), model.parameters()));
+  // Glorot uniform with Keras's fans for a convolution: fan in 3 * 2 * 2, fan out 3 * 2 * 4.
+  const float limit = std::sqrt(6.0f / float(12 + 24));
+  float largest = 0.0f;
+  for (const float v : arrays.at("conv2d/kernel").values) largest = std::max(largest, std::abs(v));
+  CHECK(largest <= limit);
+  CHECK(largest > 0.7f * limit);
 }
 
 TEST_CASE("Dropout on the inputs and between layers trains on the engine, checked by finite differences") {

@@ -1,0 +1,146 @@
+// Conv2D: Keras's Conv2D(filters, (kernel_height, kernel_width), strides, padding, activation,
+// kernel_regularizer, kernel_initializer) on channels-last images, y = act(conv(x) + b). The kernel
+// is Keras's (height, width, in, out) tensor, stored as rows of (kh, kw, c) by the filters.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <type_traits>
+
+#include "../codegen/backward_epilogue.hpp"
+#include "../codegen/conv2d.hpp"
+#include "../codegen/dense_backward.hpp"
+#include "../codegen/dense_forward.hpp"
+#include "../dsl/architecture.hpp"
+#include "../dsl/format.hpp"
+#include "pass_helpers.hpp"
+#include "protocol.hpp"
+
+namespace ctnn::layers {
+
+enum class Padding : unsigned char { valid, same };
+
+struct Conv2D {
+  std::size_t filters = 0, kernel_height = 3, kernel_width = 3, stride = 1;
+  Padding padding = Padding::valid;
+  ActivationKind activation = ActivationKind::relu;
+  RegularizerSpec regularizer{};
+  InitializerSpec initializer{};
+
+  static constexpr std::string_view keras_type = "Conv2D";
+
+  // Where each output pixel reads, as Keras computes it: "valid" uses only whole windows, "same"
+  // pads with zeros so that the output has ceil(input / stride) pixels per side, the odd extra
+  // row or column of padding at the bottom and right.
+  constexpr codegen::ConvGeometry geometry(const Shape& input) const {
+    codegen::ConvGeometry g{input.extents[0], input.extents[1], input.extents[2], 0, 0, filters, kernel_height, kernel_width, stride};
+    if (padding == Padding::valid) {
+      g.out_height = (g.in_height - kernel_height) / stride + 1;
+      g.out_width = (g.in_width - kernel_width) / stride + 1;
+    } else {
+      g.out_height = (g.in_height + stride - 1) / stride;
+      g.out_width = (g.in_width + stride - 1) / stride;
+      const std::size_t rows_needed = (g.out_height - 1) * stride + kernel_height;
+      const std::size_t columns_needed = (g.out_width - 1) * stride + kernel_width;
+      g.pad_top = rows_needed > g.in_height ? (rows_needed - g.in_height) / 2 : 0;
+      g.pad_left = columns_needed > g.in_width ? (columns_needed - g.in_width) / 2 : 0;
+    }
+    return g;
+  }
+
+  constexpr Shape output_shape(const Shape& input) const {
+    if (filters == 0 || kernel_height == 0 || kernel_width == 0 || stride == 0)
+      throw ShapeError("Conv2D needs at least one filter, a kernel of at least 1x1 and a stride of at least 1");
+    if (activation == ActivationKind::softmax) throw ShapeError("Conv2D takes no softmax activation; put it on the output Dense layer");
+    if (input.rank != 3)
+      throw ShapeError("Conv2D reads images (height x width x channels), not " + input.text() +
+                       " features; start the network with an image input such as 28x28x1");
+    if (padding == Padding::valid && (kernel_height > input.extents[0] || kernel_width > input.extents[1]))
+      throw ShapeError("Conv2D's kernel (" + std::to_string(kernel_height) + "x" + std::to_string(kernel_width) +
+                       ") is larger than its " + input.text() + " input with padding \"valid\"; use a smaller kernel or "
+                       "padding \"same\"");
+    const codegen::ConvGeometry g = geometry(input);
+    return Shape(g.out_height, g.out_width, filters);
+  }
+  constexpr Tensors parameters(const Shape& input) const {
+    Tensor kernel{"kernel", kernel_height * kernel_width * input.features(), filters, true, initializer, regularizer};
+    kernel.window_height = kernel_height, kernel.window_width = kernel_width;
+    return {kernel, {"bias", 1, filters, true, {InitializerKind::zeros}, {}}};
+  }
+  constexpr ScratchList scratch(const Shape& input) const {
+    const codegen::ConvGeometry g = geometry(input);
+    const std::size_t pixels = g.out_pixels(), taps = g.taps(), padded_filters = simd::padded(filters);
+    return {{"columns", pixels * taps, 0, Lifetime::step},                    // im2col of the batch
+            {"padded output gradient", pixels * padded_filters, 0, Lifetime::step},
+            {"transposed kernel", 0, filters * simd::padded(taps), Lifetime::step, true},
+            {"column gradient", pixels * simd::padded(taps), 0, Lifetime::step, true}};
+  }
+  constexpr LayerTraits traits() const { return {.seeded = true}; }
+  // The activation's derivative, on the stored outputs (applied by the layer above).
+  constexpr BackwardSteps backward_steps() const { return {{StepKind::activation_derivative, {}, 0.0f, activation}}; }
+
+  std::string spec() const {
+    std::string text = "conv=" + architecture_value();
+    if (const std::string r = regularizer.spec(); !r.empty()) text.append(":").append(r);
+    if (initializer.kind != InitializerKind::glorot_uniform) text.append(":").append(initializer.spec());
+    return text;
+  }
+  constexpr std::string architecture() const { return "conv=" + architecture_value(); }
+
+  template <class Io>
+  void forward_inference(const Io& io) const {
+    const codegen::ConvGeometry g = geometry(input_image_shape(io));
+    io.with_activation(activation, [&]<class Act>(Act) {
+      if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>)
+        codegen::conv2d_forward<Act>(g, io.input, io.rows, io.input_stride, io.parameters, bias_of(io, g), io.output,
+                                     io.output_stride, io.threads);
+    });
+  }
+  template <class Io>
+  void forward_training(const Io& io) const {
+    forward_inference(io);
+  }
+  // On the batch's im2col, the dense products: dW = columns^T dZ, db = the sums of dZ, and
+  // d(columns) = dZ W^T, summed back onto the input pixels.
+  template <class Io>
+  void backward(const Io& io) const {
+    const codegen::ConvGeometry g = geometry(input_image_shape(io));
+    const std::size_t pixels = g.out_pixels(), rows = io.rows * pixels;
+    float *columns = io.scratch[0], *padded_gradient = io.scratch[1], *transposed = io.scratch[2], *column_gradient = io.scratch[3];
+    const codegen::DenseShape shape{g.taps(), filters, g.taps()};
+    if (io.input_gradient) codegen::transpose_kernel(shape, io.parameters, transposed);  // before the sink updates W
+    codegen::im2col(g, io.input, io.rows, io.input_stride, columns);
+    codegen::pad_pixels(io.output_gradient, io.rows, io.output_stride, pixels, filters, padded_gradient);
+    codegen::bias_gradient(shape.stride(), padded_gradient, rows, io.sink_for(bias_of(io, g)));
+    codegen::kernel_gradient(shape, regularizer, columns, rows, padded_gradient, io.parameters, io.sink_for(io.parameters),
+                             io.threads);
+    if (io.input_gradient) {
+      codegen::input_gradient(shape, padded_gradient, rows, transposed, codegen::NoBackwardSteps{}, column_gradient, io.threads);
+      codegen::col2im(g, column_gradient, shape.padded_inputs(), io.rows, io.input_gradient, io.input_stride);
+      apply_steps_below(io);
+    }
+  }
+
+ private:
+  // "32x3x3:relu:same", and ":stride=2" when the stride is not 1.
+  constexpr std::string architecture_value() const {
+    std::string text;
+    append_decimal(text, filters);
+    text.append("x");
+    append_decimal(text, kernel_height);
+    text.append("x");
+    append_decimal(text, kernel_width);
+    text.append(":").append(spec_name(activation)).append(padding == Padding::same ? ":same" : ":valid");
+    if (stride != 1) {
+      text.append(":stride=");
+      append_decimal(text, stride);
+    }
+    return text;
+  }
+  template <class Io>
+  static float* bias_of(const Io& io, const codegen::ConvGeometry& g) {
+    return io.parameters + g.taps() * simd::padded(g.filters);
+  }
+};
+
+}  // namespace ctnn::layers
