@@ -76,8 +76,6 @@ struct Tensor {
   // As Keras computes fan-out for its initialisers: the units, times the window for a convolution.
   constexpr std::size_t fan_out() const { return columns * (window_height > 0 ? window_height * window_width : 1); }
   constexpr std::size_t stored_floats() const { return rows * simd::padded(columns); }
-  // As Keras writes the weight's shape: (columns) for a vector, (rows, columns) for a kernel.
-  constexpr Shape shape() const { return rows == 1 ? Shape(columns) : Shape(rows, columns, 1); }
 };
 inline constexpr std::size_t max_tensors = 4;
 using Tensors = FixedList<Tensor, max_tensors>;
