@@ -5,14 +5,18 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <ctnn/error.hpp>
-#include <ctnn/io/idx.hpp>
+#include <ctnn/io/data_sets.hpp>
 #include <ctnn/io/model_file.hpp>
 #include <ctnn/dsl/losses.hpp>
 #include <ctnn/dsl/optimizers.hpp>
+#include <ctnn/train/callbacks.hpp>
+#include <ctnn/train/run_folder.hpp>
 
 namespace examples {
 
@@ -53,6 +57,7 @@ struct TrainingFlags {
   std::string data = ctnn::io::default_data_directory.string();
   std::uint64_t seed = 42;
   std::string save;  // model file to write after training, if any
+  std::string report;  // run folder to write, if any (see ctnn/train/run_folder.hpp)
 
   // The flags' help, with this example's defaults.
   std::string usage() const {
@@ -65,10 +70,13 @@ struct TrainingFlags {
                   "                     or mean_squared_error (mse), on the softmax probabilities\n",
                   epochs, optimizer.c_str(), double(ctnn::learning_rate_of(make_optimizer())));
     return std::string(defaults) +
-           "  --data DIR         directory of MNIST-format IDX files, gzipped or not\n"
-           "                     (default /usr/share/datasets/fashion-mnist)\n"
+           "  --data DATA        fashion-mnist (the default, /usr/share/datasets/fashion-mnist), mnist (the\n"
+           "                     digits, after scripts/get-mnist.sh), a directory of MNIST-format IDX files,\n"
+           "                     gzipped or not, or an .npz archive as Keras's mnist.npz\n"
            "  --seed N           seed of the initial weights, the shuffling and dropout (default 42)\n"
-           "  --save FILE        write the trained model to FILE (a ctnn model file, for ctnn-export)\n";
+           "  --save FILE        write the trained model to FILE (a ctnn model file, for ctnn-export)\n"
+           "  --report DIR       write a run folder for ctnn-plot: history (after each epoch), weights, test\n"
+           "                     predictions, confusion matrix, sample and misclassified images\n";
   }
 
   // The chosen optimiser with Keras's defaults and the chosen learning rate.
@@ -96,6 +104,33 @@ struct TrainingFlags {
     std::printf("saved %s\n", save.c_str());
   }
 
+  // The callbacks --report needs: the history after each epoch, for ctnn-plot --watch.
+  std::vector<ctnn::Callback> report_callbacks() const {
+    if (report.empty()) return {};
+    std::error_code error;
+    std::filesystem::create_directories(report, error);
+    if (error) throw ctnn::Error(report + ": cannot create the run folder: " + error.message());
+    return {ctnn::CSVLogger{std::filesystem::path(report) / "history.csv"}};
+  }
+
+  // Writes the run folder when --report was given.
+  template <class M>
+  void report_if_asked(const char* program, M& model, const ctnn::History& history, const ctnn::Dataset& test,
+                       std::size_t batch_size) const {
+    if (report.empty()) return;
+    ctnn::write_run_folder(report, model, history, test,
+                           {.program = program,
+                            .data = data,
+                            .class_names = std::vector<std::string>(ctnn::io::class_names_of(data).begin(),
+                                                                    ctnn::io::class_names_of(data).end()),
+                            .options = {{"optimizer", describe_optimizer()},
+                                        {"batch size", std::to_string(batch_size)},
+                                        {"epochs", std::to_string(epochs)},
+                                        {"seed", std::to_string(seed)}}},
+                           loss);
+    std::printf("wrote the run folder %s (ctnn-plot %s draws its figures)\n", report.c_str(), report.c_str());
+  }
+
   // Takes `flag` if it is one of these; false otherwise.
   template <class Value>
   bool take(std::string_view flag, Value&& value) {
@@ -115,9 +150,10 @@ struct TrainingFlags {
                           "rmsprop and adam 0.001)");
     }
     else if (flag == "--loss") loss = ctnn::parse_loss(std::string(value()));
-    else if (flag == "--data") data = value();
+    else if (flag == "--data") data = ctnn::io::data_directory(value()).string();
     else if (flag == "--seed") seed = parse_number<std::uint64_t>(flag, value());
     else if (flag == "--save") save = value();
+    else if (flag == "--report") report = value();
     else return false;
     return true;
   }

@@ -1,7 +1,7 @@
 // Loads weights from a NumPy .npz archive (Keras names: dense/kernel, dense/bias, dense_1/kernel, ...)
 // into a network of the given spec, e.g. weights trained in PyTorch or Keras, and then predicts a
 // .npy of inputs, evaluates on a data set and/or saves a ctnn model file (for ctnn-export).
-//   import_npz SPEC WEIGHTS.npz [--inputs X.npy --outputs Y.npy] [--evaluate] [--data DIR] [--save MODEL.ctnn]
+//   import_npz SPEC WEIGHTS.npz [--inputs X.npy --outputs Y.npy] [--evaluate] [--data DATA] [--save MODEL.ctnn]
 //   bench/pytorch_weights.py shows the round trip from PyTorch.
 #include <cstdio>
 #include <ctnn/ctnn.hpp>
@@ -13,7 +13,7 @@
 namespace {
 
 constexpr const char* usage =
-    "usage: import_npz SPEC WEIGHTS.npz [--inputs X.npy --outputs Y.npy] [--evaluate] [--data DIR] [--save MODEL.ctnn]\n"
+    "usage: import_npz SPEC WEIGHTS.npz [--inputs X.npy --outputs Y.npy] [--evaluate] [--data DATA] [--save MODEL.ctnn]\n"
     "  SPEC               the network, e.g. 784-64:relu-10:softmax (the weights must have its shapes)\n"
     "  WEIGHTS.npz        dense/kernel (inputs x outputs), dense/bias, dense_1/kernel, ... (float32 or float64)\n"
     "  --inputs X.npy     samples to predict, count x inputs; --outputs Y.npy receives count x outputs\n"
@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
       if (argument == "--inputs") inputs = value();
       else if (argument == "--outputs") outputs = value();
       else if (argument == "--save") save = value();
-      else if (argument == "--data") data = value();
+      else if (argument == "--data") data = ctnn::io::data_directory(value()).string();
       else if (argument == "--evaluate") evaluate = true;
       else if (argument.starts_with("--")) return false;
       else if (spec.empty()) spec = argument;
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
       std::printf("%s: %zu predictions\n", outputs.c_str(), x.shape[0]);
     }
     if (evaluate) {
-      const auto test = ctnn::io::load_idx(data).test;
+      const auto test = ctnn::io::load_data_set(data).test;
       const ctnn::Evaluation result = ctnn::evaluate(network, test);
       std::printf("test loss %.4f, test accuracy %.4f\n", result.loss, result.accuracy);
     }

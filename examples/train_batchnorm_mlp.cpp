@@ -2,8 +2,8 @@
 // BatchNormalization-Dropout(0.5)-Dense(10, softmax), weights drawn from RandomNormal(0, 0.05), Adam at
 // batch 128, 5,000 of the 60,000 training images held out for validation (Keras's validation_split takes
 // the last ones), EarlyStopping on val_accuracy with patience 2 restoring the best weights.
-//   train_batchnorm_mlp [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DIR] [--seed N]
-//                       [--save FILE]
+//   train_batchnorm_mlp [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N]
+//                       [--save FILE] [--report DIR]
 #include <cstdio>
 #include <ctnn/ctnn.hpp>
 #include <string>
@@ -24,27 +24,30 @@ int main(int argc, char** argv) {
     flags.epochs = 10;
     flags.optimizer = "adam";
     const std::string usage = "usage: train_batchnorm_mlp [--epochs N] [--optimizer NAME] [--learning-rate X] "
-                              "[--loss NAME] [--data DIR] [--seed N] [--save FILE]\n" +
+                              "[--loss NAME] [--data DATA] [--seed N] [--save FILE] [--report DIR]\n" +
                               flags.usage();
     examples::for_each_argument(argc, argv, usage.c_str(),
                                 [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
-    const auto data = ctnn::io::load_idx(flags.data);
+    const auto data = ctnn::io::load_data_set(flags.data);
     std::fputs(BatchNormMlp::summary().c_str(), stdout);
     std::printf("%s, batch size %zu, epochs: %zu, data: %s\n", flags.describe_optimizer().c_str(), batch_size,
                 flags.epochs, flags.data.c_str());
 
     ctnn::Model<BatchNormMlp> model{ctnn::Seed{flags.seed}};
+    std::vector<ctnn::Callback> callbacks = flags.report_callbacks();
+    callbacks.push_back(ctnn::EarlyStopping{.monitor = "val_accuracy", .patience = 2, .restore_best_weights = true});
     const ctnn::History history = ctnn::fit<batch_size>(
         model, data.train,
         {.epochs = flags.epochs,
          .optimizer = flags.make_optimizer(),
          .loss = flags.loss,
          .validation_split = 5000.0 / 60000.0,
-         .callbacks = {ctnn::EarlyStopping{.monitor = "val_accuracy", .patience = 2, .restore_best_weights = true}},
+         .callbacks = callbacks,
          .seed = flags.seed});
     std::printf("trained %zu epochs\n", history.epochs());
     examples::print_test_report(model, data.test, flags.data, flags.loss);
     flags.save_if_asked(model);
+    flags.report_if_asked("train_batchnorm_mlp", model, history, data.test, batch_size);
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_batchnorm_mlp: %s\n(train_batchnorm_mlp --help lists the flags)\n", error.what());
     return 1;

@@ -1,6 +1,6 @@
 // The seed experiment: 784-400-20-10 ReLU/softmax trained with SGD on Fashion-MNIST.
-//   train_seed [--epochs N] [--optimizer sgd|rmsprop|adam] [--learning-rate X] [--loss NAME] [--data DIR] [--seed N]
-//              [--save FILE]
+//   train_seed [--epochs N] [--optimizer sgd|rmsprop|adam] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N]
+//              [--save FILE] [--report DIR]
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -20,8 +20,8 @@ constexpr std::size_t batch_size = 200;
 examples::TrainingFlags parse_flags(int argc, char** argv) {
   examples::TrainingFlags flags;
   const std::string usage =
-      "usage: train_seed [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DIR] [--seed N] "
-      "[--save FILE]\n" + flags.usage();
+      "usage: train_seed [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N] "
+      "[--save FILE] [--report DIR]\n" + flags.usage();
   examples::for_each_argument(argc, argv, usage.c_str(), [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
   return flags;
 }
@@ -29,7 +29,7 @@ examples::TrainingFlags parse_flags(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     const examples::TrainingFlags flags = parse_flags(argc, argv);
-    const auto data = ctnn::io::load_idx(flags.data);
+    const auto data = ctnn::io::load_data_set(flags.data);
     std::printf("%s: %zu parameters\n", SeedNet::describe().c_str(), SeedNet::param_count);
     std::printf("data: %zu training and %zu test images of %zux%zu from %s\n", data.train.count, data.test.count,
                 data.train.image_rows, data.train.image_cols, flags.data.c_str());
@@ -37,13 +37,15 @@ int main(int argc, char** argv) {
                 flags.epochs, ctnn::simd::architecture_name());
 
     ctnn::Model<SeedNet> model{ctnn::Seed{flags.seed}};
-    ctnn::fit<batch_size>(model, data.train,
-                          {.epochs = flags.epochs,
-                           .optimizer = flags.make_optimizer(), .loss = flags.loss,
-                           .validation = data.test,
-                           .seed = flags.seed});
+    const ctnn::History history = ctnn::fit<batch_size>(model, data.train,
+                                                        {.epochs = flags.epochs,
+                                                         .optimizer = flags.make_optimizer(), .loss = flags.loss,
+                                                         .validation = data.test,
+                                                         .callbacks = flags.report_callbacks(),
+                                                         .seed = flags.seed});
     examples::print_test_report(model, data.test, flags.data, flags.loss);
     flags.save_if_asked(model);
+    flags.report_if_asked("train_seed", model, history, data.test, batch_size);
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_seed: %s\n", error.what());
     std::fprintf(stderr, "(train_seed --help lists the flags)\n");

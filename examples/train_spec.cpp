@@ -1,6 +1,6 @@
 // Trains any network given as a spec with the generic engine, through the same fit() as the
 // generated code; `--spec` of SeedNet's spec reproduces the main job number for number.
-//   train_spec SPEC [--epochs N] [--batch N] [--learning-rate X] [--loss NAME] [--data DIR] [--seed N] [--save FILE]
+//   train_spec SPEC [--epochs N] [--batch N] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N] [--save FILE] [--report DIR]
 //   train_spec 784-400:relu-20:relu-10:softmax --epochs 10 --batch 200
 #include <cstdio>
 #include <new>
@@ -20,8 +20,8 @@ struct Flags : examples::TrainingFlags {
 Flags parse_flags(int argc, char** argv) {
   Flags flags;
   const std::string usage =
-      "usage: train_spec SPEC [--batch N] [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DIR] [--seed N] "
-      "[--save FILE]\n"
+      "usage: train_spec SPEC [--batch N] [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N] "
+      "[--save FILE] [--report DIR]\n"
       "  SPEC               the network, e.g. 784-400:relu:l2=0.01-20:relu-10:softmax, or @FILE for a spec file\n"
       "  --batch N          mini-batch size (default 200)\n" +
       flags.usage();
@@ -46,20 +46,22 @@ Flags parse_flags(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     const Flags flags = parse_flags(argc, argv);
-    const auto data = ctnn::io::load_idx(flags.data);
+    const auto data = ctnn::io::load_data_set(flags.data);
     ctnn::engine::Network network{flags.spec, ctnn::Seed{flags.seed}};
     std::printf("%s (generic engine): %zu parameters\n", network.describe().c_str(), network.param_count());
     std::printf("%s, batch size %zu, epochs: %zu, SIMD: %s\n", flags.describe_optimizer().c_str(),
                 flags.batch, flags.epochs, ctnn::simd::architecture_name());
-    ctnn::engine::fit(network, data.train, flags.batch,
-                      {.epochs = flags.epochs,
-                       .optimizer = flags.make_optimizer(),
-                       .loss = flags.loss,
-                       .validation = data.test,
-                       .seed = flags.seed});
+    const ctnn::History history = ctnn::engine::fit(network, data.train, flags.batch,
+                                                    {.epochs = flags.epochs,
+                                                     .optimizer = flags.make_optimizer(),
+                                                     .loss = flags.loss,
+                                                     .validation = data.test,
+                                                     .callbacks = flags.report_callbacks(),
+                                                     .seed = flags.seed});
     const ctnn::Evaluation test = ctnn::evaluate(network, data.test, flags.loss);
     std::printf("test loss %.4f, test accuracy %.4f\n", test.loss, test.accuracy);
     flags.save_if_asked(network);
+    flags.report_if_asked("train_spec", network, history, data.test, flags.batch);
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_spec: %s\n(train_spec --help lists the flags)\n", error.what());
     return 1;

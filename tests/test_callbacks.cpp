@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 #include <ctnn/ctnn.hpp>
 
+#include <fstream>
+#include <iterator>
+
 #include "parameter_bits.hpp"
 #include "temp_dir.hpp"
 #include "test_data.hpp"
@@ -138,4 +141,32 @@ TEST_CASE("fit refuses a validation split outside [0, 1) and both a split and va
                     Catch::Matchers::Contains("validation_split must be in [0, 1)"));
   CHECK_THROWS_WITH(fit<10>(model, batch.view(), {.validation = batch.view(), .validation_split = 0.1, .verbose = false}),
                     Catch::Matchers::Contains("not both"));
+}
+
+TEST_CASE("CSVLogger writes the history so far after every epoch, whole") {
+  using Small = Net<Dense<20, 16, ReLU>, Softmax<4>>;
+  const testing::Batch batch = testing::random_batch(200, 20, 4, 5);
+  testing::TempDir dir;
+  const std::filesystem::path path = dir / "history.csv";
+  // Read at the start of each epoch (the scheduler runs first): the rows of the epochs before it.
+  std::vector<std::size_t> rows_seen;
+  const auto count_rows = [&] {
+    std::ifstream file(path);
+    std::size_t lines = 0;
+    for (std::string line; std::getline(file, line);) ++lines;
+    return lines == 0 ? 0 : lines - 1;  // the header
+  };
+  FitOptions options{.epochs = 4, .validation_split = 0.25, .seed = 2, .verbose = false};
+  options.callbacks = {LearningRateScheduler{[&](std::size_t, float rate) {
+                         rows_seen.push_back(count_rows());
+                         return rate;
+                       }},
+                       CSVLogger{path}};
+  Model<Small> model{Seed{1}};
+  const History history = fit<50>(model, batch.view(), options);
+  CHECK(rows_seen == std::vector<std::size_t>{0, 1, 2, 3});
+  std::ifstream file(path);
+  const std::string written{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  CHECK(written == to_csv(history));
+  CHECK_THAT(written, Catch::StartsWith("epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds\n0,"));
 }

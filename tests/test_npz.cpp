@@ -199,3 +199,54 @@ TEST_CASE("load_npz names the array and the shapes of any mismatch, and leaves t
   fortran.replace(fortran.find("False"), 5, "True ");
   CHECK_THROWS_WITH(io::load_npz(model, archive({{"dense/kernel.npy", fortran}, b0, k1, b1})), Contains("Fortran order"));
 }
+
+namespace {
+
+// A uint8 .npy file as NumPy writes one ('|u1').
+std::string npy_u1(const std::vector<std::uint8_t>& values, const std::string& shape) {
+  std::string dict = "{'descr': '|u1', 'fortran_order': False, 'shape': " + shape + ", }";
+  dict.append(64 - (10 + dict.size() + 1) % 64, ' ').append("\n");
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  append(bytes, std::uint16_t(dict.size()));
+  bytes += dict;
+  bytes.append(values.begin(), values.end());
+  return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("a data set stored as Keras's mnist.npz loads: uint8 pixels scaled to [0, 1], uint8 labels") {
+  testing::TempDir dir;
+  // Three 2x2 training images and one test image; the pixels of image i start at 10 * i.
+  const std::vector<std::uint8_t> train_pixels{0, 255, 51, 102, 10, 11, 12, 13, 20, 21, 22, 23}, test_pixels{7, 8, 9, 255};
+  const auto archive = [&](const std::string& y_train, const std::string& y_train_shape) {
+    return io::zip_bytes({{"x_train.npy", npy_u1(train_pixels, "(3, 2, 2)")},
+                          {"y_train.npy", y_train_shape.empty() ? y_train : npy_u1({y_train.begin(), y_train.end()}, y_train_shape)},
+                          {"x_test.npy", npy_u1(test_pixels, "(1, 2, 2)")},
+                          {"y_test.npy", npy_u1({9}, "(1,)")}});
+  };
+  write_all(dir / "mnist.npz", archive(std::string{3, 0, 7}, "(3,)"));
+  const TrainTestData data = io::load_data_set(dir / "mnist.npz");
+  REQUIRE(data.train.count == 3);
+  CHECK(data.train.features == 4);
+  CHECK(data.train.image_rows == 2);
+  CHECK(data.train.labels == std::vector<std::uint8_t>{3, 0, 7});
+  REQUIRE(data.train.images.size() == 12);
+  for (std::size_t i = 0; i < 12; ++i) CHECK(data.train.images[i] == float(train_pixels[i]) / 255.0f);
+  CHECK(data.test.count == 1);
+  CHECK(data.test.labels == std::vector<std::uint8_t>{9});
+  CHECK(data.test.images.back() == 1.0f);
+
+  // One label short; a float label that is not whole; an archive of weights, not a data set.
+  write_all(dir / "short.npz", archive(std::string{3, 0}, "(2,)"));
+  CHECK_THROWS_WITH(io::load_data_set(dir / "short.npz"),
+                    (dir / "short.npz").string() + ": y_train has shape (2,); it must be (3,), a label for each of "
+                                                   "x_train's images");
+  write_all(dir / "half.npz", archive(npy_f8({1.0, 2.5, 3.0}, "(3,)"), ""));
+  CHECK_THROWS_WITH(io::load_data_set(dir / "half.npz"), Contains("half.npz: y_train: label 1 is 2.5"));
+  Model<Small> model{Seed{1}};
+  io::save_npz(model, dir / "weights.npz");
+  CHECK_THROWS_WITH(io::load_data_set(dir / "weights.npz"),
+                    (dir / "weights.npz").string() + ": has no array 'x_train' (a Keras data set has x_train, y_train, "
+                                                     "x_test and y_test)");
+}

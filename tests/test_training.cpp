@@ -264,3 +264,40 @@ TEST_CASE("one Keras-style line per epoch when the log is not a terminal") {
   CHECK(text.find('\r') == std::string::npos);  // no progress bar outside a terminal
   CHECK(text.substr(text.find("Epoch 2/2")) == expected);
 }
+
+TEST_CASE("a shuffled split holds out the asked number of samples, the same ones for the same seed") {
+  // Sample i holds the value i in each of its 3 features, and the label i % 10.
+  Dataset data;
+  data.count = 1000, data.features = 3, data.images_source = "images.idx";
+  for (std::size_t i = 0; i < data.count; ++i) {
+    data.images.insert(data.images.end(), 3, float(i));
+    data.labels.push_back(std::uint8_t(i % 10));
+  }
+  const DatasetSplit split = shuffled_split(data, 200, Seed{5});
+  REQUIRE(split.train.count == 800);
+  REQUIRE(split.validation.count == 200);
+  // Every sample lands in exactly one part, whole, in the original order.
+  std::vector<int> seen(data.count, 0);
+  std::array<std::size_t, 10> validation_per_class{};
+  for (const Dataset* part : {&split.train, &split.validation}) {
+    REQUIRE(part->images.size() == part->count * 3);
+    float previous = -1.0f;
+    for (std::size_t i = 0; i < part->count; ++i) {
+      const float index = part->sample(i)[0];
+      CHECK(part->sample(i)[2] == index);
+      CHECK(index > previous);
+      previous = index;
+      CHECK(part->labels[i] == std::size_t(index) % 10);
+      ++seen[std::size_t(index)];
+      if (part == &split.validation) ++validation_per_class[part->labels[i]];
+    }
+  }
+  CHECK(std::ranges::all_of(seen, [](int n) { return n == 1; }));
+  // Drawn, not the first or last rows: every class is held out near its share of 20.
+  for (std::size_t n : validation_per_class) CHECK((n >= 8 && n <= 34));
+  CHECK(shuffled_split(data, 200, Seed{5}).validation.images == split.validation.images);
+  CHECK(shuffled_split(data, 200, Seed{6}).validation.images != split.validation.images);
+  CHECK_THROWS_WITH(shuffled_split(data, 1000, Seed{5}),
+                    "shuffled_split: cannot hold out 1000 of the 1000 samples of images.idx for validation (at least "
+                    "1, and fewer than all)");
+}

@@ -1,5 +1,5 @@
 // Keras's training callbacks, with Keras's defaults and decisions: EarlyStopping,
-// ReduceLROnPlateau, LearningRateScheduler and ModelCheckpoint. Each is a small state machine
+// ReduceLROnPlateau, LearningRateScheduler, ModelCheckpoint and CSVLogger. Each is a small state machine
 // that fit() feeds with the epoch's logs; its decisions are tested on scripted sequences.
 #pragma once
 
@@ -163,6 +163,12 @@ struct ModelCheckpoint::State {
   detail::Improvement improvement;
 };
 
-using Callback = std::variant<EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, ModelCheckpoint>;
+// Writes the history so far (to_csv: Keras's CSVLogger columns) after each epoch, whole and
+// atomically, so that a reader following a run (ctnn-plot --watch) never sees half a file.
+struct CSVLogger {
+  std::filesystem::path filename;
+};
+
+using Callback = std::variant<EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, ModelCheckpoint, CSVLogger>;
 
 }  // namespace ctnn

@@ -25,6 +25,7 @@
 #include "data_checks.hpp"
 #include "evaluate.hpp"
 #include "history.hpp"
+#include "history_files.hpp"
 #include "progress.hpp"
 #include "thread_tuner.hpp"
 #include "../codegen/optimizer_update.hpp"
@@ -58,14 +59,14 @@ inline void check_learning_rate(float learning_rate, const char* source) {
 
 // The callbacks' running state, one per callback, in the order given.
 using CallbackState =
-    std::variant<EarlyStopping::State, ReduceLROnPlateau::State, LearningRateScheduler, ModelCheckpoint::State>;
+    std::variant<EarlyStopping::State, ReduceLROnPlateau::State, LearningRateScheduler, ModelCheckpoint::State, CSVLogger>;
 
 inline std::vector<CallbackState> start_callbacks(const std::vector<Callback>& callbacks) {
   std::vector<CallbackState> states;
   for (const Callback& callback : callbacks)
     std::visit(
         [&]<class C>(const C& c) {
-          if constexpr (std::is_same_v<C, LearningRateScheduler>) states.emplace_back(c);
+          if constexpr (std::is_same_v<C, LearningRateScheduler> || std::is_same_v<C, CSVLogger>) states.emplace_back(c);
           else states.emplace_back(typename C::State(c));
         },
         callback);
@@ -193,6 +194,8 @@ History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOpt
         learning_rate = reduced;
       } else if (auto* checkpoint = std::get_if<ModelCheckpoint::State>(&callback)) {
         if (checkpoint->should_save(logs)) io::save(model, checkpoint->options.path);
+      } else if (const auto* logger = std::get_if<CSVLogger>(&callback)) {
+        save_csv(history, logger->filename);
       }
     }
     if (stop) break;
