@@ -53,6 +53,11 @@ inline void store_first(simd::floats v, float* out, std::size_t count) {
   std::copy_n(lanes_of, count, out);
 }
 
+// What a tap in the padding reads: zeros, so that the tile's inner loop has no branch (a branch
+// there makes the compiler keep the accumulators in memory). Channels go in blocks of this many.
+inline constexpr std::size_t zero_tap_channels = 512;
+alignas(64) inline constexpr float zero_taps[zero_tap_channels] = {};
+
 // Output pixels [p0, p0 + Rows) of one sample against filter vectors [v0, v0 + Vectors).
 template <std::size_t Rows, std::size_t Vectors, class Act>
 void conv_tile(const ConvGeometry& g, const float* x, const float* kernel, const float* bias, float* y, std::size_t p0,
@@ -65,19 +70,20 @@ void conv_tile(const ConvGeometry& g, const float* x, const float* kernel, const
     for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = floats(0.0f);
   for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
     for (std::size_t kw = 0; kw < g.kernel_width; ++kw) {
-      const float* taps[Rows];  // each output pixel's input pixel for this tap, null in the padding
-      for (std::size_t r = 0; r < Rows; ++r) {
-        const std::size_t pixel = g.input_pixel(p0 + r, kh, kw);
-        taps[r] = pixel == g.in_pixels() ? nullptr : x + pixel * channels;
-      }
-      const float* w = kernel + (kh * g.kernel_width + kw) * channels * kernel_stride + v0 * lanes;
-      for (std::size_t c = 0; c < channels; ++c, w += kernel_stride) {
-        floats b[Vectors];
-        for (std::size_t j = 0; j < Vectors; ++j) b[j] = floats::load_aligned(w + j * lanes);
-        for (std::size_t r = 0; r < Rows; ++r) {
-          if (!taps[r]) continue;  // a zero of the padding adds nothing
-          const floats a(taps[r][c]);
-          for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = simd::fma(a, b[j], acc[r][j]);
+      std::size_t pixels[Rows];  // each output pixel's input pixel for this tap (in_pixels() in the padding)
+      for (std::size_t r = 0; r < Rows; ++r) pixels[r] = g.input_pixel(p0 + r, kh, kw);
+      for (std::size_t c0 = 0; c0 < channels; c0 += zero_tap_channels) {
+        const std::size_t block = std::min(zero_tap_channels, channels - c0);
+        const float* taps[Rows];
+        for (std::size_t r = 0; r < Rows; ++r) taps[r] = pixels[r] == g.in_pixels() ? zero_taps : x + pixels[r] * channels + c0;
+        const float* w = kernel + ((kh * g.kernel_width + kw) * channels + c0) * kernel_stride + v0 * lanes;
+        for (std::size_t c = 0; c < block; ++c, w += kernel_stride) {
+          floats b[Vectors];
+          for (std::size_t j = 0; j < Vectors; ++j) b[j] = floats::load_aligned(w + j * lanes);
+          for (std::size_t r = 0; r < Rows; ++r) {
+            const floats a(taps[r][c]);
+            for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = simd::fma(a, b[j], acc[r][j]);
+          }
         }
       }
     }
