@@ -59,16 +59,19 @@ struct TrainingFlags {
   std::string save;  // model file to write after training, if any
   std::string report;  // run folder to write, if any (see ctnn/train/run_folder.hpp)
 
+  std::string epochs_default;  // the help's words for the default epochs, when they depend on other flags
+
   // The flags' help, with this example's defaults.
   std::string usage() const {
     char defaults[512];
     std::snprintf(defaults, sizeof defaults,
-                  "  --epochs N         passes over the training set (default %zu)\n"
+                  "  --epochs N         passes over the training set (default %s)\n"
                   "  --optimizer NAME   sgd, rmsprop or adam, with Keras's defaults (default %s)\n"
                   "  --learning-rate X  the optimiser's learning rate (default %g)\n"
                   "  --loss NAME        sparse_categorical_crossentropy (default), categorical_crossentropy[=smoothing]\n"
                   "                     or mean_squared_error (mse), on the softmax probabilities\n",
-                  epochs, optimizer.c_str(), double(ctnn::learning_rate_of(make_optimizer())));
+                  epochs_default.empty() ? std::to_string(epochs).c_str() : epochs_default.c_str(), optimizer.c_str(),
+                  double(ctnn::learning_rate_of(make_optimizer())));
     return std::string(defaults) +
            "  --data DATA        fashion-mnist (the default, /usr/share/datasets/fashion-mnist), mnist (the\n"
            "                     digits, after scripts/get-mnist.sh), a directory of MNIST-format IDX files,\n"

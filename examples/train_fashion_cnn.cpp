@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
     examples::TrainingFlags flags;
     flags.optimizer = "adam";
     flags.epochs = 0;  // the network's own unless given
+    flags.epochs_default = "20 for A, 30 for B, C and D";
     char network = 'a';
     std::size_t samples = 48000;
     const std::string usage =
@@ -85,8 +86,7 @@ int main(int argc, char** argv) {
         "[--learning-rate X] [--loss NAME] [--data DATA] [--seed N] [--save FILE] [--report DIR]\n"
         "  --network a|b|c|d  the seed's network A, B, C or D (default a)\n"
         "  --samples N        train on N of the 48,000 training images and validate on N / 4 of the 12,000\n"
-        "                     (default all; fewer for a quick run)\n"
-        "  (--epochs: default 20 for A, 30 for B, C and D)\n" +
+        "                     (default all; fewer for a quick run)\n" +
         flags.usage();
     examples::for_each_argument(argc, argv, usage.c_str(), [&](std::string_view flag, auto&& value) {
       if (flag == "--network") {
