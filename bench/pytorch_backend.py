@@ -15,30 +15,139 @@ import torch.nn.functional as F
 ACTIVATIONS = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "linear": None}
 
 
+class ChannelsFirst(torch.nn.Module):
+    """Rows of height x width x channels floats (ctnn's and Keras's channels-last layout) as PyTorch's
+    (N, C, H, W) maps."""
+
+    def __init__(self, height, width, channels):
+        super().__init__()
+        self.shape = (height, width, channels)
+
+    def forward(self, x):
+        return x.reshape(-1, *self.shape).permute(0, 3, 1, 2)
+
+
+class FlattenChannelsLast(torch.nn.Module):
+    """Keras's Flatten: maps flattened in (height, width, channels) order, so that a Dense kernel that
+    follows is the same matrix in ctnn, Keras and here."""
+
+    def forward(self, x):
+        return x.permute(0, 2, 3, 1).flatten(1)
+
+
+class Rescale(torch.nn.Module):
+    def __init__(self, scale, offset):
+        super().__init__()
+        self.scale, self.offset = scale, offset
+
+    def forward(self, x):
+        return x * self.scale + self.offset
+
+
+def activation_layer(name):
+    return [ACTIVATIONS[name]()] if ACTIVATIONS.get(name) is not None else []
+
+
 def build(spec):
-    """nn.Sequential for a spec such as "784-400:relu-20:relu-10:softmax". Activations, batchnorm[=momentum]
-    and dropout=rate are built (in ctnn's order: activation, BatchNorm1d with Keras's epsilon, Dropout);
-    regularisers and initialisers do not change the timing and are ignored. It returns logits: softmax is
-    applied for prediction and fused into cross_entropy for training, as PyTorch users do."""
+    """nn.Sequential for a spec such as "784-400:relu-20:relu-10:softmax" or
+    "28x28x1-conv=32x3x3:relu:valid-maxpool=2-flatten-128:relu-10:softmax" (ctnn's spec language).
+    Dense options: activations, batchnorm[=momentum] and dropout=rate are built (in ctnn's order:
+    activation, BatchNorm1d with Keras's epsilon, Dropout); regularisers and initialisers do not change
+    the timing and are ignored. Layer words: conv=FxHxW[:act][:same|valid][:stride=S],
+    maxpool=P[xQ][:stride=S], avgpool=..., globalavgpool, flatten, batchnorm[=m] (BatchNorm2d on maps),
+    dropout=rate, rescale=s[,o] and the activations. Images come in as ctnn's channels-last rows and are
+    flattened channels last. It returns logits: softmax is applied for prediction and fused into
+    cross_entropy for training, as PyTorch users do."""
     tokens = spec.split("-")
-    layers, inputs = [], int(tokens[0])
+    extents = [int(e) for e in tokens[0].split("x")]
+    layers = []
+    if len(extents) == 3:
+        layers.append(ChannelsFirst(*extents))
+        shape = tuple(extents)  # height, width, channels
+    else:
+        shape = (extents[0],)
     for token in tokens[1:]:
         parts = token.split(":")
-        outputs, options = int(parts[0]), parts[1:]
-        activation = next((option for option in options if option in ACTIVATIONS or option == "softmax"), "relu")
-        layers.append(torch.nn.Linear(inputs, outputs))
-        if activation != "softmax" and ACTIVATIONS[activation] is not None:
-            layers.append(ACTIVATIONS[activation]())
-        for option in options:
-            name, _, value = option.partition("=")
-            if name == "batchnorm":  # Keras's momentum m is PyTorch's 1 - m
-                layers.append(torch.nn.BatchNorm1d(outputs, eps=1e-3, momentum=1.0 - float(value or 0.99)))
-        for option in options:
-            name, _, value = option.partition("=")
-            if name == "dropout":
-                layers.append(torch.nn.Dropout(float(value)))
-        inputs = outputs
+        word, _, value = parts[0].partition("=")
+        options = dict(option.partition("=")[::2] for option in parts[1:])
+        if word == "conv":
+            filters, kh, kw = (int(v) for v in value.split("x"))
+            stride = int(options.get("stride", 1))
+            same = "same" in options
+            if same and stride != 1:
+                raise ValueError("padding 'same' with a stride is not built here")
+            layers.append(torch.nn.Conv2d(shape[2], filters, (kh, kw), stride=stride, padding="same" if same else 0))
+            layers += activation_layer(next((o for o in options if o in ACTIVATIONS), "relu"))
+            height = shape[0] if same else (shape[0] - kh) // stride + 1
+            width = shape[1] if same else (shape[1] - kw) // stride + 1
+            shape = (height, width, filters)
+        elif word in ("maxpool", "avgpool"):
+            ph, _, pw = value.partition("x")
+            ph, pw = int(ph), int(pw or ph)
+            stride = int(options.get("stride", ph))
+            pool = torch.nn.MaxPool2d if word == "maxpool" else torch.nn.AvgPool2d
+            layers.append(pool((ph, pw), stride=stride))
+            shape = ((shape[0] - ph) // stride + 1, (shape[1] - pw) // stride + 1, shape[2])
+        elif word == "globalavgpool":
+            layers += [torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten()]
+            shape = (shape[2],)
+        elif word == "flatten":
+            layers.append(FlattenChannelsLast())
+            shape = (shape[0] * shape[1] * shape[2],)
+        elif word == "batchnorm":  # Keras's momentum m is PyTorch's 1 - m
+            norm = torch.nn.BatchNorm2d if len(shape) == 3 else torch.nn.BatchNorm1d
+            layers.append(norm(shape[-1], eps=1e-3, momentum=1.0 - float(value or 0.99)))
+        elif word == "dropout":
+            layers.append(torch.nn.Dropout(float(value)))
+        elif word == "rescale":
+            scale, _, offset = value.partition(",")
+            layers.append(Rescale(float(scale), float(offset or 0)))
+        elif word in ACTIVATIONS:
+            layers += activation_layer(word)
+        else:
+            outputs, dense_options = int(parts[0]), parts[1:]
+            activation = next((option for option in dense_options if option in ACTIVATIONS or option == "softmax"), "relu")
+            layers.append(torch.nn.Linear(shape[0], outputs))
+            if activation != "softmax":
+                layers += activation_layer(activation)
+            for option in dense_options:
+                name, _, value = option.partition("=")
+                if name == "batchnorm":
+                    layers.append(torch.nn.BatchNorm1d(outputs, eps=1e-3, momentum=1.0 - float(value or 0.99)))
+            for option in dense_options:
+                name, _, value = option.partition("=")
+                if name == "dropout":
+                    layers.append(torch.nn.Dropout(float(value)))
+            shape = (outputs,)
     return torch.nn.Sequential(*layers)
+
+
+def keras_weights(model):
+    """The model's weights as Keras names them (conv2d/kernel, dense_1/bias, batch_normalization/gamma,
+    ...), in Keras's layouts: a Dense kernel is nn.Linear.weight transposed; a Conv2D kernel is
+    (height, width, in, out), nn.Conv2d.weight (out, in, height, width) permuted by (2, 3, 1, 0)."""
+    counts, weights = {}, {}
+
+    def name(kind):
+        index = counts.get(kind, 0)
+        counts[kind] = index + 1
+        return kind if index == 0 else f"{kind}_{index}"
+
+    for layer in model:
+        if isinstance(layer, torch.nn.Linear):
+            layer_name = name("dense")
+            weights[f"{layer_name}/kernel"] = layer.weight.detach().numpy().T.copy()
+            weights[f"{layer_name}/bias"] = layer.bias.detach().numpy().copy()
+        elif isinstance(layer, torch.nn.Conv2d):
+            layer_name = name("conv2d")
+            weights[f"{layer_name}/kernel"] = layer.weight.detach().permute(2, 3, 1, 0).numpy().copy()
+            weights[f"{layer_name}/bias"] = layer.bias.detach().numpy().copy()
+        elif isinstance(layer, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+            layer_name = name("batch_normalization")
+            for keras, tensor in (("gamma", layer.weight), ("beta", layer.bias), ("moving_mean", layer.running_mean),
+                                  ("moving_variance", layer.running_var)):
+                weights[f"{layer_name}/{keras}"] = tensor.detach().numpy().copy()
+    return weights
 
 
 def read_idx(directory, stem, kind):

@@ -1,10 +1,12 @@
 """Weights trained in PyTorch, run by ctnn: trains a network in PyTorch (Debian python3-torch) on
-Fashion-MNIST, saves its weights as .npz with Keras's names (dense/kernel = nn.Linear.weight.T),
+Fashion-MNIST, saves its weights as .npz with Keras's names and layouts (dense/kernel = nn.Linear.weight.T;
+conv2d/kernel = nn.Conv2d.weight.permute(2, 3, 1, 0), (height, width, in, out)),
 has ctnn's import_npz load them and predict 1,000 test images, and checks that ctnn's
 probabilities match PyTorch's within 1e-5. The model file import_npz writes can then be exported
 to a header with ctnn-export.
 
     /usr/bin/python3 bench/pytorch_weights.py [--build build] [--spec 784-64:relu-10:softmax] [--epochs 2]
+    /usr/bin/python3 bench/pytorch_weights.py --spec 28x28x1-conv=32x3x3:relu:valid-maxpool=2-flatten-128:relu-10:softmax
 (scripts/run-pytorch-weights.sh installs what it needs, builds and runs this.)"""
 
 import argparse
@@ -18,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_backend import build, load_fashion  # noqa: E402
+from pytorch_backend import build, keras_weights, load_fashion  # noqa: E402
 
 TOLERANCE = 1e-5
 
@@ -42,18 +44,14 @@ def main():
             optimizer.zero_grad()
             F.cross_entropy(model(train_x[batch]), train_y[batch]).backward()
             optimizer.step()
+    model.eval()
     with torch.no_grad():
         inputs = test_x[:1000]
         expected = F.softmax(model(inputs), dim=1).numpy()
         accuracy = float((model(test_x).argmax(1) == test_y).float().mean())
     print(f"PyTorch {torch.__version__}: {args.spec}, {args.epochs} epochs of Adam, test accuracy {accuracy:.4f}")
 
-    linears = [layer for layer in model if isinstance(layer, torch.nn.Linear)]
-    weights = {}
-    for index, layer in enumerate(linears):
-        name = "dense" if index == 0 else f"dense_{index}"
-        weights[f"{name}/kernel"] = layer.weight.detach().numpy().T.copy()
-        weights[f"{name}/bias"] = layer.bias.detach().numpy().copy()
+    weights = keras_weights(model)
 
     with tempfile.TemporaryDirectory() as directory:
         npz, x, y, ctnn_model = (os.path.join(directory, name) for name in ("weights.npz", "x.npy", "y.npy", "model.ctnn"))
@@ -62,8 +60,8 @@ def main():
         subprocess.run([os.path.join(args.build, "examples", "import_npz"), args.spec, npz, "--inputs", x, "--outputs", y,
                         "--evaluate", "--data", args.data, "--save", ctnn_model], check=True)
         got = np.load(y)
-        header = os.path.join(directory, "pytorch_mlp.hpp")
-        subprocess.run([os.path.join(args.build, "ctnn-export"), ctnn_model, "--name", "pytorch_mlp", "--classes",
+        header = os.path.join(directory, "pytorch_model.hpp")
+        subprocess.run([os.path.join(args.build, "ctnn-export"), ctnn_model, "--name", "pytorch_model", "--classes",
                         "fashion-mnist", "-o", header], check=True)
 
     difference = float(np.abs(got - expected).max())

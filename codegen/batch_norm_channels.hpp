@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "image_kernels.hpp"
 #include "simd.hpp"
 
 namespace ctnn::codegen {
@@ -158,21 +159,11 @@ void batch_norm_channels_backward(const ChannelMaps& maps, std::size_t rows, con
 }
 
 // Inference, in place: y = x * s + (beta - mean * s), s = gamma / sqrt(moving variance + epsilon),
-// per channel.
+// per channel (image_kernels.inc's batch_norm_channels_rows, as in an exported header).
 inline void batch_norm_channels_inference(const ChannelMaps& maps, const float* parameters, float epsilon,
                                           float* data, std::size_t rows) {
-  const std::size_t width = maps.padded_channels();
-  const float *gamma = parameters, *beta = parameters + width;
-  const float *mean = parameters + 2 * width, *variance = parameters + 3 * width;
-  for (std::size_t c = 0; c < maps.channels; ++c) {
-    const float scale = gamma[c] / std::sqrt(variance[c] + epsilon);
-    const float shift = beta[c] - mean[c] * scale;
-    for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t p = 0; p < maps.positions; ++p) {
-        float& x = data[r * maps.stride + p * maps.channels + c];
-        x = x * scale + shift;
-      }
-  }
+  batch_norm_channels_rows(maps.positions, maps.channels, maps.padded_channels(), parameters, epsilon, data, rows,
+                           maps.stride);
 }
 
 }  // namespace ctnn::codegen

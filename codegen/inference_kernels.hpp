@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 #include "simd.hpp"
 
@@ -13,6 +14,7 @@ using simd::floats;
 using simd::fma;
 using simd::lane_indices;
 using simd::lanes;
+using simd::padded;
 using simd::vector_registers;
 
 #include "inference_kernels.inc"

@@ -8,54 +8,19 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "image_kernels.hpp"
+
 namespace ctnn::codegen {
 
-struct PoolGeometry {
-  std::size_t in_height = 0, in_width = 0, channels = 0;
-  std::size_t pool_height = 0, pool_width = 0, stride = 1;
-  std::size_t out_height = 0, out_width = 0;
-
-  constexpr std::size_t in_pixels() const { return in_height * in_width; }
-  constexpr std::size_t out_pixels() const { return out_height * out_width; }
-  // The first input pixel of output pixel p's window.
-  constexpr std::size_t window_origin(std::size_t p) const {
-    return (p / out_width) * stride * in_width + (p % out_width) * stride;
-  }
-};
-
-// The input pixel holding the maximum of channel c in output pixel p's window (the first of equals).
-inline std::size_t window_argmax(const PoolGeometry& g, const float* x, std::size_t p, std::size_t c) {
-  const std::size_t origin = g.window_origin(p);
-  std::size_t best = origin;
-  for (std::size_t i = 0; i < g.pool_height; ++i)
-    for (std::size_t j = 0; j < g.pool_width; ++j) {
-      const std::size_t pixel = origin + i * g.in_width + j;
-      if (x[pixel * g.channels + c] > x[best * g.channels + c]) best = pixel;
-    }
-  return best;
-}
-
-// y = the maximum (Max) or the mean of each window, per channel; each sample's padding floats are zero.
+// y = the maximum (Max) or the mean of each window, per channel (image_kernels.inc's pool_image,
+// as in an exported header); each sample's padding floats are zero.
 template <bool Max>
 void pool_forward(const PoolGeometry& g, const float* x, std::size_t rows, std::size_t in_stride, float* y,
                   std::size_t out_stride) {
   const std::size_t channels = g.channels, pixels = g.out_pixels();
-  const float window = float(g.pool_height * g.pool_width);
   for (std::size_t s = 0; s < rows; ++s) {
-    const float* sample = x + s * in_stride;
     float* out = y + s * out_stride;
-    for (std::size_t p = 0; p < pixels; ++p)
-      for (std::size_t c = 0; c < channels; ++c) {
-        if constexpr (Max) {
-          out[p * channels + c] = sample[window_argmax(g, sample, p, c) * channels + c];
-        } else {
-          float sum = 0.0f;
-          const std::size_t origin = g.window_origin(p);
-          for (std::size_t i = 0; i < g.pool_height; ++i)
-            for (std::size_t j = 0; j < g.pool_width; ++j) sum += sample[(origin + i * g.in_width + j) * channels + c];
-          out[p * channels + c] = sum / window;
-        }
-      }
+    pool_image<Max>(g, x + s * in_stride, out);
     std::fill(out + pixels * channels, out + out_stride, 0.0f);
   }
 }

@@ -17,6 +17,7 @@
 #include "../codegen/backward_epilogue.hpp"
 #include "../codegen/dense_backward.hpp"
 #include "../codegen/optimizer_update.hpp"
+#include "../layers/exported_code.hpp"
 #include "../layers/protocol.hpp"
 
 namespace ctnn::engine {
@@ -114,6 +115,8 @@ class LayerNode {
   virtual layers::BackwardSteps backward_steps() const = 0;
   virtual std::string spec() const = 0;
   virtual std::string architecture() const = 0;
+  // Throws when the kind does not say how (see layers/protocol.hpp).
+  virtual std::string exported_inference(const Shape& input, const layers::ExportedIo& io) const = 0;
   virtual void forward_inference(const LayerIo& io) const = 0;
   virtual void forward_training(const LayerIo& io) const = 0;
   virtual void backward(const LayerIo& io, float* output_gradient, float* input_gradient, const FusedSteps& steps,
@@ -146,6 +149,12 @@ class Node final : public LayerNode {
   layers::BackwardSteps backward_steps() const override { return kind_.backward_steps(); }
   std::string spec() const override { return kind_.spec(); }
   std::string architecture() const override { return kind_.architecture(); }
+  std::string exported_inference(const Shape& input, const layers::ExportedIo& io) const override {
+    if constexpr (requires { kind_.exported_inference(input, io); }) return kind_.exported_inference(input, io);
+    else
+      throw Error("a " + std::string(Kind::keras_type) + " layer cannot be exported: its kind has no exported_inference "
+                  "(see layers/protocol.hpp)");
+  }
   void forward_inference(const LayerIo& io) const override { kind_.forward_inference(io); }
   void forward_training(const LayerIo& io) const override { kind_.forward_training(io); }
   void backward(const LayerIo& io, float* output_gradient, float* input_gradient, const FusedSteps& steps,

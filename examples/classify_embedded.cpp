@@ -1,5 +1,6 @@
 // Classifies images with a model compiled into this program: the only ctnn code here is the header
-// exported from generated/fashion_mlp.ctnn (CMake checks that no other ctnn header is included).
+// exported from generated/fashion_mlp.ctnn (CMake checks that no other ctnn header is included), or
+// in classify_embedded_cnn the one exported from generated/fashion_cnn.ctnn, a convolutional network.
 //
 //   classify_embedded IMAGE...
 // where each IMAGE is
@@ -20,11 +21,19 @@
 #include <string_view>
 #include <vector>
 
+#ifdef CTNN_EMBEDDED_MODEL  // the header's name, without .hpp: its namespace
+#define CTNN_STRINGIFY(x) #x
+#define CTNN_HEADER_OF(name) CTNN_STRINGIFY(name.hpp)
+#include CTNN_HEADER_OF(CTNN_EMBEDDED_MODEL)
+namespace model = CTNN_EMBEDDED_MODEL;
+#else
 #include "fashion_mlp.hpp"
+namespace model = fashion_mlp;
+#endif
 
 namespace {
 
-constexpr std::size_t pixels = fashion_mlp::inputs;
+constexpr std::size_t pixels = model::inputs;
 
 struct Failure : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -82,8 +91,8 @@ std::uint32_t big_endian(const std::vector<std::uint8_t>& bytes, std::size_t at)
 
 void print(const std::string& name, const std::uint8_t* image) {
   float probability = 0.0f;
-  const std::size_t predicted = fashion_mlp::classify(image, &probability);
-  std::printf("%s: %s (%.1f%%)\n", name.c_str(), fashion_mlp::class_names[predicted], 100.0 * probability);
+  const std::size_t predicted = model::classify(image, &probability);
+  std::printf("%s: %s (%.1f%%)\n", name.c_str(), model::class_names[predicted], 100.0 * probability);
 }
 
 void classify_argument(std::string_view argument) {
@@ -122,7 +131,7 @@ void classify_argument(std::string_view argument) {
 int main(int argc, char** argv) {
   if (argc < 2 || std::string_view(argv[1]) == "--help") {
     std::fprintf(stderr, "usage: classify_embedded IMAGE...\n  IMAGE: a 28x28 PGM file, an IDX images file[:N] (gzipped or not), or a raw %zu-byte record\n"
-                 "model: %s, compiled in\n", pixels, fashion_mlp::architecture.data());
+                 "model: %s, compiled in\n", pixels, model::architecture.data());
     return argc < 2 ? 2 : 0;
   }
   int status = 0;

@@ -8,15 +8,17 @@
 //
 //   float probabilities[fashion_mlp::outputs];
 //   fashion_mlp::predict(input, probabilities);             // input: fashion_mlp::inputs floats
-//   std::size_t c = fashion_mlp::classify(pixels);          // pixels: fashion_mlp::inputs bytes, 0-255, scaled by 1/255
+//   std::size_t c = fashion_mlp::classify(pixels);          // pixels: fashion_mlp::inputs bytes, 0-255
 //   std::puts(fashion_mlp::class_names[c]);
 //
-// Both use the stack only: no heap allocation, safe to call from any number of threads at once.
+// Both use the stack only (fashion_mlp::stack_bytes of it): no heap allocation, safe to call from any
+// number of threads at once.
 // fashion_mlp::expect_architecture<Net>() fails to compile unless the ctnn::Net type Net has this architecture.
 #pragma once
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -36,22 +38,17 @@ namespace fashion_mlp {
 namespace detail {
 
 // ---- ctnn dsl/architecture.inc ----
-// The architecture of a network as text, and its 64-bit fingerprint. This file is the body of
-// dsl/architecture.hpp and is also copied verbatim into every header that io/export_header.hpp
-// writes, so that an exported model checks its own fingerprint with no other part of ctnn:
-// it includes nothing, opens no namespace, and needs only <cstddef>, <cstdint>, <string> and
-// <string_view>.
+// The 64-bit fingerprint of a network's architecture text, and the decimal digits that text is
+// written with. This file is the body of dsl/architecture.hpp and is also copied verbatim into
+// every header that io/export_header.hpp writes, so that an exported model checks its own
+// fingerprint with no other part of ctnn: it includes nothing, opens no namespace, and needs only
+// <cstddef>, <cstdint>, <string> and <string_view>.
 //
-// The text is the canonical spec without training options: "784-400:relu-20:relu-10:softmax",
-// "784-600:relu:batchnorm-10:softmax". Sizes, activations and batch normalisation change it;
-// regularisers, initialisers, dropout and BatchNorm's momentum do not, since a model's weights fit
-// any network of the same architecture whatever it was trained with.
-
-struct LayerArchitecture {
-  std::size_t outputs;
-  std::string_view activation;  // a spec name: "relu", "softmax", ...
-  bool batch_norm = false;      // batch normalisation of the outputs (epsilon 1e-3)
-};
+// The architecture text is the canonical spec without training options (layers/derived.hpp):
+// "784-400:relu-20:relu-10:softmax", "28x28x1-conv=32x3x3:relu:valid-maxpool=2-flatten-128:relu-10:softmax".
+// Shapes, activations and layers that compute change it; regularisers, initialisers, dropout rates
+// and BatchNorm's momentum do not, since a model's weights fit any network of the same
+// architecture whatever it was trained with.
 
 constexpr void append_decimal(std::string& text, std::size_t value) {
   char digits[20];
@@ -59,20 +56,6 @@ constexpr void append_decimal(std::string& text, std::size_t value) {
   do digits[count++] = char('0' + value % 10);
   while ((value /= 10) != 0);
   while (count > 0) text.push_back(digits[--count]);
-}
-
-template <class Layers>
-constexpr std::string architecture_text(std::size_t inputs, const Layers& layers) {
-  std::string text;
-  append_decimal(text, inputs);
-  for (const LayerArchitecture& layer : layers) {
-    text.push_back('-');
-    append_decimal(text, layer.outputs);
-    text.push_back(':');
-    text.append(layer.activation);
-    if (layer.batch_norm) text.append(":batchnorm");
-  }
-  return text;
 }
 
 // FNV-1a, 64 bits: stable across compilers and machines, and cheap at compile time.
@@ -137,7 +120,7 @@ inline floats lane_indices() {
 // This file is the body of codegen/inference_kernels.hpp and is also copied verbatim into every
 // header that io/export_header.hpp writes, so that an exported model computes exactly what
 // Model<Net>::predict computes, bit for bit. It includes nothing and opens no namespace; it needs
-// <algorithm>, <cstddef>, xsimd and simd.inc.
+// <algorithm>, <cstddef>, <type_traits>, xsimd and simd.inc.
 
 // --- Activations, written so that a NaN passes through and divergence shows where it happens.
 // ReLU is a select rather than xsimd::max: GCC 12 reports a false maybe-uninitialized inside the
@@ -233,14 +216,218 @@ inline void softmax_row(N n, Stride stride, float* row) {
     (floats::load_aligned(row + v * lanes) * scale).store_aligned(row + v * lanes);
 }
 
-// ---- one dense layer, y = activation(x W + b), as Model<Net>::predict computes it ----
+// --- One dense layer for one sample, y = activation(x W + b), as Model<Net>::predict computes it
+// (the kernel: Inputs rows of RowFloats floats; y: padded(Outputs) floats).
 template <std::size_t Inputs, std::size_t Outputs, std::size_t RowFloats, class Activation>
-inline void dense(const float* x, const float* kernel, const float* bias, float* y, Activation activation) {
+inline void dense_row(const float* x, const float* kernel, const float* bias, float* y, Activation activation) {
   auto epilogue = [&](std::size_t, std::size_t c, floats sum) {
     activation(sum + floats::load_aligned(bias + c)).store_aligned(y + c);
   };
   gemv_fixed_columns<padded(Outputs)>(std::integral_constant<std::size_t, Inputs>{},
                                       std::integral_constant<std::size_t, RowFloats>{}, x, kernel, epilogue);
+}
+
+// ---- ctnn codegen/image_kernels.inc ----
+// The inference kernels of image layers, one sample at a time: convolution, max and average
+// pooling, batch normalisation per channel, and the element-wise passes (an activation, a
+// rescaling). This file is the body of codegen/image_kernels.hpp and is also copied verbatim into
+// every header that io/export_header.hpp writes, so that an exported convolutional network
+// computes exactly what Model<Net>::predict computes, bit for bit. It includes nothing and opens no
+// namespace; it needs <algorithm>, <cmath>, <cstddef>, xsimd and simd.inc.
+//
+// Images are channels last: a sample is height x width x channels floats, pixels packed with no
+// padding between them.
+
+// --- Geometry.
+
+// Where a convolution reads and writes. Padding `same` shows as pad_top / pad_left (Keras puts the
+// odd extra row or column at the bottom and right).
+struct ConvGeometry {
+  std::size_t in_height = 0, in_width = 0, channels = 0;
+  std::size_t out_height = 0, out_width = 0, filters = 0;
+  std::size_t kernel_height = 0, kernel_width = 0, stride = 1;
+  std::size_t pad_top = 0, pad_left = 0;
+
+  constexpr std::size_t in_pixels() const { return in_height * in_width; }
+  constexpr std::size_t out_pixels() const { return out_height * out_width; }
+  constexpr std::size_t taps() const { return kernel_height * kernel_width * channels; }  // the kernel's rows
+  constexpr std::size_t padded_filters() const { return padded(filters); }
+
+  // The input pixel that tap (kh, kw) of output pixel p reads, or in_pixels() when it falls in the padding.
+  constexpr std::size_t input_pixel(std::size_t p, std::size_t kh, std::size_t kw) const {
+    const std::size_t oh = p / out_width, ow = p % out_width;
+    const std::size_t ih = oh * stride + kh, iw = ow * stride + kw;  // offset by the padding
+    if (ih < pad_top || iw < pad_left || ih - pad_top >= in_height || iw - pad_left >= in_width) return in_pixels();
+    return (ih - pad_top) * in_width + (iw - pad_left);
+  }
+};
+
+// A pooling window of pool_height x pool_width taken every `stride` pixels (padding "valid").
+struct PoolGeometry {
+  std::size_t in_height = 0, in_width = 0, channels = 0;
+  std::size_t pool_height = 0, pool_width = 0, stride = 1;
+  std::size_t out_height = 0, out_width = 0;
+
+  constexpr std::size_t in_pixels() const { return in_height * in_width; }
+  constexpr std::size_t out_pixels() const { return out_height * out_width; }
+  // The first input pixel of output pixel p's window.
+  constexpr std::size_t window_origin(std::size_t p) const {
+    return (p / out_width) * stride * in_width + (p % out_width) * stride;
+  }
+};
+
+// --- Convolution: a direct, register-blocked product; each tile of output pixels by filter
+// vectors gathers its input taps as it goes (an implicit im2col), so it needs no scratch.
+
+// The register tile: conv_tile_rows pixels by conv_tile_vectors filter vectors of accumulators.
+inline constexpr std::size_t conv_tile_vectors = vector_registers >= 32 ? 3 : 2;
+inline constexpr std::size_t conv_tile_rows = vector_registers >= 32 ? 8 : 6;
+
+// Stores the first `count` lanes of v at out (count <= lanes): the last filters of a pixel whose
+// filter count is not a whole number of vectors, without touching the next pixel's.
+inline void store_first_lanes(floats v, float* out, std::size_t count) {
+  if (count == lanes) {
+    v.store_unaligned(out);
+    return;
+  }
+  alignas(64) float lanes_of[lanes];
+  v.store_aligned(lanes_of);
+  std::copy_n(lanes_of, count, out);
+}
+
+// What a tap in the padding reads: zeros, so that the tile's inner loop has no branch (a branch
+// there makes the compiler keep the accumulators in memory). Channels go in blocks of this many.
+inline constexpr std::size_t zero_tap_channels = 512;
+alignas(64) inline constexpr float zero_taps[zero_tap_channels] = {};
+
+// Output pixels [p0, p0 + Rows) of one sample against filter vectors [v0, v0 + Vectors). The
+// kernel is taps x kernel_stride floats (kernel_stride >= padded(filters)), then comes the bias.
+template <std::size_t Rows, std::size_t Vectors, class Activation>
+void conv_tile(const ConvGeometry& g, std::size_t kernel_stride, const float* x, const float* kernel, const float* bias,
+               float* y, std::size_t p0, std::size_t v0, Activation activation) {
+  const std::size_t channels = g.channels;
+  floats acc[Rows][Vectors];
+  for (std::size_t r = 0; r < Rows; ++r)
+    for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = floats(0.0f);
+  for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
+    for (std::size_t kw = 0; kw < g.kernel_width; ++kw) {
+      std::size_t pixels[Rows];  // each output pixel's input pixel for this tap (in_pixels() in the padding)
+      for (std::size_t r = 0; r < Rows; ++r) pixels[r] = g.input_pixel(p0 + r, kh, kw);
+      for (std::size_t c0 = 0; c0 < channels; c0 += zero_tap_channels) {
+        const std::size_t block = std::min(zero_tap_channels, channels - c0);
+        const float* taps[Rows];
+        for (std::size_t r = 0; r < Rows; ++r) taps[r] = pixels[r] == g.in_pixels() ? zero_taps : x + pixels[r] * channels + c0;
+        const float* w = kernel + ((kh * g.kernel_width + kw) * channels + c0) * kernel_stride + v0 * lanes;
+        for (std::size_t c = 0; c < block; ++c, w += kernel_stride) {
+          floats b[Vectors];
+          for (std::size_t j = 0; j < Vectors; ++j) b[j] = floats::load_aligned(w + j * lanes);
+          for (std::size_t r = 0; r < Rows; ++r) {
+            const floats a(taps[r][c]);
+            for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = fma(a, b[j], acc[r][j]);
+          }
+        }
+      }
+    }
+  for (std::size_t j = 0; j < Vectors; ++j) {
+    const std::size_t f = (v0 + j) * lanes;
+    const floats bias_vector = floats::load_aligned(bias + f);
+    for (std::size_t r = 0; r < Rows; ++r)
+      store_first_lanes(activation(acc[r][j] + bias_vector), y + (p0 + r) * g.filters + f, std::min(lanes, g.filters - f));
+  }
+}
+
+// y = activation(conv(x, kernel) + bias) for one sample: out_pixels x filters floats.
+template <class Activation>
+void conv_image(const ConvGeometry& g, std::size_t kernel_stride, const float* x, const float* kernel, const float* bias,
+                float* y, Activation activation) {
+  const std::size_t vectors = g.padded_filters() / lanes, pixels = g.out_pixels();
+  for (std::size_t v0 = 0; v0 < vectors; v0 += conv_tile_vectors) {
+    const std::size_t width = std::min(conv_tile_vectors, vectors - v0);
+    const auto columns = [&]<std::size_t Rows>(std::size_t p0) {
+      if (width == conv_tile_vectors) conv_tile<Rows, conv_tile_vectors>(g, kernel_stride, x, kernel, bias, y, p0, v0, activation);
+      else if constexpr (conv_tile_vectors > 2) {
+        if (width == 2) conv_tile<Rows, 2>(g, kernel_stride, x, kernel, bias, y, p0, v0, activation);
+        else conv_tile<Rows, 1>(g, kernel_stride, x, kernel, bias, y, p0, v0, activation);
+      } else {
+        conv_tile<Rows, 1>(g, kernel_stride, x, kernel, bias, y, p0, v0, activation);
+      }
+    };
+    std::size_t p0 = 0;
+    for (; p0 + conv_tile_rows <= pixels; p0 += conv_tile_rows) columns.template operator()<conv_tile_rows>(p0);
+    for (; p0 < pixels; ++p0) columns.template operator()<1>(p0);
+  }
+}
+
+// --- Pooling.
+
+// The input pixel holding the maximum of channel c in output pixel p's window (the first of equals).
+inline std::size_t window_argmax(const PoolGeometry& g, const float* x, std::size_t p, std::size_t c) {
+  const std::size_t origin = g.window_origin(p);
+  std::size_t best = origin;
+  for (std::size_t i = 0; i < g.pool_height; ++i)
+    for (std::size_t j = 0; j < g.pool_width; ++j) {
+      const std::size_t pixel = origin + i * g.in_width + j;
+      if (x[pixel * g.channels + c] > x[best * g.channels + c]) best = pixel;
+    }
+  return best;
+}
+
+// y = the maximum (Max) or the mean of each window, per channel, for one sample.
+template <bool Max>
+void pool_image(const PoolGeometry& g, const float* x, float* y) {
+  const std::size_t channels = g.channels, pixels = g.out_pixels();
+  const float window = float(g.pool_height * g.pool_width);
+  for (std::size_t p = 0; p < pixels; ++p)
+    for (std::size_t c = 0; c < channels; ++c) {
+      if constexpr (Max) {
+        y[p * channels + c] = x[window_argmax(g, x, p, c) * channels + c];
+      } else {
+        float sum = 0.0f;
+        const std::size_t origin = g.window_origin(p);
+        for (std::size_t i = 0; i < g.pool_height; ++i)
+          for (std::size_t j = 0; j < g.pool_width; ++j) sum += x[(origin + i * g.in_width + j) * channels + c];
+        y[p * channels + c] = sum / window;
+      }
+    }
+}
+
+// --- Batch normalisation of feature maps in inference, in place over `rows` rows of `stride`
+// floats (positions x channels each): y = x * s + (beta - mean * s), s = gamma / sqrt(variance +
+// epsilon), per channel. `parameters` holds gamma, beta, moving mean and moving variance, rows of
+// parameter_stride floats.
+inline void batch_norm_channels_rows(std::size_t positions, std::size_t channels, std::size_t parameter_stride,
+                                     const float* parameters, float epsilon, float* data, std::size_t rows,
+                                     std::size_t stride) {
+  const float *gamma = parameters, *beta = parameters + parameter_stride;
+  const float *mean = parameters + 2 * parameter_stride, *variance = parameters + 3 * parameter_stride;
+  for (std::size_t c = 0; c < channels; ++c) {
+    const float scale = gamma[c] / std::sqrt(variance[c] + epsilon);
+    const float shift = beta[c] - mean[c] * scale;
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t p = 0; p < positions; ++p) {
+        float& x = data[r * stride + p * channels + c];
+        x = x * scale + shift;
+      }
+  }
+}
+
+// --- Element-wise passes over the first `count` floats of a row (the rest of a padded row is left
+// to the caller: an input row may be unpadded, and sigmoid(0) is not 0).
+
+// y = activation(x).
+template <class Activation>
+void activation_row(const float* x, std::size_t count, float* y, Activation activation) {
+  std::size_t c = 0;
+  for (; c + lanes <= count; c += lanes) activation(floats::load_unaligned(x + c)).store_unaligned(y + c);
+  alignas(64) float tail[lanes] = {};
+  std::copy(x + c, x + count, tail);
+  activation(floats::load_aligned(tail)).store_aligned(tail);
+  std::copy(tail, tail + (count - c), y + c);
+}
+
+// y = x * scale + offset, as Keras's Rescaling computes it (two roundings: no fused product).
+inline void rescale_row(const float* x, std::size_t count, float scale, float offset, float* y) {
+  for (std::size_t c = 0; c < count; ++c) y[c] = x[c] * scale + offset;
 }
 
 }  // namespace detail
@@ -249,6 +436,10 @@ inline constexpr std::string_view architecture = "784-64:relu-10:softmax";
 inline constexpr std::uint64_t fingerprint = 0x8537981e973d1a01u;
 inline constexpr std::size_t inputs = 784, outputs = 10;
 inline constexpr std::array<const char*, outputs> class_names{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+// What predict and classify take of the stack, beside the caller's arrays.
+inline constexpr std::size_t stack_bytes = 2 * 64 * sizeof(float);
+
+static_assert(detail::fingerprint_of(architecture) == fingerprint, "fashion_mlp: the architecture and the fingerprint disagree: this header was edited; regenerate it");
 
 // Fails to compile unless the ctnn::Net type Net has the architecture these weights were trained for.
 template <class Net>
@@ -259,13 +450,11 @@ constexpr void expect_architecture() {
 
 namespace detail {
 
-inline constexpr LayerArchitecture layers[] = {{64, "relu"}, {10, "softmax"}};
-static_assert(architecture_text(inputs, layers) == architecture && fingerprint_of(architecture) == fingerprint,
-              "fashion_mlp: the layer table, the architecture and the fingerprint disagree: this header was edited; regenerate it");
+// Layer by layer (Dropout and Flatten compute nothing in inference): its parameters, each tensor's
+// rows padded with zeros to a multiple of 16 floats, and its function from one sample's input to its output.
 
-// Layer by layer: the kernel (inputs x outputs, rows padded with zeros to a multiple of 16 floats), then the bias,
-// then for a batch-normalised layer gamma, beta, moving mean and moving variance (rows padded alike).
-alignas(64) inline constexpr float kernel_0[] = {
+// layer 0: Dense (64:relu), 784 -> 64
+alignas(64) inline constexpr float parameters_0[] = {
     -0x1.47aae4p-4f, 0x1.1cd712p-4f, 0x1.8bbe86p-5f, 0x1.5c1e3p-5f, -0x1.64fccep-6f, -0x1.7f8718p-5f,
     0x1.2652fcp-6f, 0x1.5e54fp-8f, -0x1.57b776p-4f, 0x1.309ff8p-4f, -0x1.205a8p-4f, -0x1.d770dp-5f,
     -0x1.4a4682p-5f, -0x1.c297e6p-5f, 0x1.a25fb8p-7f, -0x1.7dc0cp-5f, 0x1.1b19acp-6f, -0x1.48a398p-4f,
@@ -8628,24 +8817,26 @@ alignas(64) inline constexpr float kernel_0[] = {
     0x1.8fc6dep-5f, 0x1.8311a6p-5f, 0x1.51b2c4p-5f, 0x1.6ed3a2p-5f, 0x1.fd5406p-7f, -0x1.d1bf52p-5f,
     -0x1.edd7e8p-7f, -0x1.671c8ap-4f, 0x1.310574p-4f, 0x1.2b3596p-6f, 0x1.20abc4p-5f, 0x1.daf0e2p-11f,
     0x1.fba91cp-6f, 0x1.682a74p-5f, -0x1.0057eep-6f, -0x1.9a524ap-4f, -0x1.b22c78p-7f, 0x1.d079b6p-5f,
-    -0x1.8f668ap-6f, -0x1.fcc394p-8f, -0x1.382c5p-6f, 0x1.1443a2p-4f,
+    -0x1.8f668ap-6f, -0x1.fcc394p-8f, -0x1.382c5p-6f, 0x1.1443a2p-4f, 0x1.8e98cp-1f, 0x1.473438p-1f,
+    0x1.a2d206p-4f, -0x1.4c9192p-2f, -0x1.402094p-4f, -0x1.ff9d4p-4f, 0x1.5552ep-2f, 0x1.5ae352p-1f,
+    -0x1.0b895ap-6f, 0x1.7378a8p-2f, 0x1.84a49ap-2f, 0x1.16fafcp-2f, 0x1.b2f948p-1f, -0x1.44da66p-5f,
+    0x1.6aed22p-2f, -0x1.8f027ep-4f, -0x1.01f4d8p-7f, 0x1.2d4442p-1f, -0x1.3887c6p-3f, 0x1.7e92f4p-2f,
+    0x1.220988p-1f, 0x1.fa6076p-7f, 0x1.295924p-2f, -0x1.de65ep-5f, 0x1.2e080ap-2f, -0x1.05a108p-3f,
+    0x1.09f34p-3f, 0x1.505bf4p-5f, -0x1.ce8636p-4f, 0x1.b64332p-1f, 0x1.7db65ep-1f, -0x1.b243eep-6f,
+    0x1.3bd282p-3f, -0x1.fbcf76p-8f, -0x1.f56af8p-8f, 0x1.2e1bp-1f, 0x1.50445cp-1f, 0x1.1f29d6p-1f,
+    0x1.2f1966p-2f, 0x1.50aa3ep-1f, 0x1.42987ap-2f, 0x1.061304p-1f, 0x1.8c296cp-5f, -0x1.a873ep-3f,
+    0x1.2b562ep-6f, -0x1.d5d73ep-5f, 0x1.10fb82p-1f, 0x1.06c698p+0f, 0x1.4be072p-2f, 0x1.0f962ep-2f,
+    0x1.8e842cp-1f, -0x1.01937ap-7f, 0x1.631864p-3f, 0x1.8e4c82p-1f, 0x1.e739p-2f, 0x1.87b7e6p-2f,
+    -0x1.7d104p-1f, 0x1.23087cp-2f, 0x1.0ae6acp-4f, 0x1.6a9b22p-2f, 0x1.22aa62p-1f, 0x1.fb77c2p-2f,
+    0x1.cef44cp-3f, 0x1.64feb4p-5f,
 };
-static_assert(std::size(kernel_0) == 784 * 64);
-alignas(64) inline constexpr float bias_0[] = {
-    0x1.8e98cp-1f, 0x1.473438p-1f, 0x1.a2d206p-4f, -0x1.4c9192p-2f, -0x1.402094p-4f, -0x1.ff9d4p-4f,
-    0x1.5552ep-2f, 0x1.5ae352p-1f, -0x1.0b895ap-6f, 0x1.7378a8p-2f, 0x1.84a49ap-2f, 0x1.16fafcp-2f,
-    0x1.b2f948p-1f, -0x1.44da66p-5f, 0x1.6aed22p-2f, -0x1.8f027ep-4f, -0x1.01f4d8p-7f, 0x1.2d4442p-1f,
-    -0x1.3887c6p-3f, 0x1.7e92f4p-2f, 0x1.220988p-1f, 0x1.fa6076p-7f, 0x1.295924p-2f, -0x1.de65ep-5f,
-    0x1.2e080ap-2f, -0x1.05a108p-3f, 0x1.09f34p-3f, 0x1.505bf4p-5f, -0x1.ce8636p-4f, 0x1.b64332p-1f,
-    0x1.7db65ep-1f, -0x1.b243eep-6f, 0x1.3bd282p-3f, -0x1.fbcf76p-8f, -0x1.f56af8p-8f, 0x1.2e1bp-1f,
-    0x1.50445cp-1f, 0x1.1f29d6p-1f, 0x1.2f1966p-2f, 0x1.50aa3ep-1f, 0x1.42987ap-2f, 0x1.061304p-1f,
-    0x1.8c296cp-5f, -0x1.a873ep-3f, 0x1.2b562ep-6f, -0x1.d5d73ep-5f, 0x1.10fb82p-1f, 0x1.06c698p+0f,
-    0x1.4be072p-2f, 0x1.0f962ep-2f, 0x1.8e842cp-1f, -0x1.01937ap-7f, 0x1.631864p-3f, 0x1.8e4c82p-1f,
-    0x1.e739p-2f, 0x1.87b7e6p-2f, -0x1.7d104p-1f, 0x1.23087cp-2f, 0x1.0ae6acp-4f, 0x1.6a9b22p-2f,
-    0x1.22aa62p-1f, 0x1.fb77c2p-2f, 0x1.cef44cp-3f, 0x1.64feb4p-5f,
-};
-static_assert(std::size(bias_0) == 64);
-alignas(64) inline constexpr float kernel_1[] = {
+static_assert(std::size(parameters_0) == 50240);
+inline void layer_0([[maybe_unused]] const float* in, [[maybe_unused]] float* out) {
+  dense_row<784, 64, 64>(in, parameters_0, parameters_0 + 784 * 64, out, [](floats z) { return relu_forward(z); });
+}
+
+// layer 1: Dense (10:softmax), 64 -> 10
+alignas(64) inline constexpr float parameters_1[] = {
     -0x1.9205c6p-3f, -0x1.eb5094p-3f, -0x1.36af2p-2f, -0x1.19dce6p-2f, -0x1.fc6facp-2f, -0x1.0fb496p-2f,
     0x1.3e1a0ap+0f, -0x1.3ae6d6p-2f, 0x1.30727p-2f, -0x1.80aa1cp-2f, 0x0p+0f, 0x0p+0f,
     0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, -0x1.571438p-4f, -0x1.f0c3a6p-3f,
@@ -8816,26 +9007,25 @@ alignas(64) inline constexpr float kernel_1[] = {
     0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
     -0x1.32fb44p-2f, -0x1.6bad6ap-4f, 0x1.03a82ap-2f, 0x1.542836p-5f, -0x1.8425eap-4f, 0x1.48addp-4f,
     0x1.7956aap-3f, -0x1.7aeb96p-4f, -0x1.35571ep-5f, 0x1.273948p-3f, 0x0p+0f, 0x0p+0f,
-    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x1.36c5f2p-9f, -0x1.d5c738p-3f,
+    0x1.062104p-2f, 0x1.bda52cp-2f, -0x1.1b7ae8p-1f, 0x1.39520ap-3f, 0x1.d8e542p-3f, 0x1.1bf6f2p-3f,
+    0x1.05b87p-2f, -0x1.6094c8p-1f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f,
 };
-static_assert(std::size(kernel_1) == 64 * 16);
-alignas(64) inline constexpr float bias_1[] = {
-    0x1.36c5f2p-9f, -0x1.d5c738p-3f, 0x1.062104p-2f, 0x1.bda52cp-2f, -0x1.1b7ae8p-1f, 0x1.39520ap-3f,
-    0x1.d8e542p-3f, 0x1.1bf6f2p-3f, 0x1.05b87p-2f, -0x1.6094c8p-1f, 0x0p+0f, 0x0p+0f,
-    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
-};
-static_assert(std::size(bias_1) == 16);
+static_assert(std::size(parameters_1) == 1040);
+inline void layer_1([[maybe_unused]] const float* in, [[maybe_unused]] float* out) {
+  dense_row<64, 10, 16>(in, parameters_1, parameters_1 + 64 * 16, out, [](floats z) { return linear_forward(z); });
+  softmax_row(std::integral_constant<std::size_t, 10>{}, std::integral_constant<std::size_t, padded(10)>{}, out);
+}
 
 }  // namespace detail
 
 // Class probabilities (or the last layer's outputs) of one input of `inputs` floats.
 inline void predict(const float* input, float* out) {
-  alignas(64) float layer_0[64];
-  alignas(64) float layer_1[16];
-  detail::dense<784, 64, 64>(input, detail::kernel_0, detail::bias_0, layer_0, [](detail::floats z) { return detail::relu_forward(z); });
-  detail::dense<64, 10, 16>(layer_0, detail::kernel_1, detail::bias_1, layer_1, [](detail::floats z) { return detail::linear_forward(z); });
-  detail::softmax_row(std::integral_constant<std::size_t, outputs>{}, std::integral_constant<std::size_t, detail::padded(outputs)>{}, layer_1);
-  std::copy_n(layer_1, outputs, out);
+  alignas(64) float buffers[2][64] = {};
+  detail::layer_0(input, buffers[0]);
+  detail::layer_1(buffers[0], buffers[1]);
+  std::copy_n(buffers[1], outputs, out);
 }
 
 // The most probable class of an image of `inputs` bytes (0-255, scaled by 1/255 as ctnn's IDX

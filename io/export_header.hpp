@@ -3,11 +3,13 @@
 // read, no framework and no allocation.
 //
 // The header needs only the C++20 standard library and xsimd. Its kernels are ctnn's own
-// (codegen/simd.inc, codegen/inference_kernels.inc, dsl/architecture.inc, copied word for word), so
-// name::predict gives bit for bit what Model<Net>::predict gives for the same weights. Weights are
-// written as hexadecimal float literals: every bit survives. The header checks at compile time
-// that its layer table, architecture text and fingerprint agree, and offers
-// name::expect_architecture<Net>() to check that a ctnn Net type has its architecture.
+// (codegen/simd.inc, codegen/inference_kernels.inc, codegen/image_kernels.inc,
+// dsl/architecture.inc, copied word for word), and each layer kind writes the statements that call
+// them (exported_inference, layers/exported_code.hpp), so name::predict gives bit for bit what
+// Model<Net>::predict gives for the same weights. Weights are written as hexadecimal float
+// literals: every bit survives. The header checks at compile time that its architecture text and
+// fingerprint agree, and offers name::expect_architecture<Net>() to check that a ctnn Net type has
+// its architecture.
 #pragma once
 
 #include <algorithm>
@@ -23,8 +25,9 @@
 
 #include "../engine/parse_spec.hpp"
 #include "../error.hpp"
-#include "idx.hpp"
+#include "../layers/exported_code.hpp"
 #include "atomic_file.hpp"
+#include "idx.hpp"
 #include "model_file.hpp"
 
 namespace ctnn::io {
@@ -35,10 +38,6 @@ struct ExportOptions {
 };
 
 namespace detail {
-
-// Exported weights are padded to 16 floats per row: whole vectors for every target up to AVX-512.
-inline constexpr std::size_t exported_row_floats = 16;
-constexpr std::size_t pad_exported(std::size_t n) { return (n + exported_row_floats - 1) / exported_row_floats * exported_row_floats; }
 
 inline void check_identifier(std::string_view name) {
   static constexpr std::string_view keywords[] = {
@@ -71,59 +70,48 @@ inline std::string string_literal(std::string_view text) {
   return literal + "\"";
 }
 
-// Exact: "%a" prints every bit of the float's value.
-inline std::string hex_float(float value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%af", double(value));
-  return text;
-}
-
 inline void append_array(std::string& out, std::string_view name, const std::vector<float>& values,
                          std::string_view size_expression) {
   out.append("alignas(64) inline constexpr float ").append(name).append("[] = {");
   for (std::size_t i = 0; i < values.size(); ++i) {
-    out.append(i % 6 == 0 ? "\n    " : " ").append(hex_float(values[i])).append(",");
+    out.append(i % 6 == 0 ? "\n    " : " ").append(layers::exported_float(values[i])).append(",");
   }
   out.append("\n};\nstatic_assert(std::size(").append(name).append(") == ").append(size_expression).append(");\n");
 }
 
-inline std::string activation_function(engine::ActivationKind kind) {
-  switch (kind) {
-    case engine::ActivationKind::relu: return "relu_forward";
-    case engine::ActivationKind::sigmoid: return "sigmoid_forward";
-    case engine::ActivationKind::tanh: return "tanh_forward";
-    case engine::ActivationKind::linear:
-    case engine::ActivationKind::softmax: break;  // softmax: the product adds the bias, softmax_row follows
-  }
-  return "linear_forward";
-}
-
 inline std::string number(std::size_t n) { return std::to_string(n); }
 
-// A layer of an exported header: a Dense layer and whether a BatchNorm follows it.
+// A layer of the header: a function of its own, layer_<index>(in, out), unless the layer is the
+// identity in inference (Dropout, Flatten).
 struct ExportedLayer {
-  std::size_t inputs = 0, outputs = 0;
-  engine::ActivationKind activation = engine::ActivationKind::relu;
-  bool batch_norm = false;
+  std::size_t index = 0;
+  Shape input, output;
+  bool in_place = false;
+  std::vector<float> parameters;  // its tensors, rows padded to layers::exported_row_floats
 };
 
-// The layers a header holds: Dense layers, each optionally followed by a BatchNorm, Dropouts left
-// out (they do nothing in inference).
-inline std::vector<ExportedLayer> exported_layers(const engine::NetworkSpec& spec, const std::string& architecture) {
+// The layers that compute in inference, each with its parameters taken from the file's (tensors one
+// after the other, rows unpadded) and padded as the header stores them.
+inline std::vector<ExportedLayer> exported_layers(const engine::NetworkSpec& spec, const std::vector<float>& parameters) {
   std::vector<ExportedLayer> exported;
+  const float* next = parameters.data();
   Shape shape = spec.input;
   for (std::size_t i = 0; i < spec.layers.size(); ++i) {
     const engine::LayerNode& layer = *spec.layers[i];
-    const std::string_view type = layer.keras_type();
-    if (const auto* dense = layer.as<layers::Dense>()) {
-      exported.push_back({shape.elements(), dense->units, dense->activation});
-    } else if (type == "BatchNormalization" && i > 0 && spec.layers[i - 1]->as<layers::Dense>()) {
-      exported.back().batch_norm = true;
-    } else if (type != "Dropout") {
-      throw Error("export_header: " + architecture + ": layer " + number(i) + " (" + std::string(type) +
-                  ") cannot be exported yet; headers hold Dense layers, each optionally followed by BatchNorm and Dropout");
+    const Shape output = spec.output_shape(i);
+    const layers::LayerTraits traits = layer.traits();
+    if (!traits.identity_in_inference) {
+      ExportedLayer e{i, shape, output, traits.in_place_inference, {}};
+      for (const layers::Tensor& tensor : layer.parameters(shape)) {
+        const std::size_t row = layers::exported_padded(tensor.columns), first = e.parameters.size();
+        e.parameters.resize(first + tensor.rows * row, 0.0f);
+        for (std::size_t r = 0; r < tensor.rows; ++r, next += tensor.columns) std::copy_n(next, tensor.columns, &e.parameters[first + r * row]);
+      }
+      exported.push_back(std::move(e));
+    } else {
+      for (const layers::Tensor& tensor : layer.parameters(shape)) next += tensor.elements();
     }
-    shape = spec.output_shape(i);
+    shape = output;
   }
   return exported;
 }
@@ -135,7 +123,6 @@ inline std::string exported_header(const ModelFile& file, std::string_view name,
   using detail::number;
   detail::check_identifier(name);
   const engine::NetworkSpec spec = engine::parse_spec(file.architecture);
-  const std::vector<detail::ExportedLayer> layers = detail::exported_layers(spec, file.architecture);
   if (file.parameters.size() != spec.param_count())
     throw Error("export_header: " + number(file.parameters.size()) + " parameters given for " + file.architecture +
                 ", which has " + number(spec.param_count()));
@@ -143,12 +130,32 @@ inline std::string exported_header(const ModelFile& file, std::string_view name,
     if (!std::isfinite(file.parameters[p]))
       throw Error("export_header: parameter " + number(p) + " of " + file.architecture + " is " +
                   (std::isnan(file.parameters[p]) ? "NaN" : "infinite") + ": the model diverged and cannot be exported");
+  const std::vector<detail::ExportedLayer> layers = detail::exported_layers(spec, file.parameters);
   const std::size_t outputs = spec.output_size();
   std::vector<std::string> class_names = options.class_names;
   if (class_names.empty())
     for (std::size_t c = 0; c < outputs; ++c) class_names.push_back(number(c));
   if (class_names.size() != outputs)
     throw Error("export_header: " + number(class_names.size()) + " class names given for " + number(outputs) + " outputs");
+
+  // Each layer's statements, asked of its kind before anything is written: a kind that cannot be
+  // exported stops the export with its name and position.
+  std::vector<std::string> bodies;
+  for (const detail::ExportedLayer& layer : layers) {
+    const layers::ExportedIo io{"in", "out", layer.parameters.empty() ? "nullptr" : "parameters_" + number(layer.index)};
+    try {
+      bodies.push_back(spec.layers[layer.index]->exported_inference(layer.input, io));
+    } catch (const Error& e) {
+      throw Error("export_header: " + file.architecture + ": layer " + number(layer.index) + ": " + e.what());
+    }
+  }
+  // Two buffers that the layers write in turn (an in-place layer writes over its input), each as
+  // large as the largest output; the first layer reads the caller's input.
+  std::size_t buffer_floats = layers::exported_row_floats;
+  for (const detail::ExportedLayer& layer : layers)
+    buffer_floats = std::max(buffer_floats, layers::exported_padded(layer.output.elements()));
+  // Raw bytes are scaled as ctnn's IDX reader scales them, unless the network rescales them itself.
+  const bool rescales_pixels = !spec.layers.empty() && spec.layers.front()->keras_type() == "Rescaling";
 
   const std::string ns(name);
   char fingerprint[32];
@@ -171,15 +178,17 @@ inline std::string exported_header(const ModelFile& file, std::string_view name,
 //
 //   float probabilities[NAME::outputs];
 //   NAME::predict(input, probabilities);             // input: NAME::inputs floats
-//   std::size_t c = NAME::classify(pixels);          // pixels: NAME::inputs bytes, 0-255, scaled by 1/255
+//   std::size_t c = NAME::classify(pixels);          // pixels: NAME::inputs bytes, 0-255
 //   std::puts(NAME::class_names[c]);
 //
-// Both use the stack only: no heap allocation, safe to call from any number of threads at once.
+// Both use the stack only (NAME::stack_bytes of it): no heap allocation, safe to call from any
+// number of threads at once.
 // NAME::expect_architecture<Net>() fails to compile unless the ctnn::Net type Net has this architecture.
 #pragma once
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -200,88 +209,74 @@ namespace detail {
 )"));
   for (const auto& [source, text] : exported_sources)
     out.append("\n// ---- ctnn ").append(source).append(" ----\n").append(text);
-  out.append(R"(
-// ---- one dense layer, y = activation(x W + b), as Model<Net>::predict computes it ----
-template <std::size_t Inputs, std::size_t Outputs, std::size_t RowFloats, class Activation>
-inline void dense(const float* x, const float* kernel, const float* bias, float* y, Activation activation) {
-  auto epilogue = [&](std::size_t, std::size_t c, floats sum) {
-    activation(sum + floats::load_aligned(bias + c)).store_aligned(y + c);
-  };
-  gemv_fixed_columns<padded(Outputs)>(std::integral_constant<std::size_t, Inputs>{},
-                                      std::integral_constant<std::size_t, RowFloats>{}, x, kernel, epilogue);
-}
-
-}  // namespace detail
-)");
+  out.append("\n}  // namespace detail\n");
   out.append("\ninline constexpr std::string_view architecture = ").append(detail::string_literal(file.architecture)).append(";\n");
   out.append("inline constexpr std::uint64_t fingerprint = ").append(fingerprint).append(";\n");
   out.append("inline constexpr std::size_t inputs = ").append(number(spec.input_size())).append(", outputs = ")
       .append(number(outputs)).append(";\n");
   out.append("inline constexpr std::array<const char*, outputs> class_names{");
   for (std::size_t c = 0; c < outputs; ++c) out.append(c ? ", " : "").append(detail::string_literal(class_names[c]));
-  out.append("};\n\n");
+  out.append("};\n");
+  out.append("// What predict and classify take of the stack, beside the caller's arrays.\n"
+             "inline constexpr std::size_t stack_bytes = 2 * ").append(number(buffer_floats)).append(" * sizeof(float);\n\n");
+  out.append("static_assert(detail::fingerprint_of(architecture) == fingerprint, \"").append(ns)
+      .append(": the architecture and the fingerprint disagree: this header was edited; regenerate it\");\n\n");
   out.append("// Fails to compile unless the ctnn::Net type Net has the architecture these weights were trained for.\n"
              "template <class Net>\nconstexpr void expect_architecture() {\n  static_assert(Net::fingerprint == fingerprint,\n"
              "                \"")
       .append(ns).append(": the weights in this header were exported for the architecture ").append(file.architecture)
       .append(", and the Net type given has another (compare Net::architecture())\");\n}\n\nnamespace detail {\n\n");
 
-  out.append("inline constexpr LayerArchitecture layers[] = {");
-  for (std::size_t l = 0; l < layers.size(); ++l)
-    out.append(l ? ", " : "").append("{").append(number(layers[l].outputs)).append(", \"")
-        .append(engine::spec_name(layers[l].activation)).append(layers[l].batch_norm ? "\", true}" : "\"}");
-  out.append("};\nstatic_assert(architecture_text(inputs, layers) == architecture && fingerprint_of(architecture) == fingerprint,\n"
-             "              \"")
-      .append(ns).append(": the layer table, the architecture and the fingerprint disagree: this header was edited; regenerate it\");\n\n");
-  out.append("// Layer by layer: the kernel (inputs x outputs, rows padded with zeros to a multiple of 16 floats), then the bias,\n"
-             "// then for a batch-normalised layer gamma, beta, moving mean and moving variance (rows padded alike).\n");
-  const float* next = file.parameters.data();
+  out.append("// Layer by layer (Dropout and Flatten compute nothing in inference): its parameters, each tensor's\n"
+             "// rows padded with zeros to a multiple of 16 floats, and its function from one sample's input to its output.\n");
   for (std::size_t l = 0; l < layers.size(); ++l) {
     const detail::ExportedLayer& layer = layers[l];
-    const std::size_t row = detail::pad_exported(layer.outputs);
-    std::vector<float> kernel(layer.inputs * row, 0.0f), bias(row, 0.0f);
-    for (std::size_t i = 0; i < layer.inputs; ++i, next += layer.outputs) std::copy_n(next, layer.outputs, &kernel[i * row]);
-    std::copy_n(next, layer.outputs, bias.data());
-    next += layer.outputs;
-    detail::append_array(out, "kernel_" + number(l), kernel, number(layer.inputs) + " * " + number(row));
-    detail::append_array(out, "bias_" + number(l), bias, number(row));
-    if (layer.batch_norm) {
-      std::vector<float> batch_norm(4 * row, 0.0f);
-      for (std::size_t r = 0; r < 4; ++r, next += layer.outputs) std::copy_n(next, layer.outputs, &batch_norm[r * row]);
-      detail::append_array(out, "batch_norm_" + number(l), batch_norm, "4 * " + number(row));
+    const std::string index = number(layer.index);
+    const engine::LayerNode& node = *spec.layers[layer.index];
+    out.append("\n// layer ").append(index).append(": ").append(node.keras_type());
+    if (const std::string token = node.architecture(); !token.empty()) out.append(" (").append(token).append(")");
+    out.append(", ").append(layer.input.text()).append(" -> ").append(layer.output.text()).append("\n");
+    if (!layer.parameters.empty())
+      detail::append_array(out, "parameters_" + index, layer.parameters, number(layer.parameters.size()));
+    out.append("inline void layer_").append(index).append("([[maybe_unused]] const float* in, [[maybe_unused]] float* out) {\n");
+    std::string_view body = bodies[l];
+    while (!body.empty()) {
+      const std::size_t end = body.find('\n');
+      out.append("  ").append(body.substr(0, end)).append("\n");
+      body.remove_prefix(end == std::string_view::npos ? body.size() : end + 1);
     }
+    out.append("}\n");
   }
   out.append("\n}  // namespace detail\n\n");
 
   out.append("// Class probabilities (or the last layer's outputs) of one input of `inputs` floats.\n"
-             "inline void predict(const float* input, float* out) {\n");
-  for (std::size_t l = 0; l < layers.size(); ++l)
-    out.append("  alignas(64) float layer_").append(number(l)).append("[").append(number(detail::pad_exported(layers[l].outputs)))
-        .append("];\n");
-  for (std::size_t l = 0; l < layers.size(); ++l) {
-    const detail::ExportedLayer& layer = layers[l];
-    const std::string index = number(l);
-    out.append("  detail::dense<").append(number(layer.inputs)).append(", ").append(number(layer.outputs)).append(", ")
-        .append(number(detail::pad_exported(layer.outputs))).append(">(")
-        .append(l == 0 ? std::string("input") : "layer_" + number(l - 1)).append(", detail::kernel_").append(index)
-        .append(", detail::bias_").append(index).append(", layer_").append(index).append(", [](detail::floats z) { return detail::")
-        .append(detail::activation_function(layer.activation)).append("(z); });\n");
-    if (layer.batch_norm)
-      out.append("  detail::batch_norm_rows(std::integral_constant<std::size_t, ").append(number(detail::pad_exported(layer.outputs)))
-          .append(">{}, detail::batch_norm_").append(index).append(", ").append(detail::hex_float(batch_norm_epsilon))
-          .append(", layer_").append(index).append(", 1);\n");
+             "inline void predict(const float* input, float* out) {\n"
+             "  alignas(64) float buffers[2][")
+      .append(number(buffer_floats)).append("] = {};\n");
+  std::string current = "input";
+  std::size_t next_buffer = 0;
+  for (const detail::ExportedLayer& layer : layers) {
+    std::string target = current;
+    if (!layer.in_place || current == "input") {
+      target = "buffers[" + number(next_buffer) + "]";
+      next_buffer = 1 - next_buffer;
+    }
+    out.append("  detail::layer_").append(number(layer.index)).append("(").append(current).append(", ").append(target).append(");\n");
+    current = target;
   }
-  const std::string last = "layer_" + number(layers.size() - 1);
-  if (layers.back().activation == engine::ActivationKind::softmax)
-    out.append("  detail::softmax_row(std::integral_constant<std::size_t, outputs>{}, std::integral_constant<std::size_t, detail::padded(outputs)>{}, ")
-        .append(last).append(");\n");
-  out.append("  std::copy_n(").append(last).append(", outputs, out);\n}\n\n");
-  out.append(named(R"(// The most probable class of an image of `inputs` bytes (0-255, scaled by 1/255 as ctnn's IDX
+  out.append("  std::copy_n(").append(current).append(", outputs, out);\n}\n\n");
+  out.append(named(rescales_pixels ? R"(// The most probable class of an image of `inputs` bytes (0-255, given as they are: the network
+// starts with its own Rescaling); its probability goes to *probability when given.
+inline std::size_t classify(const std::uint8_t* pixels, float* probability = nullptr) {
+  float input[inputs], out[outputs];
+  for (std::size_t i = 0; i < inputs; ++i) input[i] = float(pixels[i]);
+)" : R"(// The most probable class of an image of `inputs` bytes (0-255, scaled by 1/255 as ctnn's IDX
 // reader does); its probability goes to *probability when given.
 inline std::size_t classify(const std::uint8_t* pixels, float* probability = nullptr) {
   float input[inputs], out[outputs];
   for (std::size_t i = 0; i < inputs; ++i) input[i] = float(pixels[i]) / 255.0f;
-  predict(input, out);
+)"));
+  out.append(named(R"(  predict(input, out);
   const std::size_t best = std::size_t(std::max_element(out, out + outputs) - out);
   if (probability) *probability = out[best];
   return best;

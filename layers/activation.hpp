@@ -8,6 +8,8 @@
 #include <type_traits>
 
 #include "../codegen/activation_kernels.hpp"
+#include "../codegen/image_kernels.hpp"
+#include "exported_code.hpp"
 #include "protocol.hpp"
 
 namespace ctnn::layers {
@@ -36,16 +38,9 @@ struct Activation {
       if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>) {
         const std::size_t features = io.input_shape.elements();
         for (std::size_t r = 0; r < io.rows; ++r) {
-          const float* in = io.input + r * io.input_stride;
           float* out = io.output + r * io.output_stride;
-          // The real columns only: an input row may be unpadded, and sigmoid(0) is not 0.
-          std::size_t c = 0;
-          for (; c + simd::lanes <= features; c += simd::lanes)
-            codegen::activation_kernel<Act>::forward(simd::floats::load_unaligned(in + c)).store_aligned(out + c);
-          alignas(64) float tail[simd::lanes] = {};
-          std::copy(in + c, in + features, tail);
-          codegen::activation_kernel<Act>::forward(simd::floats::load_aligned(tail)).store_aligned(tail);
-          std::copy(tail, tail + (features - c), out + c);
+          codegen::activation_row(io.input + r * io.input_stride, features, out,
+                                  [](simd::floats z) { return codegen::activation_kernel<Act>::forward(z); });
           std::fill(out + features, out + io.output_stride, 0.0f);
         }
       }
@@ -54,6 +49,10 @@ struct Activation {
   template <class Io>
   void forward_training(const Io& io) const {
     forward_inference(io);
+  }
+  std::string exported_inference(const Shape& input, const ExportedIo& io) const {
+    return "activation_row(" + io.input + ", " + exported_size(input.elements()) + ", " + io.output + ", " +
+           exported_activation(activation) + ");\n";
   }
 };
 

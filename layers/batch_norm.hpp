@@ -14,6 +14,7 @@
 #include "../codegen/inference_kernels.hpp"
 #include "../dsl/batch_norm_defaults.hpp"
 #include "../dsl/format.hpp"
+#include "exported_code.hpp"
 #include "pass_helpers.hpp"
 #include "protocol.hpp"
 
@@ -77,6 +78,19 @@ struct BatchNorm {
       codegen::batch_norm_forward(io.output_stride, io.rows, io.input, io.parameters, momentum, batch_norm_epsilon,
                                   io.scratch[0], io.output, io.scratch[1]);
   }
+  // In place on the output, the input copied there first when it is elsewhere (the caller's input).
+  std::string exported_inference(const Shape& input, const ExportedIo& io) const {
+    const std::string features = exported_size(input.features()), row = exported_size(exported_padded(input.features()));
+    std::string code = "if (" + io.input + " != " + io.output + ") std::copy_n(" + io.input + ", " +
+                       exported_size(input.elements()) + ", " + io.output + ");\n";
+    if (input.rank == 3)
+      return code + "batch_norm_channels_rows(" + exported_size(input.extents[0] * input.extents[1]) + ", " + features + ", " +
+             row + ", " + io.parameters + ", " + exported_float(batch_norm_epsilon) + ", " + io.output + ", 1, " +
+             exported_size(input.elements()) + ");\n";
+    return code + "batch_norm_rows(std::integral_constant<std::size_t, " + row + ">{}, " + io.parameters + ", " +
+           exported_float(batch_norm_epsilon) + ", " + io.output + ", 1);\n";
+  }
+
   // In place: the output's gradient becomes the input's.
   template <class Io>
   void backward(const Io& io) const {

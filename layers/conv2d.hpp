@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iterator>
 #include <string>
 #include <type_traits>
 
@@ -13,6 +14,7 @@
 #include "../codegen/dense_forward.hpp"
 #include "../dsl/architecture.hpp"
 #include "../dsl/format.hpp"
+#include "exported_code.hpp"
 #include "pass_helpers.hpp"
 #include "protocol.hpp"
 
@@ -99,6 +101,16 @@ struct Conv2D {
   template <class Io>
   void forward_training(const Io& io) const {
     forward_inference(io);
+  }
+  std::string exported_inference(const Shape& input, const ExportedIo& io) const {
+    const codegen::ConvGeometry g = geometry(input);
+    std::string code = "constexpr ConvGeometry geometry{";
+    const std::size_t fields[] = {g.in_height,    g.in_width,     g.channels, g.out_height, g.out_width, g.filters,
+                                  g.kernel_height, g.kernel_width, g.stride,   g.pad_top,    g.pad_left};
+    for (std::size_t f = 0; f < std::size(fields); ++f) code.append(f ? ", " : "").append(exported_size(fields[f]));
+    const std::string row = exported_size(exported_padded(filters));
+    return code + "};\nconv_image(geometry, " + row + ", " + io.input + ", " + io.parameters + ", " + io.parameters + " + " +
+           exported_size(g.taps()) + " * " + row + ", " + io.output + ", " + exported_activation(activation) + ");\n";
   }
   // On the batch's im2col, the dense products: dW = columns^T dZ, db = the sums of dZ, and
   // d(columns) = dZ W^T, summed back onto the input pixels.

@@ -12,6 +12,7 @@
 #include "../codegen/extent.hpp"
 #include "../dsl/architecture.hpp"
 #include "../dsl/format.hpp"
+#include "exported_code.hpp"
 #include "protocol.hpp"
 
 namespace ctnn::layers {
@@ -71,6 +72,17 @@ struct Dense {
   template <class Io>
   void forward_inference(const Io& io) const {
     io.with_activation(activation, [&]<class Act>(Act) { forward<Act>(io); });
+  }
+  std::string exported_inference(const Shape& input, const ExportedIo& io) const {
+    const std::string inputs = exported_size(input.elements()), outputs = exported_size(units);
+    const std::string row = exported_size(exported_padded(units));
+    std::string code = "dense_row<" + inputs + ", " + outputs + ", " + row + ">(" + io.input + ", " + io.parameters + ", " +
+                       io.parameters + " + " + inputs + " * " + row + ", " + io.output + ", " +
+                       exported_activation(activation) + ");\n";
+    if (activation == ActivationKind::softmax)
+      code += "softmax_row(std::integral_constant<std::size_t, " + outputs + ">{}, std::integral_constant<std::size_t, padded(" +
+              outputs + ")>{}, " + io.output + ");\n";
+    return code;
   }
   template <class Io>
   void forward_training(const Io& io) const {

@@ -7,6 +7,7 @@
 
 #include "../codegen/backward_epilogue.hpp"
 #include "../codegen/pooling.hpp"
+#include "exported_code.hpp"
 #include "pass_helpers.hpp"
 #include "protocol.hpp"
 
@@ -39,6 +40,9 @@ struct GlobalAveragePool2D {
   template <class Io>
   void forward_training(const Io& io) const {
     forward_inference(io);
+  }
+  std::string exported_inference(const Shape& input, const ExportedIo& io) const {
+    return exported_pooling<false>(geometry(input), io);
   }
   template <class Io>
   void backward(const Io& io) const {

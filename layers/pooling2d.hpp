@@ -9,6 +9,7 @@
 #include "../codegen/backward_epilogue.hpp"
 #include "../codegen/pooling.hpp"
 #include "../dsl/architecture.hpp"
+#include "exported_code.hpp"
 #include "pass_helpers.hpp"
 #include "protocol.hpp"
 
@@ -67,6 +68,9 @@ struct Pooling2D {
   template <class Io>
   void forward_training(const Io& io) const {
     forward_inference(io);
+  }
+  std::string exported_inference(const Shape& input, const ExportedIo& io) const {
+    return exported_pooling<Max>(geometry(input), io);
   }
   template <class Io>
   void backward(const Io& io) const {

@@ -14,6 +14,9 @@
 //   backward(io)                     (not for element-wise layers: their backward is their steps)
 //   spec()                           its token in a run-time spec ("400:relu", "batchnorm", "dropout=0.5")
 //   architecture()                   the part of the token that changes what a trained model computes
+//   exported_inference(input, io)    the C++ statements of its inference in an exported header
+//                                    (layers/exported_code.hpp); kinds that are the identity in
+//                                    inference need none, and a kind without it cannot be exported
 //
 // Everything but the passes and spec() is constexpr: a Net asks it in constant evaluation.
 //

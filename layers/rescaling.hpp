@@ -7,6 +7,8 @@
 
 #include "../codegen/backward_epilogue.hpp"
 #include "../dsl/format.hpp"
+#include "../codegen/image_kernels.hpp"
+#include "exported_code.hpp"
 #include "pass_helpers.hpp"
 #include "protocol.hpp"
 
@@ -39,15 +41,18 @@ struct Rescaling {
   void forward_inference(const Io& io) const {
     const std::size_t features = io.input_shape.elements();
     for (std::size_t r = 0; r < io.rows; ++r) {
-      const float* in = io.input + r * io.input_stride;
       float* out = io.output + r * io.output_stride;
-      for (std::size_t c = 0; c < features; ++c) out[c] = in[c] * scale + offset;
+      codegen::rescale_row(io.input + r * io.input_stride, features, scale, offset, out);
       for (std::size_t c = features; c < io.output_stride; ++c) out[c] = 0.0f;
     }
   }
   template <class Io>
   void forward_training(const Io& io) const {
     forward_inference(io);
+  }
+  std::string exported_inference(const Shape& input, const ExportedIo& io) const {
+    return "rescale_row(" + io.input + ", " + exported_size(input.elements()) + ", " + exported_float(scale) + ", " +
+           exported_float(offset) + ", " + io.output + ");\n";
   }
   template <class Io>
   void backward(const Io& io) const {

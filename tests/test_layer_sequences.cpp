@@ -498,6 +498,10 @@ TEST_CASE("a layer kind defined outside ctnn goes through model files and .npz a
   engine::register_layer("scale", [](std::string_view) { return plugin::PerFeatureScale{}; });
   engine::Network network = io::load_network(dir / "scaled.ctnn");
   CHECK(std::ranges::equal(network.parameters(), model.parameters()));
+  // A kind that does not say how to export itself stops the export with its name and position.
+  CHECK_THROWS_WITH(io::exported_header(file, "scaled"),
+                    "export_header: 6-scale-8:tanh-scale-3:softmax: layer 0: a PerFeatureScale layer cannot be exported: its "
+                    "kind has no exported_inference (see layers/protocol.hpp)");
   engine::Network from_npz{N::spec(), Seed{1}};
   io::load_npz(from_npz, dir / "scaled.npz");
   CHECK(std::ranges::equal(from_npz.parameters(), model.parameters()));
