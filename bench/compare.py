@@ -24,7 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BACKENDS = ("generated", "generic", "pytorch")
 LABELS = {"micro": "micro 24-8-2", "tiny": "tiny 16-16-16-4", "small": "small 784-32-10",
           "seed": "seed 784-400-20-10", "batchnorm": "batchnorm 784-600-100-10, BN + dropout",
-          "wide": "wide 784-1024-512-256-10"}
+          "wide": "wide 784-1024-512-256-10", "cnn_a": "CNN A (conv 32, maxpool, 128, 10)",
+          "cnn_b": "CNN B (conv 32/64/128 same, maxpool, dropout, 128, 10)"}
 EPOCH_IMAGES = 60000
 
 
@@ -219,7 +220,7 @@ def table_rows(summary, peak):
     lines = ["| network | measure | generated | generic engine | PyTorch | generated vs generic | generated vs PyTorch |",
              "|---|---|---|---|---|---|---|"]
     rows = (("latency", "batch-1 latency, median (p99)"), ("batched_s", "10,000 test images (images/s)"),
-            ("step_s", "SGD step, batch 200 (GFLOP/s, % of peak)"), ("epoch_s", "epoch, 60,000 images (% of peak)"))
+            ("step_s", "SGD step, batch {batch} (GFLOP/s, % of peak)"), ("epoch_s", "epoch, 60,000 images (% of peak)"))
     for name, entry in summary.items():
         for index, (metric, label) in enumerate(rows):
             cells = []
@@ -244,7 +245,8 @@ def table_rows(summary, peak):
                     cells.append(duration(value) + extra)
             speedups = [f"{entry['speedup'][b][metric]:.2f}x" if b in entry["speedup"] else "n/a"
                         for b in ("generic", "pytorch")]
-            lines.append(f"| {LABELS[name] if index == 0 else ''} | {label} | " + " | ".join(cells + speedups) + " |")
+            lines.append(f"| {LABELS[name] if index == 0 else ''} | {label.format(batch=entry['batch'])} | " +
+                         " | ".join(cells + speedups) + " |")
     return lines
 
 

@@ -1,5 +1,6 @@
 // One round of the side-by-side benchmark: the generated code (Model<Net>) against the generic
-// engine (engine::Network built from Net::spec()) on six networks, every measurement alternating
+// engine (engine::Network built from Net::spec()) on eight networks (six MLPs, and the
+// convolutional networks A and B of the Fashion-MNIST seed, measured only when named with --only), every measurement alternating
 // between the two backends so that a noisy machine slows both alike. Prints the round's samples
 // as JSON on stdout; bench/compare.py runs several rounds, interleaved with PyTorch, and prints
 // the table. Training and batched prediction use --threads threads (default 1); batch-1
@@ -28,13 +29,20 @@ using SeedNet = Net<Dense<784, 400, ReLU>, Dense<400, 20, ReLU>, Softmax<10>>;
 using BatchNormNet = Net<Dense<784, 600, ReLU>, BatchNorm<>, Dropout<0.5>, Dense<600, 100, ReLU>, BatchNorm<>,
                          Dropout<0.5>, Softmax<10>>;
 using WideNet = Net<Dense<784, 1024, ReLU>, Dense<1024, 512, ReLU>, Dense<512, 256, ReLU>, Softmax<10>>;
+// The seed's CNNs A and B (examples/train_fashion_cnn.cpp), trained at batch 64.
+using CnnA = Net<Input<28, 28, 1>, Conv2D<32, 3, 3, ReLU>, MaxPool2D<2>, Flatten, Dense<inferred, 128, ReLU>, Softmax<10>>;
+template <std::size_t Filters>
+using SameConv = Conv2D<Filters, 3, 3, ReLU, Same>;
+using CnnB = Net<Input<28, 28, 1>, SameConv<32>, MaxPool2D<2>, Dropout<0.25>, SameConv<64>, MaxPool2D<2>, Dropout<0.25>,
+                 SameConv<128>, MaxPool2D<2>, Dropout<0.4>, Flatten, Dense<inferred, 128, ReLU>, Dropout<0.5>,
+                 Softmax<10>>;
 
-constexpr std::size_t batch = 200;
+constexpr std::size_t mlp_batch = 200, cnn_batch = 64;
 
 struct Repetitions {
   std::size_t latency_calls = 10000;  // per backend, in blocks of 1000 alternating between backends
   std::size_t batched = 5;            // predictions of the 10,000 test images
-  std::size_t steps = 50;             // training steps at batch 200
+  std::size_t steps = 50;             // training steps (batch 200 for the MLPs, 64 for the CNNs)
   std::size_t epochs = 2;             // training epochs over 60,000 images (at least 2: A B, B A)
 };
 
@@ -42,15 +50,18 @@ struct Samples {
   std::vector<double> latency, batched, step, epoch;  // seconds
 };
 
-// The FLOPs of one training step: forward, kernel gradients, input gradients of all but the first layer.
-template <NetType N>
+// The FLOPs of one training step of the layers with a kernel (Dense, Conv2D; a convolution's kernel
+// is applied at every output pixel): forward, kernel gradients, input gradients of all but the first layer.
+template <NetType N, std::size_t Batch>
 constexpr double step_flops() {
   double multiply_adds = 0.0;
-  for (std::size_t l = 0; l < N::depth; ++l) {
-    const layers::Tensor& kernel = N::tensors[N::kernel_layers[l]][0];
-    multiply_adds += double(kernel.rows * kernel.columns) * (l == 0 ? 2.0 : 3.0);
+  for (std::size_t i = 0; i < N::layer_count; ++i) {
+    if (N::tensors[i].empty() || N::tensors[i][0].name != "kernel") continue;
+    const layers::Tensor& kernel = N::tensors[i][0];
+    const double applications = double(N::output_shapes[i].elements() / kernel.columns);
+    multiply_adds += double(kernel.rows * kernel.columns) * applications * (i == 0 ? 2.0 : 3.0);
   }
-  return 2.0 * double(batch) * multiply_adds;
+  return 2.0 * double(Batch) * multiply_adds;
 }
 
 // Times `calls` single-sample predictions, each on its own, the clock's cost subtracted.
@@ -66,11 +77,11 @@ void time_latency(M& model, const DatasetView& test, std::size_t calls, double o
 }
 
 // All four measurements for one backend, `rounds` interleaving steps at a time.
-template <class M>
+template <std::size_t Batch, class M>
 class Measurer {
  public:
   Measurer(M& model, const DatasetView& train, const DatasetView& test, std::size_t threads)
-      : model_(model), train_(train), test_(test), step_(training_step<batch>(model)), order_(train.count),
+      : model_(model), train_(train), test_(test), step_(training_step<Batch>(model)), order_(train.count),
         probabilities_(test.count * model.output_size()), threads_(threads) {
     std::iota(order_.begin(), order_.end(), 0u);
     model_.set_threads(threads);
@@ -84,16 +95,16 @@ class Measurer {
     FlushDenormals flush;  // as fit() does
     const SGD sgd{.learning_rate = 0.01f};
     samples.step.push_back(bench::time_runs(1, [&] {
-      step_.load_batch(train_.images, train_.labels, std::span(order_).subspan(next_, batch));
-      step_.compute_gradients(batch);
+      step_.load_batch(train_.images, train_.labels, std::span(order_).subspan(next_, Batch));
+      step_.compute_gradients(Batch);
       apply_update(sgd, 1, step_.parameters(), step_.gradients(), step_.optimizer_state().data(),
                    step_.optimizer_state_stride(), threads_);
     })[0]);
-    next_ = (next_ + batch) % (train_.count - batch);
+    next_ = (next_ + Batch) % (train_.count - Batch);
   }
   void epoch() {
     const FitOptions options{.epochs = 1, .optimizer = SGD{.learning_rate = 0.01f}, .seed = ++epochs_, .verbose = false};
-    samples.epoch.push_back(bench::time_runs(1, [&] { fit<batch>(model_, train_, options); })[0]);
+    samples.epoch.push_back(bench::time_runs(1, [&] { fit<Batch>(model_, train_, options); })[0]);
   }
 
   Samples samples;
@@ -101,7 +112,7 @@ class Measurer {
  private:
   M& model_;
   DatasetView train_, test_;
-  decltype(training_step<batch>(std::declval<M&>())) step_;
+  decltype(training_step<Batch>(std::declval<M&>())) step_;
   std::vector<std::uint32_t> order_;
   std::vector<float> probabilities_;
   std::size_t threads_;
@@ -125,14 +136,14 @@ void print_samples(const char* name, const Samples& s, bool last) {
               array(s.step).c_str(), array(s.epoch).c_str(), last ? "" : ",");
 }
 
-template <NetType N>
+template <NetType N, std::size_t Batch = mlp_batch>
 void measure(const char* name, const DatasetView& train, const DatasetView& test, Repetitions reps, double overhead,
              std::size_t threads, bool last) {
   std::fprintf(stderr, "  %s %s\n", name, N::spec().c_str());
   Model<N> generated_model{Seed{1}};
   engine::Network generic_model{N::spec(), Seed{1}};
-  Measurer generated(generated_model, train, test, threads);
-  Measurer generic(generic_model, train, test, threads);
+  Measurer<Batch, Model<N>> generated(generated_model, train, test, threads);
+  Measurer<Batch, engine::Network> generic(generic_model, train, test, threads);
 
   // Each repetition runs both backends, in the order A B, then B A, and so on: whichever runs
   // first after the other pays for caches the other warmed, and the alternation cancels that out.
@@ -147,7 +158,7 @@ void measure(const char* name, const DatasetView& train, const DatasetView& test
   for (std::size_t i = 0; i < reps.epochs; ++i) both(i, [](auto& m) { m.epoch(); });
 
   std::printf("  {\"name\": \"%s\", \"spec\": \"%s\", \"params\": %zu, \"step_flops\": %.0f, \"batch\": %zu,\n", name,
-              N::spec().c_str(), N::param_count, step_flops<N>(), batch);
+              N::spec().c_str(), N::param_count, step_flops<N, Batch>(), Batch);
   std::printf("    \"backends\": {\n");
   print_samples("generated", generated.samples, false);
   print_samples("generic", generic.samples, true);
@@ -180,7 +191,7 @@ int main(int argc, char** argv) {
     else if (flag == "--quick") reps = {.latency_calls = 10000, .batched = 2, .steps = 10, .epochs = 2};
     else if (flag == "--threads" && i + 1 < argc) threads = std::max(1, std::atoi(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: %s [--data DIR] [--only micro|tiny|small|seed|batchnorm|wide] [--quick] [--threads N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--data DIR] [--only micro|tiny|small|seed|batchnorm|wide|cnn_a|cnn_b] [--quick] [--threads N]\n", argv[0]);
       return 2;
     }
   }
@@ -208,6 +219,9 @@ int main(int argc, char** argv) {
       wide.batched = std::max<std::size_t>(2, reps.batched / 2), wide.steps = std::max<std::size_t>(6, reps.steps / 3);
       measure<WideNet>("wide", fashion.train.view(), fashion.test.view(), wide, overhead, threads, true);
     }
+    // The CNNs' epochs take minutes: measured when asked for by name.
+    if (only == "cnn_a") measure<CnnA, cnn_batch>("cnn_a", fashion.train.view(), fashion.test.view(), reps, overhead, threads, true);
+    if (only == "cnn_b") measure<CnnB, cnn_batch>("cnn_b", fashion.train.view(), fashion.test.view(), reps, overhead, threads, true);
     std::printf("]}\n");
   } catch (const Error& e) {
     std::fprintf(stderr, "bench_compare_backends: %s\n", e.what());
