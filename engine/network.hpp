@@ -150,14 +150,17 @@ class Network {
   }
 
   // Inference over `rows` samples (rows x inputs). buffer_for(i) says where layer i writes (rows x
-  // output_stride(i)) when it cannot write over its input; returns where the last layer's outputs are.
+  // output_stride(i)) when it cannot write over its input (or, with every_layer_apart, always);
+  // returns where the last layer's outputs are.
   template <class BufferFor>
-  const float* run_inference(const float* x, std::size_t rows, bool single_sample, BufferFor&& buffer_for) const {
+  const float* run_inference(const float* x, std::size_t rows, bool single_sample, BufferFor&& buffer_for,
+                             bool every_layer_apart = false) const {
     const float* current = x;
     std::size_t current_stride = input_size();
     for (std::size_t i = 0; i < layers_.size(); ++i) {
       if (traits_[i].identity_in_inference) continue;
-      float* output = traits_[i].in_place_inference && current != x ? const_cast<float*>(current) : buffer_for(i, current);
+      float* output = traits_[i].in_place_inference && current != x && !every_layer_apart ? const_cast<float*>(current)
+                                                                                          : buffer_for(i, current);
       LayerIo io{.rows = rows,
                  .threads = threads_,
                  .single_sample = single_sample,
@@ -196,17 +199,16 @@ class Network {
     return spec_name(layers_[kernel_layers_.at(l)]->as<layers::Dense>()->activation);
   }
 
-  // The outputs of each dense layer, after its BatchNorm, for `rows` samples: output_of(l) says
-  // where (rows x padded outputs). For the analysis.
+  // The outputs of every layer that computes in inference (not Dropout, Flatten), each in a buffer
+  // of its own, for `rows` samples: output_of(i) says where (rows x output_stride(i)). For the analysis.
   template <class OutputOf>
   void forward(const float* x, std::size_t rows, OutputOf&& output_of) const {
-    std::size_t unit = 0;
-    run_inference(x, rows, false, [&](std::size_t i, const float*) {
-      if (layers_[i]->as<layers::Dense>()) unit = std::size_t(std::ranges::find(kernel_layers_, i) - kernel_layers_.begin());
-      else throw Error("engine::Network::forward: layer " + std::to_string(i) + " (" + std::string(layers_[i]->keras_type()) +
-                       ") cannot write over its input; read its outputs with run_inference");
-      return static_cast<float*>(output_of(unit));
-    });
+    run_inference(x, rows, false, [&](std::size_t i, const float*) { return static_cast<float*>(output_of(i)); }, true);
+  }
+  // Layer i's options when it is of kind Kind (nullptr otherwise).
+  template <class Kind>
+  const Kind* layer_as(std::size_t i) const {
+    return layers_.at(i)->as<Kind>();
   }
 
  private:

@@ -35,19 +35,33 @@ inline std::map<std::string, NpyArray> read_npz(const std::filesystem::path& pat
   return arrays;
 }
 
+// One array of an .npz archive to write: its name (".npy" is added), values and shape.
+struct NamedArray {
+  std::string name;
+  std::vector<float> values;
+  std::vector<std::size_t> shape;
+};
+
+// Writes arrays to an .npz archive (stored, float32), atomically.
+inline void save_npz(const std::filesystem::path& path, const std::vector<NamedArray>& arrays) {
+  std::vector<ZipEntry> entries;
+  for (const NamedArray& array : arrays) entries.push_back({array.name + ".npy", npy_bytes(array.values, array.shape)});
+  const std::string archive = zip_bytes(entries);
+  write_atomically(path, [&](std::FILE* file) { return std::fwrite(archive.data(), 1, archive.size(), file) == archive.size(); });
+}
+
 // Writes every weight of the model to an .npz archive (stored, float32), atomically.
 template <TensorModel M>
 void save_npz(const M& model, const std::filesystem::path& path) {
-  std::vector<ZipEntry> entries;
+  std::vector<NamedArray> arrays;
   for (const auto& [name, at] : layers::named_tensors(model)) {
     const MatrixView<const float> values = model.tensor(at.layer, at.tensor);
     std::vector<float> packed;
     packed.reserve(values.size());
     for (std::size_t r = 0; r < values.rows; ++r) packed.insert(packed.end(), &values(r, 0), &values(r, 0) + values.cols);
-    entries.push_back({name + ".npy", npy_bytes(packed, keras_shape(model.tensors(at.layer)[at.tensor]))});
+    arrays.push_back({name, std::move(packed), keras_shape(model.tensors(at.layer)[at.tensor])});
   }
-  const std::string archive = zip_bytes(entries);
-  write_atomically(path, [&](std::FILE* file) { return std::fwrite(archive.data(), 1, archive.size(), file) == archive.size(); });
+  save_npz(path, arrays);
 }
 
 // Replaces the model's parameters with the arrays of an .npz archive. Every weight must be there

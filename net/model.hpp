@@ -49,6 +49,13 @@ class Model {
   static constexpr std::size_t layer_count() { return N::layer_count; }
   static constexpr std::string_view keras_type(std::size_t i) { return N::keras_types[i]; }
   static constexpr const layers::Tensors& tensors(std::size_t i) { return N::tensors[i]; }
+  static constexpr Shape input_shape(std::size_t i) { return N::input_shape_of(i); }
+  static constexpr const Shape& output_shape(std::size_t i) { return N::output_shapes[i]; }
+  // Layer i's options when it is of kind Kind (nullptr otherwise).
+  template <class Kind>
+  static constexpr const Kind* layer_as(std::size_t i) {
+    return N::template layer_as<Kind>(i);
+  }
   static constexpr const layers::LayerTraits& traits(std::size_t i) { return N::traits[i]; }
 
   // --- The parameters, as the layers list them.
@@ -119,18 +126,21 @@ class Model {
   }
 
   // Inference over `rows` samples (rows x inputs). buffer_for(hana::size_c<i>) says where layer i
-  // writes (rows x N::output_stride(i)) when it cannot write over its input; returns where the last
-  // layer's outputs are.
+  // writes (rows x N::output_stride(i)) when it cannot write over its input (or, with
+  // every_layer_apart, always); returns where the last layer's outputs are.
   template <codegen::Extent Rows, class BufferFor>
-  const float* run_inference(const float* x, Rows rows, std::size_t threads, BufferFor&& buffer_for) const {
+  const float* run_inference(const float* x, Rows rows, std::size_t threads, BufferFor&& buffer_for,
+                             bool every_layer_apart = false) const {
     const float* current = x;
     boost::hana::for_each(N::layer_indices, [&](auto index) {
       constexpr std::size_t i = decltype(index)::value;
       using P = PingPong<N>;
       if constexpr (!N::traits[i].identity_in_inference) {
         float* output;
-        if constexpr (N::traits[i].in_place_inference && P::inference_slot[i] != P::none) output = const_cast<float*>(current);
-        else output = buffer_for(index);
+        if (N::traits[i].in_place_inference && P::inference_slot[i] != P::none && !every_layer_apart)
+          output = const_cast<float*>(current);
+        else
+          output = buffer_for(index);
         ctnn::net::LayerIo<N, i, Rows, P::inference_input_stride[i]> io{
             .rows = rows, .threads = threads, .input = current, .output = output,
             .parameters = const_cast<float*>(parameter_data()) + N::parameter_offsets[i]};
@@ -141,18 +151,12 @@ class Model {
     return current;
   }
 
-  // The outputs of each dense layer, after its BatchNorm, for `rows` samples: output_of(l) says
-  // where (rows x padded outputs). For the analysis.
+  // The outputs of every layer that computes in inference (not Dropout, Flatten), each in a buffer
+  // of its own, for `rows` samples: output_of(i) says where (rows x N::output_stride(i)). For the analysis.
   template <class OutputOf>
   void forward(const float* samples, std::size_t rows, OutputOf&& output_of) const {
-    run_inference(samples, rows, threads_, [&](auto index) {
-      constexpr std::size_t i = decltype(index)::value;
-      static_assert(N::keras_types[i] == "Dense",
-                    "Model::forward gives the outputs of dense layers, and this network has another layer that "
-                    "cannot write over its input; use run_inference");
-      constexpr std::size_t l = std::ranges::find(N::kernel_layers, i) - N::kernel_layers.begin();
-      return static_cast<float*>(output_of(l));
-    });
+    run_inference(
+        samples, rows, threads_, [&](auto index) { return static_cast<float*>(output_of(decltype(index)::value)); }, true);
   }
 
   // The regularisers' penalty on the current weights, as added to the loss.

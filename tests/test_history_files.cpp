@@ -119,6 +119,15 @@ TEST_CASE("a run folder holds the history, weights, confusion matrix, prediction
   for (std::size_t k = 0; k < shown; ++k)
     CHECK(std::equal(wrong_images.values.begin() + long(6 * k), wrong_images.values.begin() + long(6 * k + 6),
                      test.images.begin() + long(6 * wrong[k])));
+  // Every layer's outputs for the test images (all 60: fewer than 500) but the Flatten's, under the
+  // layers' Keras names, as layer_outputs gives them.
+  const std::map<std::string, io::NpyArray> activations = io::read_npz(folder / "activations.npz");
+  CHECK(activations.size() == 2);
+  const std::vector<Matrix> outputs = layer_outputs(model, test.images, test.count);
+  CHECK(activations.at("dense").shape == std::vector<std::size_t>{60, 8});
+  CHECK(activations.at("dense").values == outputs[1].values);
+  CHECK(activations.at("dense_1").shape == std::vector<std::size_t>{60, 3});
+  CHECK(activations.at("dense_1").values == probabilities);
   // The weights under Keras's names, and run.json.
   Model<Small> loaded{Seed{9}};
   io::load_npz(loaded, folder / "weights.npz");
@@ -130,7 +139,7 @@ TEST_CASE("a run folder holds the history, weights, confusion matrix, prediction
   CHECK_THAT(json, Catch::Contains("\"options\": {\"batch size\": \"20\"},"));
   CHECK_THAT(json, Catch::Contains("\"accuracy\": " + detail::shortest(double(test.count - wrong.size()) / double(test.count))));
 
-  CHECK_THROWS_WITH(write_run_folder(folder, model, history, test, {.class_names = {"a", "b"}}),
+  CHECK_THROWS_WITH(write_run_folder(folder, model, history, test, {.program = {}, .data = {}, .class_names = {"a", "b"}, .options = {}}),
                     "write_run_folder: 2 class names for a model of 3 classes");
   test.image_cols = 0;
   CHECK_THROWS_WITH(write_run_folder(folder, model, history, test, {}),

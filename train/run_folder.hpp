@@ -12,6 +12,10 @@
 //   misclassified.csv         the same columns, for the misclassified test images only
 //   sample_images.npy         the first test images (count, height, width), pixels in [0, 1]
 //   misclassified_images.npy  the first misclassified test images, in misclassified.csv's order
+//   activations.npz           each layer's outputs for the first test images, under the layer's
+//                             Keras name ("conv2d", "dense_1"), shaped (count, *output shape); count
+//                             is 500, fewer for large feature maps (at most 2^19 values per layer);
+//                             layers that compute nothing in inference (Dropout, Flatten) left out
 //
 // Every file is written atomically. Each file is an addition: readers ignore files they do not know,
 // and `format` in run.json changes only when a file changes meaning.
@@ -32,6 +36,8 @@
 #include "../error.hpp"
 #include "../io/npy.hpp"
 #include "../io/npz.hpp"
+#include "../layers/tensor_names.hpp"
+#include "analysis.hpp"
 #include "backend.hpp"
 #include "evaluate.hpp"
 #include "history.hpp"
@@ -50,6 +56,9 @@ struct RunDescription {
 
 // How many images sample_images.npy and misclassified_images.npy hold at most.
 inline constexpr std::size_t run_folder_images = 36;
+// How many test images activations.npz holds at most, and how many values per layer.
+inline constexpr std::size_t run_folder_activation_images = 500;
+inline constexpr std::size_t run_folder_activation_values = std::size_t(1) << 19;
 inline constexpr int run_folder_format = 1;
 
 namespace detail {
@@ -77,11 +86,32 @@ inline void save_images(const std::filesystem::path& path, const Dataset& data, 
   io::save_npy(path, pixels, {indices.size(), data.image_rows, data.image_cols});
 }
 
+// Every layer's outputs for the first test images (see activations.npz above).
+template <AnalysableBackend M>
+void save_activations(const std::filesystem::path& path, const M& model, const Dataset& test) {
+  const std::size_t count = std::min(run_folder_activation_images, test.count);
+  if (count == 0) return;
+  const std::vector<Matrix> outputs = layer_outputs(model, std::span(test.images.data(), count * test.features), count);
+  const std::vector<std::string> names =
+      keras_layer_names(model.layer_count(), [&](std::size_t i) { return model.keras_type(i); });
+  std::vector<io::NamedArray> arrays;
+  for (std::size_t i = 0; i < model.layer_count(); ++i) {
+    if (model.template layer_as<layers::Dropout>(i) || model.template layer_as<layers::Flatten>(i)) continue;
+    const Shape shape = model.output_shape(i);
+    const std::size_t rows = std::clamp<std::size_t>(run_folder_activation_values / shape.elements(), 1, count);
+    std::vector<std::size_t> extents{rows};
+    extents.insert(extents.end(), shape.extents.begin(), shape.extents.begin() + long(shape.rank));
+    arrays.push_back({names[i], {outputs[i].values.begin(), outputs[i].values.begin() + long(rows * shape.elements())},
+                      std::move(extents)});
+  }
+  io::save_npz(path, arrays);
+}
+
 }  // namespace detail
 
 // Writes the run folder of a trained model into `directory` (created if needed): its scores on
 // `test` (whose image shape the pictures use), its weights, and `history`.
-template <Backend M>
+template <AnalysableBackend M>
 void write_run_folder(const std::filesystem::path& directory, M& model, const History& history, const Dataset& test,
                       const RunDescription& run, const Loss& loss = {}) {
   if (test.image_rows * test.image_cols != test.features)
@@ -132,6 +162,7 @@ void write_run_folder(const std::filesystem::path& directory, M& model, const Hi
   detail::save_images(directory / "sample_images.npy", test, first);
   misclassified_indices.resize(std::min(run_folder_images, misclassified_indices.size()));
   detail::save_images(directory / "misclassified_images.npy", test, misclassified_indices);
+  detail::save_activations(directory / "activations.npz", model, test);
 
   std::string json = "{\n  \"format\": " + std::to_string(run_folder_format) +
                      ",\n  \"program\": " + detail::json_string(run.program) +

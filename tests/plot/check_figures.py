@@ -24,7 +24,8 @@ import xml.etree.ElementTree as ElementTree
 import matplotlib.image
 import numpy as np
 
-FIGURES = ["curves", "confusion_matrix", "sample_images", "misclassified", "weights"]
+FIGURES = ["curves", "confusion_matrix", "sample_images", "misclassified", "weights", "activations", "activation_scatter"]
+CNN_FIGURES = ["feature_maps", "filters"]  # for a run folder of a convolutional network
 SVG = "{http://www.w3.org/2000/svg}"
 failures = []
 
@@ -63,7 +64,10 @@ def main(ctnn_plot, run_dir, work):
     result = plot(ctnn_plot, run)
     check(result.returncode == 0, f"ctnn-plot {run} exited {result.returncode}: {result.stderr}")
     figures = os.path.join(run, "figures")
-    for name in FIGURES:
+    with np.load(os.path.join(run, "activations.npz")) as activations:
+        convolutional = any(activations[name].ndim == 4 for name in activations.files)
+    expected_figures = FIGURES + (CNN_FIGURES if convolutional else [])
+    for name in expected_figures:
         for extension in ("png", "svg"):
             check(os.path.isfile(os.path.join(figures, f"{name}.{extension}")), f"{name}.{extension} was not drawn")
         png = os.path.join(figures, f"{name}.png")
@@ -75,7 +79,7 @@ def main(ctnn_plot, run_dir, work):
     check(os.path.isfile(os.path.join(figures, "index.html")), "index.html was not written")
     if os.path.isfile(os.path.join(figures, "index.html")):
         page = open(os.path.join(figures, "index.html"), encoding="utf-8").read()
-        for name in FIGURES:
+        for name in expected_figures:
             check(f"src='{name}.png'" in page, f"index.html does not show {name}.png")
 
     # The heatmap's numbers are the matrix's.
