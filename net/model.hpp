@@ -127,17 +127,16 @@ class Model {
 
   // Inference over `rows` samples (rows x inputs). buffer_for(hana::size_c<i>) says where layer i
   // writes (rows x N::output_stride(i)) when it cannot write over its input (or, with
-  // every_layer_apart, always); returns where the last layer's outputs are.
-  template <codegen::Extent Rows, class BufferFor>
-  const float* run_inference(const float* x, Rows rows, std::size_t threads, BufferFor&& buffer_for,
-                             bool every_layer_apart = false) const {
+  // EveryLayerApart, always); returns where the last layer's outputs are.
+  template <bool EveryLayerApart = false, codegen::Extent Rows, class BufferFor>
+  const float* run_inference(const float* x, Rows rows, std::size_t threads, BufferFor&& buffer_for) const {
     const float* current = x;
     boost::hana::for_each(N::layer_indices, [&](auto index) {
       constexpr std::size_t i = decltype(index)::value;
       using P = PingPong<N>;
       if constexpr (!N::traits[i].identity_in_inference) {
         float* output;
-        if (N::traits[i].in_place_inference && P::inference_slot[i] != P::none && !every_layer_apart)
+        if constexpr (N::traits[i].in_place_inference && P::inference_slot[i] != P::none && !EveryLayerApart)
           output = const_cast<float*>(current);
         else
           output = buffer_for(index);
@@ -155,8 +154,8 @@ class Model {
   // of its own, for `rows` samples: output_of(i) says where (rows x N::output_stride(i)). For the analysis.
   template <class OutputOf>
   void forward(const float* samples, std::size_t rows, OutputOf&& output_of) const {
-    run_inference(
-        samples, rows, threads_, [&](auto index) { return static_cast<float*>(output_of(decltype(index)::value)); }, true);
+    run_inference<true>(samples, rows, threads_,
+                        [&](auto index) { return static_cast<float*>(output_of(decltype(index)::value)); });
   }
 
   // The regularisers' penalty on the current weights, as added to the loss.
