@@ -125,7 +125,8 @@ def main(ctnn_plot, run_dir, work):
             file.write("".join(history[: rows + 1]))
         os.replace(os.path.join(live, "history.csv.tmp"), os.path.join(live, "history.csv"))
     time.sleep(0.5)
-    for name in os.listdir(run_dir):
+    # run.json last, as write_run_folder writes it: the watcher ends when it appears.
+    for name in sorted(os.listdir(run_dir), key=lambda name: name == "run.json"):
         if name != "history.csv" and os.path.isfile(os.path.join(run_dir, name)):
             shutil.copy(os.path.join(run_dir, name), live)
     try:
