@@ -16,8 +16,8 @@
 namespace examples {
 
 template <class M>
-void print_test_report(M& model, const ctnn::DatasetView& test, const std::string& data_directory,
-                       const ctnn::Loss& loss) {
+[[gnu::cold]] void print_test_report(M& model, const ctnn::DatasetView& test, const std::string& data_directory,
+                                    const ctnn::Loss& loss) {
   const ctnn::Evaluation result = ctnn::evaluate(model, test, loss);
   std::printf("test loss %.4f, test accuracy %.4f\n", result.loss, result.accuracy);
   // Class names when the data is Fashion-MNIST's; label numbers otherwise (e.g. MNIST digits).
