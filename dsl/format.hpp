@@ -6,11 +6,7 @@
 
 namespace ctnn::detail {
 
-inline std::string format_float(float value) {
-  char buffer[32];
-  auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
+std::string format_float(float value);
 
 // A float as decimal text in constant evaluation too (a Net's architecture text is a constant):
 // the fewest significant digits, 1 to 9, that read back as the same float; plain notation unless

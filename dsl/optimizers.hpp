@@ -43,38 +43,16 @@ inline float learning_rate_of(const Optimizer& optimizer) {
 inline void set_learning_rate(Optimizer& optimizer, float learning_rate) {
   std::visit([learning_rate](auto& o) { o.learning_rate = learning_rate; }, optimizer);
 }
-inline const char* optimizer_name(const Optimizer& optimizer) {
-  constexpr const char* names[] = {"SGD", "RMSprop", "Adam"};
-  return names[optimizer.index()];
-}
+const char* optimizer_name(const Optimizer& optimizer);
 
 namespace detail {
 
-inline void require(bool ok, const Optimizer& optimizer, const char* field, float value, const char* rule) {
-  if (!ok)
-    throw Error(std::string("fit: ") + optimizer_name(optimizer) + "::" + field + " must be " + rule + ", not " +
-                std::to_string(value));
-}
+void require(bool ok, const Optimizer& optimizer, const char* field, float value, const char* rule);
 
 }  // namespace detail
 
 // Throws ctnn::Error naming the first coefficient outside its range (the learning rate is checked
 // by fit, since schedules change it).
-inline void check_optimizer(const Optimizer& optimizer) {
-  using detail::require;
-  const auto unit = [](float x) { return x >= 0.0f && x < 1.0f; };
-  const auto positive = [](float x) { return x > 0.0f && std::isfinite(x); };
-  if (const auto* sgd = std::get_if<SGD>(&optimizer)) {
-    require(unit(sgd->momentum), optimizer, "momentum", sgd->momentum, "in [0, 1)");
-  } else if (const auto* rmsprop = std::get_if<RMSprop>(&optimizer)) {
-    require(unit(rmsprop->rho), optimizer, "rho", rmsprop->rho, "in [0, 1)");
-    require(unit(rmsprop->momentum), optimizer, "momentum", rmsprop->momentum, "in [0, 1)");
-    require(positive(rmsprop->epsilon), optimizer, "epsilon", rmsprop->epsilon, "positive");
-  } else if (const auto* adam = std::get_if<Adam>(&optimizer)) {
-    require(unit(adam->beta_1), optimizer, "beta_1", adam->beta_1, "in [0, 1)");
-    require(unit(adam->beta_2), optimizer, "beta_2", adam->beta_2, "in [0, 1)");
-    require(positive(adam->epsilon), optimizer, "epsilon", adam->epsilon, "positive");
-  }
-}
+void check_optimizer(const Optimizer& optimizer);
 
 }  // namespace ctnn

@@ -3,16 +3,11 @@
 // either the old file or the new one, never a mixture. Errors name the file.
 #pragma once
 
-#include <cerrno>
-#include <charconv>
-#include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <string>
+#include <memory>
 #include <string_view>
-#include <system_error>
-#include <unistd.h>
+#include <type_traits>
 
 #include "../error.hpp"
 
@@ -22,22 +17,11 @@ namespace detail {
 
 // Removes the temporaries that killed writers left beside `path` ("name.tmp-PID" of a process that no
 // longer runs). Best effort: a file that cannot be examined or removed is left where it is.
-inline void remove_stale_temporaries(const std::filesystem::path& path) {
-  const std::string prefix = path.filename().string() + ".tmp-";
-  std::error_code error;
-  std::filesystem::path directory = path.parent_path();
-  if (directory.empty()) directory = ".";
-  for (std::filesystem::directory_iterator entry(directory, error), end; !error && entry != end; entry.increment(error)) {
-    const std::string name = entry->path().filename().string();
-    if (!name.starts_with(prefix)) continue;
-    const std::string_view digits = std::string_view(name).substr(prefix.size());
-    int pid = 0;
-    const auto [last, parsed] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
-    if (parsed != std::errc{} || last != digits.data() + digits.size() || pid <= 0 || pid == ::getpid()) continue;
-    if (::kill(pid, 0) == -1 && errno == ESRCH) std::filesystem::remove(entry->path(), error);
-    error.clear();
-  }
-}
+void remove_stale_temporaries(const std::filesystem::path& path);
+
+// Creates path.tmp-PID, hands it to write(file, context), flushes it to disk and renames it over
+// `path`; see write_atomically.
+void write_atomically(const std::filesystem::path& path, bool (*write)(std::FILE*, void*), void* context);
 
 }  // namespace detail
 
@@ -45,28 +29,12 @@ inline void remove_stale_temporaries(const std::filesystem::path& path) {
 // writers of the same file that were killed are removed first.
 template <class Write>
 void write_atomically(const std::filesystem::path& path, Write&& write) {
-  detail::remove_stale_temporaries(path);
-  const std::filesystem::path temporary = path.string() + ".tmp-" + std::to_string(::getpid());
-  std::FILE* file = std::fopen(temporary.c_str(), "wb");
-  if (!file) throw Error(path.string() + ": cannot create " + temporary.string() + ": " + std::strerror(errno));
-  bool written = false;
-  try {
-    written = write(file) && std::fflush(file) == 0 && ::fsync(::fileno(file)) == 0;
-  } catch (...) {
-    std::fclose(file);
-    std::filesystem::remove(temporary);
-    throw;
-  }
-  const int saved_errno = errno;
-  if (std::fclose(file) != 0 || !written) {
-    std::filesystem::remove(temporary);
-    throw Error(path.string() + ": cannot write: " + std::strerror(written ? errno : saved_errno));
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::filesystem::remove(temporary);
-    throw Error(path.string() + ": cannot replace it with " + temporary.string() + ": " + reason);
-  }
+  detail::write_atomically(
+      path, [](std::FILE* file, void* context) -> bool { return (*static_cast<std::remove_reference_t<Write>*>(context))(file); },
+      const_cast<void*>(static_cast<const void*>(std::addressof(write))));
 }
+
+// The common case: `bytes` become the file's content.
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
 
 }  // namespace ctnn::io

@@ -2,9 +2,6 @@
 // and read byte by byte, whatever the machine's order, and zlib's CRC-32.
 #pragma once
 
-#include <zlib.h>
-
-#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -18,17 +15,7 @@ void append_little_endian(std::string& bytes, T value) {
   for (std::size_t i = 0; i < sizeof(T); ++i) bytes.push_back(char((value >> (8 * i)) & 0xff));
 }
 
-inline std::uint32_t crc32_of(const void* data, std::size_t size) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  const auto* bytes = static_cast<const Bytef*>(data);
-  while (size > 0) {  // zlib takes 32-bit lengths
-    const uInt chunk = uInt(std::min<std::size_t>(size, std::size_t(1) << 30));
-    crc = crc32(crc, bytes, chunk);
-    bytes += chunk;
-    size -= chunk;
-  }
-  return std::uint32_t(crc);
-}
+std::uint32_t crc32_of(const void* data, std::size_t size);
 
 inline std::uint64_t read_little_endian(std::string_view bytes, std::size_t at, std::size_t size) {
   std::uint64_t value = 0;

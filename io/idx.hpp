@@ -4,17 +4,8 @@
 // Every problem is reported with the file's path and what is wrong with it.
 #pragma once
 
-#include <zlib.h>
-
-#include <algorithm>
-#include <array>
-#include <cerrno>
-#include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
-#include <memory>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -32,148 +23,11 @@ inline const std::filesystem::path default_data_directory = "/usr/share/datasets
 inline const std::vector<std::string> fashion_mnist_classes{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                                             "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
-namespace detail {
-
-class GzFile {
- public:
-  explicit GzFile(const std::filesystem::path& path) : path_(path.string()), file_(gzopen(path_.c_str(), "rb")) {
-    if (!file_) throw Error(path_ + ": cannot open: " + std::strerror(errno));
-    gzbuffer(file_.get(), 1 << 20);
-  }
-  // Reads up to `bytes`; returns how many were read. Corrupt gzip data is an error.
-  std::size_t read(void* into, std::size_t bytes) {
-    std::size_t done = 0;
-    auto* out = static_cast<unsigned char*>(into);
-    while (done < bytes) {
-      const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(bytes - done, 1u << 30));
-      const int got = gzread(file_.get(), out + done, chunk);
-      if (got < 0) {
-        int code = 0;
-        throw Error(path_ + ": cannot decompress: " + gzerror(file_.get(), &code));
-      }
-      if (got == 0) break;
-      done += std::size_t(got);
-    }
-    return done;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  struct Close {
-    void operator()(gzFile f) const { gzclose(f); }
-  };
-  std::string path_;
-  std::unique_ptr<gzFile_s, Close> file_;
-};
-
-inline std::string hex(std::uint32_t value) {
-  char text[16];
-  std::snprintf(text, sizeof text, "0x%08x", value);
-  return text;
-}
-
-// Reads the header of an IDX file of unsigned bytes with `dimensions` dimensions and returns them.
-template <std::size_t Dimensions>
-std::array<std::uint32_t, Dimensions> read_header(GzFile& file, const char* what) {
-  const std::uint32_t expected_magic = 0x0800u | Dimensions;
-  unsigned char bytes[4 * (1 + Dimensions)];
-  const std::size_t got = file.read(bytes, sizeof bytes);
-  if (got < 4) throw Error(file.path() + ": truncated: the file is too short to hold an IDX header");
-  const auto word = [&](std::size_t i) {
-    return std::uint32_t(bytes[4 * i]) << 24 | std::uint32_t(bytes[4 * i + 1]) << 16 |
-           std::uint32_t(bytes[4 * i + 2]) << 8 | std::uint32_t(bytes[4 * i + 3]);
-  };
-  if (word(0) != expected_magic)
-    throw Error(file.path() + ": wrong magic number " + hex(word(0)) + ", expected " + hex(expected_magic) +
-                " (IDX " + what + ": unsigned bytes, " + std::to_string(Dimensions) + " dimensions)");
-  if (got < sizeof bytes) throw Error(file.path() + ": truncated: the IDX header ends early");
-  std::array<std::uint32_t, Dimensions> dims{};
-  for (std::size_t d = 0; d < Dimensions; ++d) {
-    dims[d] = word(d + 1);
-    if (dims[d] == 0) throw Error(file.path() + ": the header gives a dimension of size 0");
-  }
-  return dims;
-}
-
-// Reads the `bytes` bytes the header announced, and checks that nothing follows. Memory grows with
-// the data actually read, never ahead of it: a header alone cannot make ctnn allocate gigabytes.
-inline std::vector<unsigned char> read_body(GzFile& file, std::size_t bytes, const std::string& announced) {
-  constexpr std::size_t chunk = std::size_t{1} << 24;
-  std::vector<unsigned char> data;
-  while (data.size() < bytes) {
-    const std::size_t at = data.size(), want = std::min(chunk, bytes - at);
-    data.resize(at + want);
-    const std::size_t got = file.read(data.data() + at, want);
-    if (got < want)
-      throw Error(file.path() + ": truncated: the header announces " + announced + " (" + std::to_string(bytes) +
-                  " bytes) but only " + std::to_string(at + got) + " bytes follow");
-  }
-  unsigned char extra;
-  if (file.read(&extra, 1) != 0)
-    throw Error(file.path() + ": has data after the " + announced + " its header announces");
-  return data;
-}
-
-// `directory/name`, or `directory/name.gz` when only that exists.
-inline std::filesystem::path find_file(const std::filesystem::path& directory, const std::string& name) {
-  const std::filesystem::path plain = directory / name;
-  std::filesystem::path gz = plain;
-  gz += ".gz";
-  if (std::filesystem::exists(plain)) return plain;
-  if (std::filesystem::exists(gz)) return gz;
-  throw Error("missing data file: neither " + plain.string() + " nor " + gz.string() +
-              " exists (Fashion-MNIST: apt-get install dataset-fashion-mnist)");
-}
-
-}  // namespace detail
-
 // Reads an images file and its labels file into a Dataset with pixels scaled to [0, 1].
-inline Dataset read_idx(const std::filesystem::path& images_path, const std::filesystem::path& labels_path) {
-  Dataset data;
-  data.images_source = images_path.string();
-  data.labels_source = labels_path.string();
-
-  detail::GzFile images(images_path);
-  const auto [count, rows, cols] = detail::read_header<3>(images, "images");
-  // Every factor is below 2^32, so count * (rows * cols) is checked without overflow in two steps.
-  const std::uint64_t features = std::uint64_t(rows) * cols;
-  if (features > idx_pixel_limit || count > idx_pixel_limit / features)
-    throw Error(images.path() + ": the header announces " + std::to_string(count) + " images of " + std::to_string(rows) +
-                "x" + std::to_string(cols) + ", more than ctnn reads into memory (" + std::to_string(idx_pixel_limit) +
-                " pixels)");
-  const std::uint64_t pixels = std::uint64_t(count) * features;
-
-  detail::GzFile labels(labels_path);
-  const auto [label_count] = detail::read_header<1>(labels, "labels");
-  if (label_count != count)
-    throw Error(labels.path() + ": holds " + std::to_string(label_count) + " labels but " + images.path() + " holds " +
-                std::to_string(count) + " images; the two files must describe the same samples");
-
-  const std::string announced = std::to_string(count) + " images of " + std::to_string(rows) + "x" + std::to_string(cols);
-  const std::vector<unsigned char> raw = detail::read_body(images, pixels, announced);
-  data.labels = detail::read_body(labels, count, std::to_string(count) + " labels");
-
-  data.count = count;
-  data.image_rows = rows;
-  data.image_cols = cols;
-  data.features = std::size_t(rows) * cols;
-  data.images.resize(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) data.images[i] = float(raw[i]) / 255.0f;
-  return data;
-}
+Dataset read_idx(const std::filesystem::path& images_path, const std::filesystem::path& labels_path);
 
 // Reads the four files of an MNIST-style directory (train-images-idx3-ubyte, train-labels-idx1-ubyte,
 // t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each possibly with .gz).
-inline TrainTestData load_idx(const std::filesystem::path& directory = default_data_directory) {
-  const auto read_pair = [&](const std::string& prefix) {
-    const std::filesystem::path images = detail::find_file(directory, prefix + "-images-idx3-ubyte");
-    const std::filesystem::path labels = detail::find_file(directory, prefix + "-labels-idx1-ubyte");
-    return read_idx(images, labels);
-  };
-  TrainTestData data;
-  data.train = read_pair("train");
-  data.test = read_pair("t10k");
-  return data;
-}
+TrainTestData load_idx(const std::filesystem::path& directory = default_data_directory);
 
 }  // namespace ctnn::io

@@ -25,15 +25,7 @@
 namespace ctnn::io {
 
 // Every array of an .npz archive, by name (".npy" dropped); float32 or float64 values.
-inline std::map<std::string, NpyArray> read_npz(const std::filesystem::path& path) {
-  std::map<std::string, NpyArray> arrays;
-  for (ZipEntry& entry : read_zip(read_file_bytes(path, ".npz archive"), path.string())) {
-    std::string name = entry.name;
-    if (name.ends_with(".npy")) name.resize(name.size() - 4);
-    arrays.emplace(name, parse_npy(entry.data, path.string() + ": " + entry.name));
-  }
-  return arrays;
-}
+std::map<std::string, NpyArray> read_npz(const std::filesystem::path& path);
 
 // One array of an .npz archive to write: its name (".npy" is added), values and shape.
 struct NamedArray {
@@ -43,12 +35,7 @@ struct NamedArray {
 };
 
 // Writes arrays to an .npz archive (stored, float32), atomically.
-inline void save_npz(const std::filesystem::path& path, const std::vector<NamedArray>& arrays) {
-  std::vector<ZipEntry> entries;
-  for (const NamedArray& array : arrays) entries.push_back({array.name + ".npy", npy_bytes(array.values, array.shape)});
-  const std::string archive = zip_bytes(entries);
-  write_atomically(path, [&](std::FILE* file) { return std::fwrite(archive.data(), 1, archive.size(), file) == archive.size(); });
-}
+void save_npz(const std::filesystem::path& path, const std::vector<NamedArray>& arrays);
 
 // Writes every weight of the model to an .npz archive (stored, float32), atomically.
 template <TensorModel M>

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <zlib.h>
 
 #include "parameter_bits.hpp"
 #include "temp_dir.hpp"

@@ -2,6 +2,7 @@
 //   ctnn-export MODEL.ctnn --name NAME -o OUT.hpp [--classes fashion-mnist|LIST]
 #include <cstdio>
 #include <ctnn/io/export_header.hpp>
+#include <ctnn/io/idx.hpp>
 #include <ctnn/io/model_file.hpp>
 #include <string>
 #include <string_view>

@@ -25,15 +25,7 @@ struct EpochLogs {
   double learning_rate = 0.0;
 
   // The monitored quantity: "loss", "accuracy", "val_loss" or "val_accuracy".
-  double get(const std::string& monitor) const {
-    if (monitor == "loss") return loss;
-    if (monitor == "accuracy") return accuracy;
-    const std::optional<double>& value = monitor == "val_loss" ? val_loss : val_accuracy;
-    if (monitor != "val_loss" && monitor != "val_accuracy")
-      throw Error("callbacks: unknown monitor '" + monitor + "' (loss, accuracy, val_loss or val_accuracy)");
-    if (!value) throw Error("callbacks: monitor '" + monitor + "' needs validation data (FitOptions::validation or validation_split)");
-    return *value;
-  }
+  double get(const std::string& monitor) const;
 };
 
 enum class Mode { automatic, min, max };
@@ -75,17 +67,7 @@ struct EarlyStopping {
 struct EarlyStopping::State {
   explicit State(const EarlyStopping& given) : options(given), improvement(given.monitor, given.mode, given.min_delta) {}
   // After each epoch: whether to stop; `improved` tells whether this epoch is the best so far.
-  bool should_stop(const EpochLogs& logs, bool& improved) {
-    const double current = logs.get(options.monitor);
-    improved = improvement.improves(current);
-    if (improved) {
-      improvement.set_best(current);
-      wait = 0;
-      return false;
-    }
-    ++wait;
-    return wait >= options.patience && logs.epoch > 0;
-  }
+  bool should_stop(const EpochLogs& logs, bool& improved);
   EarlyStopping options;
   detail::Improvement improvement;
   std::size_t wait = 0;
@@ -106,29 +88,9 @@ struct ReduceLROnPlateau {
 };
 
 struct ReduceLROnPlateau::State {
-  explicit State(const ReduceLROnPlateau& given) : options(given), improvement(given.monitor, given.mode, given.min_delta) {
-    if (!(options.factor < 1.0) || !(options.factor >= 0.0))
-      throw Error("ReduceLROnPlateau: factor must be in [0, 1), not " + std::to_string(options.factor));
-  }
+  explicit State(const ReduceLROnPlateau& given);
   // After each epoch: the learning rate for the next one.
-  float next_learning_rate(const EpochLogs& logs, float learning_rate) {
-    const double current = logs.get(options.monitor);
-    if (cooldown_left > 0) {
-      --cooldown_left;
-      wait = 0;
-    }
-    if (improvement.improves(current)) {
-      improvement.set_best(current);
-      wait = 0;
-    } else if (cooldown_left == 0 && ++wait >= options.patience) {
-      if (double(learning_rate) > options.min_lr) {
-        learning_rate = float(std::max(double(learning_rate) * options.factor, options.min_lr));
-        cooldown_left = options.cooldown;
-      }
-      wait = 0;
-    }
-    return learning_rate;
-  }
+  float next_learning_rate(const EpochLogs& logs, float learning_rate);
   ReduceLROnPlateau options;
   detail::Improvement improvement;
   std::size_t wait = 0, cooldown_left = 0;
@@ -152,13 +114,7 @@ struct ModelCheckpoint {
 
 struct ModelCheckpoint::State {
   explicit State(const ModelCheckpoint& given) : options(given), improvement(given.monitor, given.mode, 0.0) {}
-  bool should_save(const EpochLogs& logs) {
-    if (!options.save_best_only) return true;
-    const double current = logs.get(options.monitor);
-    if (!improvement.improves(current)) return false;
-    improvement.set_best(current);
-    return true;
-  }
+  bool should_save(const EpochLogs& logs);
   ModelCheckpoint options;
   detail::Improvement improvement;
 };
@@ -170,5 +126,15 @@ struct CSVLogger {
 };
 
 using Callback = std::variant<EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, ModelCheckpoint, CSVLogger>;
+
+namespace detail {
+
+// The callbacks' running state, one per callback, in the order given.
+using CallbackState =
+    std::variant<EarlyStopping::State, ReduceLROnPlateau::State, LearningRateScheduler, ModelCheckpoint::State, CSVLogger>;
+
+std::vector<CallbackState> start_callbacks(const std::vector<Callback>& callbacks);
+
+}  // namespace detail
 
 }  // namespace ctnn

@@ -57,22 +57,6 @@ inline void check_learning_rate(float learning_rate, const char* source) {
                 " (from " + source + ")");
 }
 
-// The callbacks' running state, one per callback, in the order given.
-using CallbackState =
-    std::variant<EarlyStopping::State, ReduceLROnPlateau::State, LearningRateScheduler, ModelCheckpoint::State, CSVLogger>;
-
-inline std::vector<CallbackState> start_callbacks(const std::vector<Callback>& callbacks) {
-  std::vector<CallbackState> states;
-  for (const Callback& callback : callbacks)
-    std::visit(
-        [&]<class C>(const C& c) {
-          if constexpr (std::is_same_v<C, LearningRateScheduler> || std::is_same_v<C, CSVLogger>) states.emplace_back(c);
-          else states.emplace_back(typename C::State(c));
-        },
-        callback);
-  return states;
-}
-
 // Says once that the program was compiled without optimisation (-O0, a CMake build with no build
 // type): its training runs tens of times slower than it would.
 inline void warn_if_unoptimized() {

@@ -63,28 +63,24 @@ inline constexpr int run_folder_format = 1;
 
 namespace detail {
 
-inline std::string json_string(std::string_view text) {
-  std::string quoted = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') quoted.append("\\").push_back(c);
-    else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", unsigned(static_cast<unsigned char>(c)));
-      quoted += escaped;
-    } else {
-      quoted.push_back(c);
-    }
-  }
-  return quoted + "\"";
-}
+// The checks before anything is written, and the folder's creation.
+void start_run_folder(const std::filesystem::path& directory, const Dataset& test, const RunDescription& run,
+                      std::size_t classes);
 
-// Images [indices] of `data` as one (count, height, width) array.
-inline void save_images(const std::filesystem::path& path, const Dataset& data, std::span<const std::size_t> indices) {
-  std::vector<float> pixels;
-  pixels.reserve(indices.size() * data.features);
-  for (const std::size_t i : indices) pixels.insert(pixels.end(), data.sample(i), data.sample(i) + data.features);
-  io::save_npy(path, pixels, {indices.size(), data.image_rows, data.image_cols});
-}
+// What write_run_folder knows of the model, for the files that need nothing else of it.
+struct RunResults {
+  const History& history;
+  const Dataset& test;
+  const RunDescription& run;
+  std::span<const float> probabilities;  // test.count x classes
+  std::size_t classes;
+  Evaluation scores;
+  std::string summary, network;
+};
+
+// Every file but weights.npz and activations.npz; run.json last, so that a reader that finds it
+// finds the rest.
+void write_run_files(const std::filesystem::path& directory, const RunResults& results);
 
 // Every layer's outputs for the first test images (see activations.npz above).
 // Cold (runs once a run; optimised as hot code it cost the main job 3-4% of its compile time).
@@ -115,70 +111,13 @@ template <AnalysableBackend M>
 template <AnalysableBackend M>
 [[gnu::cold]] void write_run_folder(const std::filesystem::path& directory, M& model, const History& history,
                                    const Dataset& test, const RunDescription& run, const Loss& loss = {}) {
-  if (test.image_rows * test.image_cols != test.features)
-    throw Error("write_run_folder: the test images of " + test.images_source + " have no height and width (" +
-                std::to_string(test.features) + " values each)");
-  if (!run.class_names.empty() && run.class_names.size() != model.output_size())
-    throw Error("write_run_folder: " + std::to_string(run.class_names.size()) + " class names for a model of " +
-                std::to_string(model.output_size()) + " classes");
-  std::error_code error;
-  std::filesystem::create_directories(directory, error);
-  if (error) throw Error(directory.string() + ": cannot create the run folder: " + error.message());
-
-  const std::size_t classes = model.output_size();
+  detail::start_run_folder(directory, test, run, model.output_size());
   const Evaluation scores = evaluate(model, test, loss);
   const std::vector<float> probabilities = predict(model, test);
-  const std::span<const std::uint8_t> labels(test.labels.data(), test.count);
-  const ConfusionMatrix confusion = confusion_matrix(probabilities, classes, labels);
-
-  std::string predictions = "index,label,predicted,probability\n", misclassified = predictions;
-  std::vector<std::size_t> misclassified_indices;
-  for (std::size_t i = 0; i < test.count; ++i) {
-    const float* p = probabilities.data() + i * classes;
-    const std::size_t predicted = std::size_t(std::max_element(p, p + classes) - p);
-    const std::string line = std::to_string(i) + "," + std::to_string(labels[i]) + "," + std::to_string(predicted) + "," +
-                             detail::shortest(double(p[predicted])) + "\n";
-    predictions += line;
-    if (predicted != labels[i]) {
-      misclassified += line;
-      misclassified_indices.push_back(i);
-    }
-  }
-  std::string matrix;
-  for (std::size_t t = 0; t < classes; ++t) {
-    for (std::size_t p = 0; p < classes; ++p) matrix.append(p ? "," : "").append(std::to_string(confusion(t, p)));
-    matrix += "\n";
-  }
-
-  save_csv(history, directory / "history.csv");
-  save_json(history, directory / "history.json");
-  detail::write_text(directory / "summary.txt", model.summary());
   io::save_npz(model, directory / "weights.npz");
-  detail::write_text(directory / "confusion_matrix.csv", matrix);
-  detail::write_text(directory / "classification_report.txt", ClassificationReport(confusion).to_string(run.class_names));
-  detail::write_text(directory / "predictions.csv", predictions);
-  detail::write_text(directory / "misclassified.csv", misclassified);
-  std::vector<std::size_t> first(std::min(run_folder_images, test.count));
-  for (std::size_t i = 0; i < first.size(); ++i) first[i] = i;
-  detail::save_images(directory / "sample_images.npy", test, first);
-  misclassified_indices.resize(std::min(run_folder_images, misclassified_indices.size()));
-  detail::save_images(directory / "misclassified_images.npy", test, misclassified_indices);
   detail::save_activations(directory / "activations.npz", model, test);
-
-  std::string json = "{\n  \"format\": " + std::to_string(run_folder_format) +
-                     ",\n  \"program\": " + detail::json_string(run.program) +
-                     ",\n  \"network\": " + detail::json_string(model.describe()) +
-                     ",\n  \"data\": " + detail::json_string(run.data) + ",\n  \"classes\": [";
-  for (std::size_t c = 0; c < classes; ++c)
-    json.append(c ? ", " : "").append(detail::json_string(run.class_names.empty() ? std::to_string(c) : run.class_names[c]));
-  json += "],\n  \"image_shape\": [" + std::to_string(test.image_rows) + ", " + std::to_string(test.image_cols) +
-          "],\n  \"options\": {";
-  for (std::size_t i = 0; i < run.options.size(); ++i)
-    json.append(i ? ", " : "").append(detail::json_string(run.options[i].first)).append(": ").append(detail::json_string(run.options[i].second));
-  json += "},\n  \"epochs\": " + std::to_string(history.epochs()) + ",\n  \"test\": {\"loss\": " +
-          detail::shortest(scores.loss) + ", \"accuracy\": " + detail::shortest(scores.accuracy) + ", \"count\": " +
-          std::to_string(test.count) + "}\n}\n";
-  detail::write_text(directory / "run.json", json);
+  detail::write_run_files(directory, {history, test, run, probabilities, model.output_size(), scores, model.summary(),
+                                      model.describe()});
 }
 
 }  // namespace ctnn

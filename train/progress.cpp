@@ -1,0 +1,30 @@
+#include "progress.hpp"
+
+namespace ctnn {
+
+// Redraws the bar at most ten times a second, so that drawing never costs training time.
+  void ProgressReport::batch_done(std::size_t batch, double loss, double accuracy) {
+  if (!live_) return;
+  const auto now = clock::now();
+  if (batch != batches_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
+  constexpr int width = 30;
+  const int filled = int(double(width) * double(batch) / double(batches_));
+  std::string bar(std::size_t(filled), '=');
+  if (filled < width) bar += '>' + std::string(std::size_t(width - filled - 1), '.');
+  std::fprintf(out_, "\r%*zu/%zu [%s] - %.1fs - loss: %.4f - accuracy: %.4f", digits(batches_), batch, batches_,
+               bar.c_str(), seconds_since(epoch_start_), loss, accuracy);
+  std::fflush(out_);
+}
+
+void ProgressReport::end_epoch(std::size_t epoch, double seconds, double loss, double accuracy, const double* val_loss,
+                 const double* val_accuracy) {
+  if (!enabled_) return;
+  if (live_) std::fputs("\r\033[K", out_);
+  std::fprintf(out_, "Epoch %zu/%zu - %.2fs - loss: %.4f - accuracy: %.4f", epoch, epochs_, seconds, loss, accuracy);
+  if (val_loss) std::fprintf(out_, " - val_loss: %.4f - val_accuracy: %.4f", *val_loss, *val_accuracy);
+  std::fputc('\n', out_);
+  std::fflush(out_);
+}
+
+}  // namespace ctnn
