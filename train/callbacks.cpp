@@ -6,7 +6,7 @@
 namespace ctnn {
 
 // The monitored quantity: "loss", "accuracy", "val_loss" or "val_accuracy".
-  double EpochLogs::get(const std::string& monitor) const {
+double EpochLogs::get(const std::string& monitor) const {
   if (monitor == "loss") return loss;
   if (monitor == "accuracy") return accuracy;
   const std::optional<double>& value = monitor == "val_loss" ? val_loss : val_accuracy;
@@ -34,7 +34,7 @@ ReduceLROnPlateau::State::State(const ReduceLROnPlateau& given) : options(given)
 }
 
 // After each epoch: the learning rate for the next one.
-  float ReduceLROnPlateau::State::next_learning_rate(const EpochLogs& logs, float learning_rate) {
+float ReduceLROnPlateau::State::next_learning_rate(const EpochLogs& logs, float learning_rate) {
   const double current = logs.get(options.monitor);
   if (cooldown_left > 0) {
     --cooldown_left;

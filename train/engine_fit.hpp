@@ -12,7 +12,7 @@ namespace ctnn::engine {
 
 inline History fit(Network& network, const DatasetView& data, std::size_t batch_size, const FitOptions& options = {}) {
   TrainingStep step(network, batch_size);
-  return ctnn::detail::fit_loop(network, step, data, options);
+  return ctnn::detail::fit_with_step(network, step, data, options);
 }
 
 }  // namespace ctnn::engine

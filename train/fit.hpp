@@ -2,34 +2,27 @@
 // the running loss and accuracy, evaluate on validation data after each epoch.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <numeric>
-#include <optional>
-#include <type_traits>
-#include <variant>
+#include <filesystem>
 #include <span>
-#include <string>
 #include <vector>
 
-#include "../codegen/denormals.hpp"
-#include "../net/training_step.hpp"
-#include "../dsl/random.hpp"
+#include "../codegen/batch_result.hpp"
+#include "../codegen/optimizer_update.hpp"
+#include "../dsl/dataset.hpp"
+#include "../dsl/losses.hpp"
+#include "../dsl/optimizers.hpp"
 #include "../io/model_file.hpp"
+#include "../net/training_step.hpp"
 #include "backend.hpp"
 #include "callbacks.hpp"
 #include "data_checks.hpp"
 #include "evaluate.hpp"
 #include "history.hpp"
-#include "history_files.hpp"
-#include "progress.hpp"
-#include "thread_tuner.hpp"
-#include "../codegen/optimizer_update.hpp"
-#include "../dsl/optimizers.hpp"
 
 namespace ctnn {
 
@@ -50,15 +43,9 @@ struct FitOptions {
 
 namespace detail {
 
-// The training loop shared by every backend and batch size: `step` is the backend's training step.
-inline void check_learning_rate(float learning_rate, const char* source) {
-  if (!(learning_rate > 0.0f) || !std::isfinite(learning_rate))
-    throw Error(std::string("fit: the learning rate must be a positive number, not ") + std::to_string(learning_rate) +
-                " (from " + source + ")");
-}
-
 // Says once that the program was compiled without optimisation (-O0, a CMake build with no build
-// type): its training runs tens of times slower than it would.
+// type): its training runs tens of times slower than it would. Inline, and called from fit(), so that
+// it sees how the user's program was compiled, not the library.
 inline void warn_if_unoptimized() {
 #ifndef __OPTIMIZE__
   static std::atomic<bool> warned{false};
@@ -69,122 +56,68 @@ inline void warn_if_unoptimized() {
 #endif
 }
 
+// What the training loop asks of a model and its training step. The loop (run_fit) is the same for
+// every network and batch size, so it is compiled once, in the library, and reaches the model's
+// generated code through these calls: a few per batch, next to a batch's forward and backward pass.
+class FitTarget {
+ public:
+  virtual void check_fits(const DatasetView& data, const char* role) const = 0;
+  virtual std::size_t threads() const = 0;
+  virtual void set_threads(std::size_t count) = 0;
+  virtual std::size_t batch_size() const = 0;
+  // Before the first batch: the loss to minimise, zero optimiser state, the dropout masks' seed.
+  virtual void start(const Loss& loss, std::uint64_t seed) = 0;
+  // One update from the samples `rows` of `data`; iteration counts the updates, this one included.
+  virtual BatchResult train_batch(const DatasetView& data, std::span<const std::uint32_t> rows,
+                                  const Optimizer& optimizer, std::uint64_t iteration) = 0;
+  virtual Evaluation evaluate(const DatasetView& data, const Loss& loss) = 0;
+  virtual io::ModelFile snapshot() const = 0;
+  virtual void restore(const io::ModelFile& weights) = 0;
+  virtual void save(const std::filesystem::path& path) const = 0;
+
+ protected:
+  ~FitTarget() = default;
+};
+
+// The training loop shared by every backend and batch size.
+History run_fit(FitTarget& target, const DatasetView& data, const FitOptions& options);
+
 template <Backend M, BackendTrainingStep Step>
-History fit_loop(M& model, Step& step, const DatasetView& all_data, const FitOptions& options) {
-  warn_if_unoptimized();
-  if (!(options.validation_split >= 0.0 && options.validation_split < 1.0))
-    throw Error("fit: validation_split must be in [0, 1), not " + std::to_string(options.validation_split));
-  if (options.validation_split > 0.0 && !options.validation.empty())
-    throw Error("fit: give validation data or a validation_split, not both");
-  // Keras's split: the last rows, before any shuffling.
-  const std::size_t split_at = std::size_t(double(all_data.count) * (1.0 - options.validation_split));
-  const DatasetView data = options.validation_split > 0.0 ? all_data.slice(0, split_at) : all_data;
-  const DatasetView validation =
-      options.validation_split > 0.0 ? all_data.slice(split_at, all_data.count) : options.validation;
-  check_fits(model, data, "training data");
-  if (!validation.empty()) check_fits(model, validation, "validation data");
-  check_optimizer(options.optimizer);
-  step.set_loss(options.loss);
-  check_learning_rate(learning_rate_of(options.optimizer), "FitOptions::optimizer");
-  std::vector<CallbackState> callbacks = start_callbacks(options.callbacks);
-  float learning_rate = learning_rate_of(options.optimizer);
-  std::optional<io::ModelFile> best_weights;  // for EarlyStopping's restore_best_weights
+class FitTargetOf final : public FitTarget {
+ public:
+  FitTargetOf(M& model, Step& step) : model_(model), step_(step) {}
 
-  FlushDenormals flush_denormals;
-  std::ranges::fill(step.optimizer_state(), 0.0f);
-  step.seed_dropout(options.seed);
-  std::uint64_t iteration = 0;  // updates so far: Adam's bias correction
-  if (options.threads != 0) model.set_threads(options.threads);
-  // Steps may run on fewer threads than the model's while that is faster; the model gets its count back.
-  struct RestoreThreads {
-    M& model;
-    std::size_t count;
-    ~RestoreThreads() { model.set_threads(count); }
-  } restore_threads{model, model.threads()};
-  ThreadTuner tuner(model.threads(), options.adapt_threads);
-
-  const std::size_t batch_size = step.batch_size();
-  const std::size_t batches = (data.count + batch_size - 1) / batch_size;
-  std::vector<std::uint32_t> order(data.count);
-  std::iota(order.begin(), order.end(), 0u);
-
-  ProgressReport progress(options.log, options.verbose, options.epochs, batches);
-  History history;
-  for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
-    for (CallbackState& callback : callbacks)
-      if (auto* scheduler = std::get_if<LearningRateScheduler>(&callback)) {
-        learning_rate = scheduler->schedule(epoch - 1, learning_rate);
-        check_learning_rate(learning_rate, "LearningRateScheduler");
-      }
-    Optimizer optimizer = options.optimizer;
-    set_learning_rate(optimizer, learning_rate);
-    progress.begin_epoch();
-    if (options.shuffle) {
-      Rng rng(options.seed, epoch);
-      for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
-    }
-    double loss_sum = 0.0;  // sum over samples of (loss + the penalty of its batch)
-    std::size_t correct = 0, seen = 0;
-    for (std::size_t batch = 0; batch < batches; ++batch) {
-      const std::size_t first = batch * batch_size;
-      const std::size_t rows = std::min(batch_size, data.count - first);
-      model.set_threads(tuner.threads());
-      const auto started = std::chrono::steady_clock::now();
-      step.load_batch(data.images, data.labels, std::span(order).subspan(first, rows));
-      const BatchResult result =
-          step.train_batch(rows, OptimizerUpdate(optimizer, ++iteration, step.optimizer_state_stride()));
-      if (rows == batch_size) tuner.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      if (!std::isfinite(result.loss()))
-        throw Error("fit: the loss became " + std::to_string(result.loss()) + " in epoch " + std::to_string(epoch) +
-                    ", batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
-                    "; training diverged: lower the learning rate (now " + std::to_string(learning_rate) +
-                    ") or check the data for NaN or Inf");
-      loss_sum += result.loss() * double(rows);
-      correct += result.correct;
-      seen += rows;
-      progress.batch_done(batch + 1, loss_sum / double(seen), double(correct) / double(seen));
-    }
-    model.set_threads(tuner.chosen());  // for the validation and the callbacks
-    history.loss.push_back(loss_sum / double(seen));
-    history.accuracy.push_back(double(correct) / double(seen));
-    if (!validation.empty()) {
-      const Evaluation validated = detail::evaluate_checked(model, validation, options.loss);
-      history.val_loss.push_back(validated.loss);
-      history.val_accuracy.push_back(validated.accuracy);
-    }
-    history.seconds.push_back(progress.seconds_since_epoch_start());
-    history.learning_rate.push_back(learning_rate);
-    const bool validated = !history.val_loss.empty();
-    progress.end_epoch(epoch, history.seconds.back(), history.loss.back(), history.accuracy.back(),
-                       validated ? &history.val_loss.back() : nullptr, validated ? &history.val_accuracy.back() : nullptr);
-
-    EpochLogs logs{epoch - 1, history.loss.back(), history.accuracy.back(), {}, {}, learning_rate};
-    if (validated) logs.val_loss = history.val_loss.back(), logs.val_accuracy = history.val_accuracy.back();
-    bool stop = false;
-    for (CallbackState& callback : callbacks) {
-      if (auto* early = std::get_if<EarlyStopping::State>(&callback)) {
-        bool improved = false;
-        const bool stop_here = early->should_stop(logs, improved);
-        if (improved && early->options.restore_best_weights) best_weights = io::snapshot(model);
-        if (stop_here) {
-          stop = true;
-          if (early->options.restore_best_weights && best_weights) io::assign_parameters(model, *best_weights, "best weights");
-          if (options.verbose) std::fprintf(options.log, "Epoch %zu: early stopping\n", epoch);
-        }
-      } else if (auto* plateau = std::get_if<ReduceLROnPlateau::State>(&callback)) {
-        const float reduced = plateau->next_learning_rate(logs, learning_rate);
-        if (reduced != learning_rate && options.verbose)
-          std::fprintf(options.log, "Epoch %zu: ReduceLROnPlateau reducing learning rate to %g.\n", epoch, double(reduced));
-        learning_rate = reduced;
-      } else if (auto* checkpoint = std::get_if<ModelCheckpoint::State>(&callback)) {
-        if (checkpoint->should_save(logs)) io::save(model, checkpoint->options.path);
-      } else if (const auto* logger = std::get_if<CSVLogger>(&callback)) {
-        save_csv(history, logger->filename);
-      }
-    }
-    if (stop) break;
+  void check_fits(const DatasetView& data, const char* role) const override { ctnn::check_fits(model_, data, role); }
+  std::size_t threads() const override { return model_.threads(); }
+  void set_threads(std::size_t count) override { model_.set_threads(count); }
+  std::size_t batch_size() const override { return step_.batch_size(); }
+  void start(const Loss& loss, std::uint64_t seed) override {
+    step_.set_loss(loss);
+    std::ranges::fill(step_.optimizer_state(), 0.0f);
+    step_.seed_dropout(seed);
   }
-  return history;
+  BatchResult train_batch(const DatasetView& data, std::span<const std::uint32_t> rows, const Optimizer& optimizer,
+                          std::uint64_t iteration) override {
+    step_.load_batch(data.images, data.labels, rows);
+    // Built here, not in the library: its SIMD registers are those of the program's instruction set.
+    return step_.train_batch(rows.size(), OptimizerUpdate(optimizer, iteration, step_.optimizer_state_stride()));
+  }
+  Evaluation evaluate(const DatasetView& data, const Loss& loss) override { return evaluate_checked(model_, data, loss); }
+  io::ModelFile snapshot() const override { return io::snapshot(model_); }
+  void restore(const io::ModelFile& weights) override { io::assign_parameters(model_, weights, "best weights"); }
+  void save(const std::filesystem::path& path) const override { io::save(model_, path); }
+
+ private:
+  M& model_;
+  Step& step_;
+};
+
+// fit() with a training step already made (the engine's, of a batch size chosen at run time).
+template <Backend M, BackendTrainingStep Step>
+History fit_with_step(M& model, Step& step, const DatasetView& data, const FitOptions& options) {
+  warn_if_unoptimized();
+  FitTargetOf<M, Step> target(model, step);
+  return run_fit(target, data, options);
 }
 
 }  // namespace detail
@@ -196,7 +129,7 @@ template <std::size_t Batch = 32, Backend M>
 History fit(M& model, const DatasetView& data, const FitOptions& options = {}) {
   static_assert(Batch > 0, "ctnn::fit<Batch>: the mini-batch size must be at least 1");
   auto step = training_step<Batch>(model);  // the backend's own, found by argument-dependent lookup
-  return detail::fit_loop(model, step, data, options);
+  return detail::fit_with_step(model, step, data, options);
 }
 
 }  // namespace ctnn

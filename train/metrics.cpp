@@ -54,7 +54,7 @@ ClassificationReport::ClassificationReport(const ConfusionMatrix& matrix) : accu
 }
 
 // The layout of scikit-learn's classification_report: names right-aligned, four columns of 9.
-  std::string ClassificationReport::to_string(std::span<const std::string> names, int digits) const {
+std::string ClassificationReport::to_string(std::span<const std::string> names, int digits) const {
   const auto name = [&](std::size_t c) { return names.size() == classes.size() ? names[c] : std::to_string(c); };
   std::size_t width = std::max<std::size_t>(std::string("weighted avg").size(), std::size_t(digits));
   for (std::size_t c = 0; c < classes.size(); ++c) width = std::max(width, name(c).size());

@@ -3,7 +3,7 @@
 namespace ctnn {
 
 // Redraws the bar at most ten times a second, so that drawing never costs training time.
-  void ProgressReport::batch_done(std::size_t batch, double loss, double accuracy) {
+void ProgressReport::batch_done(std::size_t batch, double loss, double accuracy) {
   if (!live_) return;
   const auto now = clock::now();
   if (batch != batches_ && now - last_draw_ < std::chrono::milliseconds(100)) return;

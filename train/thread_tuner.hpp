@@ -5,7 +5,6 @@
 // changes how long training takes, never its result.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -21,13 +20,7 @@ class ThreadTuner {
   static constexpr double required_gain = 0.9;
 
   // Candidates: most, most / 2, ..., 1; only `most` when not adapting.
-  explicit ThreadTuner(std::size_t most, bool adapt = true) {
-    for (std::size_t count = std::max<std::size_t>(most, 1);; count /= 2) {
-      candidates_.push_back(count);
-      if (count == 1 || !adapt) break;
-    }
-    median_.assign(candidates_.size(), 0.0);
-  }
+  explicit ThreadTuner(std::size_t most, bool adapt = true);
 
   // The thread count for the next step.
   std::size_t threads() const { return probing_ ? candidates_[probed_] : candidates_[chosen_]; }
@@ -37,29 +30,7 @@ class ThreadTuner {
 
   // The time of the step just run with threads() threads (a full batch: a short last batch says
   // nothing about the others).
-  void record(double seconds) {
-    if (candidates_.size() == 1) return;
-    if (!probing_) {
-      since_probe_ += seconds;
-      if (since_probe_ >= seconds_between_probes) {  // a new round of probes, from the most threads
-        probing_ = true;
-        probed_ = 0;
-        since_probe_ = 0.0;
-      }
-      return;
-    }
-    samples_.push_back(seconds);
-    if (samples_.size() < probe_steps) return;
-    std::ranges::nth_element(samples_, samples_.begin() + probe_steps / 2);
-    median_[probed_] = samples_[probe_steps / 2];
-    samples_.clear();
-    if (++probed_ < candidates_.size()) return;
-    // The most threads unless fewer are clearly faster.
-    chosen_ = 0;
-    for (std::size_t c = 1; c < candidates_.size(); ++c)
-      if (median_[c] < required_gain * median_[chosen_]) chosen_ = c;
-    probing_ = false;
-  }
+  void record(double seconds);
 
  private:
   std::vector<std::size_t> candidates_;
