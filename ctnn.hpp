@@ -18,6 +18,7 @@
 #include "dsl/random.hpp"
 #include "dsl/regularizers.hpp"
 #include "train/engine_fit.hpp"
+#include "engine/layer_tokens.hpp"
 #include "engine/network.hpp"
 #include "engine/parse_spec.hpp"
 #include "engine/spec.hpp"

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <ctnn/ctnn.hpp>
 
+#include <fstream>
+
 #include "temp_dir.hpp"
 
 using namespace ctnn;
