@@ -11,7 +11,7 @@
 //   std::size_t c = fashion_mlp::classify(pixels);          // pixels: fashion_mlp::inputs bytes, 0-255
 //   std::puts(fashion_mlp::class_names[c]);
 //
-// Both use the stack only (fashion_mlp::stack_bytes of it): no heap allocation, safe to call from any
+// Both use the stack only (about fashion_mlp::stack_bytes of it): no heap allocation, safe to call from any
 // number of threads at once.
 // fashion_mlp::expect_architecture<Net>() fails to compile unless the ctnn::Net type Net has this architecture.
 #pragma once
@@ -436,7 +436,8 @@ inline constexpr std::string_view architecture = "784-64:relu-10:softmax";
 inline constexpr std::uint64_t fingerprint = 0x8537981e973d1a01u;
 inline constexpr std::size_t inputs = 784, outputs = 10;
 inline constexpr std::array<const char*, outputs> class_names{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
-// What predict and classify take of the stack, beside the caller's arrays.
+// What predict takes of the stack, beside the caller's arrays; classify takes inputs + outputs
+// floats more, for the scaled pixels and the probabilities.
 inline constexpr std::size_t stack_bytes = 2 * 64 * sizeof(float);
 
 static_assert(detail::fingerprint_of(architecture) == fingerprint, "fashion_mlp: the architecture and the fingerprint disagree: this header was edited; regenerate it");

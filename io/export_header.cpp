@@ -158,7 +158,7 @@ std::string exported_header(const ModelFile& file, std::string_view name, const 
 //   std::size_t c = NAME::classify(pixels);          // pixels: NAME::inputs bytes, 0-255
 //   std::puts(NAME::class_names[c]);
 //
-// Both use the stack only (NAME::stack_bytes of it): no heap allocation, safe to call from any
+// Both use the stack only (about NAME::stack_bytes of it): no heap allocation, safe to call from any
 // number of threads at once.
 // NAME::expect_architecture<Net>() fails to compile unless the ctnn::Net type Net has this architecture.
 #pragma once
@@ -194,7 +194,8 @@ namespace detail {
   out.append("inline constexpr std::array<const char*, outputs> class_names{");
   for (std::size_t c = 0; c < outputs; ++c) out.append(c ? ", " : "").append(string_literal(class_names[c]));
   out.append("};\n");
-  out.append("// What predict and classify take of the stack, beside the caller's arrays.\n"
+  out.append("// What predict takes of the stack, beside the caller's arrays; classify takes inputs + outputs\n"
+             "// floats more, for the scaled pixels and the probabilities.\n"
              "inline constexpr std::size_t stack_bytes = 2 * ").append(number(buffer_floats)).append(" * sizeof(float);\n\n");
   out.append("static_assert(detail::fingerprint_of(architecture) == fingerprint, \"").append(ns)
       .append(": the architecture and the fingerprint disagree: this header was edited; regenerate it\");\n\n");
