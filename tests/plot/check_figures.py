@@ -7,6 +7,7 @@
 - the confusion heatmap's annotations (SVG text) are the counts of confusion_matrix.csv;
 - the misclassified grid shows exactly the first misclassified indices of misclassified.csv, each
   of which predictions.csv says is misclassified;
+- the t-SNE shows each of activations.npz's images once, in its class's series;
 - several run folders are compared (curves overlaid, an accuracy bar chart);
 - --watch redraws the curves as history.csv grows and draws everything once run.json appears;
 - a missing or malformed file gives one error line naming the file, and exit status 1.
@@ -24,7 +25,7 @@ import xml.etree.ElementTree as ElementTree
 import matplotlib.image
 import numpy as np
 
-FIGURES = ["curves", "confusion_matrix", "sample_images", "misclassified", "weights", "activations", "activation_scatter"]
+FIGURES = ["curves", "confusion_matrix", "sample_images", "misclassified", "weights", "activations", "activation_scatter", "tsne"]
 CNN_FIGURES = ["feature_maps", "filters"]  # for a run folder of a convolutional network
 SVG = "{http://www.w3.org/2000/svg}"
 failures = []
@@ -102,6 +103,16 @@ def main(ctnn_plot, run_dir, work):
     expected = [int(row["index"]) for row in misclassified][: len(np.load(os.path.join(run, "misclassified_images.npy")))]
     shown = [int(text[1:]) for _, text in texts_of(os.path.join(figures, "misclassified.svg")) if re.fullmatch(r"#\d+", text)]
     check(len(expected) > 0 and shown == expected, f"the misclassified grid shows {shown[:8]}..., not {expected[:8]}...")
+
+    # The t-SNE shows every image of activations.npz, one series per class, in the class its label says.
+    with np.load(os.path.join(run, "activations.npz")) as activations:
+        images = activations[activations.files[0]].shape[0]
+    labels = [int(predictions[str(i)]["label"]) for i in range(images)]
+    per_class = [labels.count(c) for c in range(matrix.shape[0])]
+    root = ElementTree.parse(os.path.join(figures, "tsne.svg")).getroot()
+    series = [len(group.findall(f".//{SVG}use")) for group in root.iter(f"{SVG}g")
+              if re.fullmatch(r"PathCollection_\d+", group.get("id", ""))][: len(per_class)]
+    check(series == per_class, f"the t-SNE's series have {series} points, not the {per_class} of each class's images")
 
     # Several runs compared.
     other = os.path.join(work, "other")
