@@ -39,6 +39,7 @@
 #include "net/model.hpp"
 #include "net/net.hpp"
 #include "net/training_step.hpp"
+#include "train/activation_maximization.hpp"
 #include "train/analysis.hpp"
 #include "train/backend.hpp"
 #include "train/callbacks.hpp"

@@ -163,3 +163,62 @@ TEST_CASE("weights and activations go to .npy files NumPy reads") {
   CHECK(read.shape == std::vector<std::size_t>{9, 7});
   CHECK(read.values == kernel.values);
 }
+
+TEST_CASE("activation_gradient before the activation: the logits' gradients give log p's, by finite differences") {
+  Model<Analysed> model{Seed{6}};
+  const testing::Batch batch = testing::random_batch(1, 12, 4, 8);
+  const std::size_t top = 4, classes = 4;
+  std::vector<Matrix> logit_gradients;
+  for (std::size_t k = 0; k < classes; ++k) logit_gradients.push_back(activation_gradient(model, batch.x, 1, top, k, true));
+  const reference::Mlp mlp = reference::from_model(model);
+  std::vector<double> x = batch.x_double();
+  const std::vector<double> p = mlp.forward(x, 1);
+  for (std::size_t c = 0; c < classes; ++c) {
+    double worst = 0.0, largest = 0.0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      // d log p_c / dx_i = d z_c / dx_i - sum_k p_k d z_k / dx_i
+      double expected_here = double(logit_gradients[c].values[i]);
+      for (std::size_t k = 0; k < classes; ++k) expected_here -= p[k] * double(logit_gradients[k].values[i]);
+      const double saved = x[i], h = 1e-5;
+      x[i] = saved + h;
+      const double up = std::log(mlp.forward(x, 1)[c]);
+      x[i] = saved - h;
+      const double down = std::log(mlp.forward(x, 1)[c]);
+      x[i] = saved;
+      worst = std::max(worst, std::abs(expected_here - (up - down) / (2 * h)));
+      largest = std::max(largest, std::abs(expected_here));
+    }
+    INFO("class " << c << ": largest " << largest << ", worst difference " << worst);
+    CHECK(largest > 1e-3);
+    CHECK(worst < 1e-5 + 1e-4 * largest);
+  }
+  CHECK_THROWS_WITH(activation_gradient(model, batch.x, 1, 1, 0, true), Contains("has no activation of its own"));
+}
+
+TEST_CASE("maximize_activation raises the unit it maximises, step after step, from a noisy grey start") {
+  Model<Analysed> model{Seed{6}};
+  // Layer 2 is Dense(7, sigmoid): its pre-activation rises exactly when its output does.
+  for (std::size_t unit = 0; unit < 7; ++unit) {
+    const std::vector<float> start = maximize_activation(model, 2, unit, 0.0f, 1.0f, {.steps = 0});
+    // The start is grey (128 of 255) plus up to 20 levels of noise.
+    CHECK(std::ranges::all_of(start, [](float x) { return x >= 128.0f / 255.0f && x < 148.0f / 255.0f; }));
+    float previous = layer_outputs(model, start, 1)[2](0, unit);
+    for (const std::size_t steps : {10, 40, 160}) {
+      const std::vector<float> found = maximize_activation(model, 2, unit, 0.0f, 1.0f, {.steps = steps});
+      const float reached = layer_outputs(model, found, 1)[2](0, unit);
+      INFO("unit " << unit << ", " << steps << " steps: " << previous << " -> " << reached);
+      CHECK(reached > previous);
+      previous = reached;
+    }
+  }
+}
+
+TEST_CASE("deprocess_image is the notebook's: centred, a deviation of 0.1 around mid-grey, clipped, as bytes") {
+  // mean 1.5, deviation sqrt(1.25): (x - 1.5) / 1.118034 * 0.1 + 0.5 = 0.36584, 0.45528, 0.54472, 0.63416
+  CHECK(deprocess_image(std::vector<float>{0.0f, 1.0f, 2.0f, 3.0f}) == std::vector<std::uint8_t>{93, 116, 138, 161});
+  CHECK(deprocess_image(std::vector<float>(5, 7.0f)) == std::vector<std::uint8_t>(5, 127));
+  // 99 zeros and a one put the one 9.95 deviations above the mean: 1.495, clipped to 1.
+  std::vector<float> spike(100, 0.0f);
+  spike[0] = 1.0f;
+  CHECK(deprocess_image(spike)[0] == 255);
+}

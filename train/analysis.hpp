@@ -174,14 +174,19 @@ Matrix mean_activation_per_class(const M& model, const DatasetView& data, std::s
 // maps, unit = (row * width + column) * channels + channel), for each sample: count x inputs, the
 // direction of gradient ascent for activation maximisation (Keras:
 // K.gradients(K.mean(layer.output[:, unit]), model.input)). Computed in double from the weights
-// and the layers' outputs, layer by layer, independently of the training kernels.
+// and the layers' outputs, layer by layer, independently of the training kernels. With
+// `before_activation`, of the unit's value before the activation of `layer` (a Dense or Conv2D):
+// the logit of a softmax output, whose probability saturates.
 template <AnalysableBackend M>
 Matrix activation_gradient(const M& model, std::span<const float> samples, std::size_t count, std::size_t layer,
-                           std::size_t unit) {
+                           std::size_t unit, bool before_activation = false) {
   detail::check_samples(samples.size(), count, model.input_size(), "activation_gradient");
   if (layer >= model.layer_count() || unit >= model.output_shape(layer).elements())
     throw Error("activation_gradient: layer " + std::to_string(layer) + ", unit " + std::to_string(unit) +
                 " is not in the network " + model.describe());
+  if (before_activation && !model.template layer_as<layers::Dense>(layer) && !model.template layer_as<layers::Conv2D>(layer))
+    throw Error("activation_gradient: layer " + std::to_string(layer) + " (" + std::string(model.keras_type(layer)) +
+                ") has no activation of its own to differentiate before");
   const std::vector<Matrix> outputs = layer_outputs(model, samples, count);
   const std::size_t inputs = model.input_size();
   Matrix gradient{count, inputs, std::vector<float>(count * inputs)};
@@ -195,12 +200,14 @@ Matrix activation_gradient(const M& model, std::span<const float> samples, std::
       const float* out = &outputs[l].values[r * outputs[l].cols];
       std::vector<double> d_input(in_shape.elements(), 0.0);
       if (const auto* dense = model.template layer_as<layers::Dense>(l)) {
-        const std::vector<double> d_pre = detail::through_activation(dense->activation, d_output, out);
+        const std::vector<double> d_pre =
+            l == layer && before_activation ? d_output : detail::through_activation(dense->activation, d_output, out);
         const MatrixView<const float> w = model.tensor(l, 0);
         for (std::size_t i = 0; i < w.rows; ++i)
           for (std::size_t o = 0; o < w.cols; ++o) d_input[i] += d_pre[o] * double(w(i, o));
       } else if (const auto* conv = model.template layer_as<layers::Conv2D>(l)) {
-        const std::vector<double> d_pre = detail::through_activation(conv->activation, d_output, out);
+        const std::vector<double> d_pre =
+            l == layer && before_activation ? d_output : detail::through_activation(conv->activation, d_output, out);
         const codegen::ConvGeometry g = conv->geometry(in_shape);
         const MatrixView<const float> w = model.tensor(l, 0);  // (kh, kw, c) x filters
         for (std::size_t p = 0; p < g.out_pixels(); ++p)

@@ -16,6 +16,9 @@
 //                             Keras name ("conv2d", "dense_1"), shaped (count, *output shape); count
 //                             is 500, fewer for large feature maps (at most 2^19 values per layer);
 //                             layers that compute nothing in inference (Dropout, Flatten) left out
+//   activation_maximization.npy for each output unit (class), the image that maximises it (count,
+//                             height, width), pixels in [0, 1]: gradient ascent from a noisy grey
+//                             image as the Keras notebooks do it (train/activation_maximization.hpp)
 //
 // Every file is written atomically. Each file is an addition: readers ignore files they do not know,
 // and `format` in run.json changes only when a file changes meaning.
@@ -23,6 +26,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <span>
@@ -37,6 +41,7 @@
 #include "../io/npy.hpp"
 #include "../io/npz.hpp"
 #include "../layers/tensor_names.hpp"
+#include "activation_maximization.hpp"
 #include "analysis.hpp"
 #include "backend.hpp"
 #include "evaluate.hpp"
@@ -104,6 +109,20 @@ template <AnalysableBackend M>
   io::save_npz(path, arrays);
 }
 
+// Each output unit's maximising image (see activation_maximization.npy above), in the test images' range.
+template <AnalysableBackend M>
+[[gnu::cold]] void save_activation_maximization(const std::filesystem::path& path, const M& model, const Dataset& test) {
+  if (test.images.empty()) return;
+  const auto [low, high] = std::ranges::minmax(test.images);
+  const std::size_t layer = model.layer_count() - 1, units = model.output_shape(layer).elements();
+  std::vector<float> pixels;
+  pixels.reserve(units * test.features);
+  for (std::size_t unit = 0; unit < units; ++unit)
+    for (const std::uint8_t level : deprocess_image(maximize_activation(model, layer, unit, low, high)))
+      pixels.push_back(float(level) / 255.0f);
+  io::save_npy(path, pixels, {units, test.image_rows, test.image_cols});
+}
+
 }  // namespace detail
 
 // Writes the run folder of a trained model into `directory` (created if needed): its scores on
@@ -116,6 +135,7 @@ template <AnalysableBackend M>
   const std::vector<float> probabilities = predict(model, test);
   io::save_npz(model, directory / "weights.npz");
   detail::save_activations(directory / "activations.npz", model, test);
+  detail::save_activation_maximization(directory / "activation_maximization.npy", model, test);
   detail::write_run_files(directory, {history, test, run, probabilities, model.output_size(), scores, model.summary(),
                                       model.describe()});
 }

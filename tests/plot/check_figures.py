@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ElementTree
 import matplotlib.image
 import numpy as np
 
-FIGURES = ["curves", "confusion_matrix", "sample_images", "misclassified", "weights", "activations", "activation_scatter", "tsne"]
+FIGURES = ["curves", "confusion_matrix", "sample_images", "misclassified", "weights", "activations", "activation_scatter", "tsne", "activation_maximization"]
 CNN_FIGURES = ["feature_maps", "filters"]  # for a run folder of a convolutional network
 SVG = "{http://www.w3.org/2000/svg}"
 failures = []
@@ -104,9 +104,10 @@ def main(ctnn_plot, run_dir, work):
     shown = [int(text[1:]) for _, text in texts_of(os.path.join(figures, "misclassified.svg")) if re.fullmatch(r"#\d+", text)]
     check(len(expected) > 0 and shown == expected, f"the misclassified grid shows {shown[:8]}..., not {expected[:8]}...")
 
-    # The t-SNE shows every image of activations.npz, one series per class, in the class its label says.
+    # The t-SNE shows every image of the last hidden layer in activations.npz, one series per class, in the class its label says.
     with np.load(os.path.join(run, "activations.npz")) as activations:
-        images = activations[activations.files[0]].shape[0]
+        vectors = [activations[name] for name in activations.files if activations[name].ndim == 2]
+        images = vectors[-2].shape[0]  # the last hidden layer's, as ctnn-plot chooses it
     labels = [int(predictions[str(i)]["label"]) for i in range(images)]
     per_class = [labels.count(c) for c in range(matrix.shape[0])]
     root = ElementTree.parse(os.path.join(figures, "tsne.svg")).getroot()
