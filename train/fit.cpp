@@ -37,8 +37,8 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
       options.validation_split > 0.0 ? all_data.slice(split_at, all_data.count) : options.validation;
   target.check_fits(data, "training data");
   if (!validation.empty()) target.check_fits(validation, "validation data");
-  target.start(options.loss, options.seed);
   check_optimizer(options.optimizer);
+  target.start(options.loss, options.seed);  // checks the loss
   check_learning_rate(learning_rate_of(options.optimizer), "FitOptions::optimizer");
   std::vector<CallbackState> callbacks = start_callbacks(options.callbacks);
   float learning_rate = learning_rate_of(options.optimizer);
