@@ -96,7 +96,6 @@ std::vector<ExportedLayer> exported_layers(const engine::NetworkSpec& spec, cons
 
 }  // namespace
 
-// The text of the header for a model file's contents (see read_model_file and snapshot).
 std::string exported_header(const ModelFile& file, std::string_view name, const ExportOptions& options) {
   check_identifier(name);
   const engine::NetworkSpec spec = engine::parse_spec(file.architecture);

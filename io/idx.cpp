@@ -107,7 +107,6 @@ std::filesystem::path find_file(const std::filesystem::path& directory, const st
 
 }  // namespace
 
-// Reads an images file and its labels file into a Dataset with pixels scaled to [0, 1].
 Dataset read_idx(const std::filesystem::path& images_path, const std::filesystem::path& labels_path) {
   Dataset data;
   data.images_source = images_path.string();
@@ -142,8 +141,6 @@ Dataset read_idx(const std::filesystem::path& images_path, const std::filesystem
   return data;
 }
 
-// Reads the four files of an MNIST-style directory (train-images-idx3-ubyte, train-labels-idx1-ubyte,
-// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each possibly with .gz).
 TrainTestData load_idx(const std::filesystem::path& directory) {
   const auto read_pair = [&](const std::string& prefix) {
     const std::filesystem::path images = find_file(directory, prefix + "-images-idx3-ubyte");

@@ -5,7 +5,6 @@
 
 namespace ctnn {
 
-// The monitored quantity: "loss", "accuracy", "val_loss" or "val_accuracy".
 double EpochLogs::get(const std::string& monitor) const {
   if (monitor == "loss") return loss;
   if (monitor == "accuracy") return accuracy;
@@ -33,7 +32,6 @@ ReduceLROnPlateau::State::State(const ReduceLROnPlateau& given) : options(given)
     throw Error("ReduceLROnPlateau: factor must be in [0, 1), not " + std::to_string(options.factor));
 }
 
-// After each epoch: the learning rate for the next one.
 float ReduceLROnPlateau::State::next_learning_rate(const EpochLogs& logs, float learning_rate) {
   const double current = logs.get(options.monitor);
   if (cooldown_left > 0) {

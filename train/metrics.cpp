@@ -53,7 +53,6 @@ ClassificationReport::ClassificationReport(const ConfusionMatrix& matrix) : accu
   macro.support = weighted.support = total;
 }
 
-// The layout of scikit-learn's classification_report: names right-aligned, four columns of 9.
 std::string ClassificationReport::to_string(std::span<const std::string> names, int digits) const {
   const auto name = [&](std::size_t c) { return names.size() == classes.size() ? names[c] : std::to_string(c); };
   std::size_t width = std::max<std::size_t>(std::string("weighted avg").size(), std::size_t(digits));

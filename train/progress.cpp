@@ -2,7 +2,6 @@
 
 namespace ctnn {
 
-// Redraws the bar at most ten times a second, so that drawing never costs training time.
 void ProgressReport::batch_done(std::size_t batch, double loss, double accuracy) {
   if (!live_) return;
   const auto now = clock::now();
