@@ -52,3 +52,4 @@
 #include "codegen/optimizer_update.hpp"
 #include "dsl/optimizers.hpp"
 #include "train/thread_tuner.hpp"
+#include "train/training_state.hpp"

@@ -1,10 +1,30 @@
 #include "optimizers.hpp"
 
+#include <cstdio>
+
 namespace ctnn {
 
 const char* optimizer_name(const Optimizer& optimizer) {
   constexpr const char* names[] = {"SGD", "RMSprop", "Adam"};
   return names[optimizer.index()];
+}
+
+std::string optimizer_text(const Optimizer& optimizer) {
+  const auto number = [](float value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.9g", double(value));
+    return std::string(text);
+  };
+  const auto flag = [](bool value) { return std::string(value ? "True" : "False"); };
+  const std::string rate = "(learning_rate=" + number(learning_rate_of(optimizer));
+  if (const auto* sgd = std::get_if<SGD>(&optimizer))
+    return "SGD" + rate + ", momentum=" + number(sgd->momentum) + ", nesterov=" + flag(sgd->nesterov) + ")";
+  if (const auto* rmsprop = std::get_if<RMSprop>(&optimizer))
+    return "RMSprop" + rate + ", rho=" + number(rmsprop->rho) + ", momentum=" + number(rmsprop->momentum) +
+           ", epsilon=" + number(rmsprop->epsilon) + ", centered=" + flag(rmsprop->centered) + ")";
+  const Adam& adam = std::get<Adam>(optimizer);
+  return "Adam" + rate + ", beta_1=" + number(adam.beta_1) + ", beta_2=" + number(adam.beta_2) +
+         ", epsilon=" + number(adam.epsilon) + ", amsgrad=" + flag(adam.amsgrad) + ")";
 }
 
 void detail::require(bool ok, const Optimizer& optimizer, const char* field, float value, const char* rule) {

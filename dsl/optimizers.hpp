@@ -44,6 +44,8 @@ inline void set_learning_rate(Optimizer& optimizer, float learning_rate) {
   std::visit([learning_rate](auto& o) { o.learning_rate = learning_rate; }, optimizer);
 }
 const char* optimizer_name(const Optimizer& optimizer);
+// Every coefficient, as Keras prints a config: "Adam(learning_rate=0.001, beta_1=0.9, ...)".
+std::string optimizer_text(const Optimizer& optimizer);
 
 namespace detail {
 

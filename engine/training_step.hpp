@@ -88,7 +88,7 @@ class TrainingStep {
   }
 
   // Dropout masks are drawn from this seed and the number of steps since it was set.
-  void seed_dropout(std::uint64_t seed) { dropout_seed_ = seed, steps_ = 0; }
+  void seed_dropout(std::uint64_t seed, std::uint64_t steps_done = 0) { dropout_seed_ = seed, steps_ = steps_done; }
   // The loss the next steps minimise (sparse categorical cross-entropy until set).
   void set_loss(const Loss& loss) { check_loss(loss), loss_ = loss; }
   const Loss& loss() const { return loss_; }

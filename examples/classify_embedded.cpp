@@ -31,6 +31,8 @@ namespace model = CTNN_EMBEDDED_MODEL;
 namespace model = fashion_mlp;
 #endif
 
+#include "pgm.hpp"
+
 namespace {
 
 constexpr std::size_t pixels = model::inputs;
@@ -54,37 +56,6 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
   return bytes;
 }
 
-// PGM: "P5" or "P2", width, height, maxval (with # comments between), then the pixels.
-std::vector<std::uint8_t> parse_pgm(const std::string& path, const std::vector<std::uint8_t>& bytes) {
-  std::size_t at = 2;
-  const auto next_number = [&](const char* what) {
-    while (at < bytes.size() && (std::isspace(bytes[at]) || bytes[at] == '#'))
-      if (bytes[at] == '#') while (at < bytes.size() && bytes[at] != '\n') ++at;
-      else ++at;
-    unsigned value = 0;
-    const auto* begin = reinterpret_cast<const char*>(bytes.data()) + at;
-    const auto [end, error] = std::from_chars(begin, reinterpret_cast<const char*>(bytes.data()) + bytes.size(), value);
-    if (error != std::errc{}) throw Failure(path + ": the PGM header lacks its " + what);
-    at += std::size_t(end - begin);
-    return value;
-  };
-  const bool text = bytes[1] == '2';
-  const unsigned width = next_number("width"), height = next_number("height"), maxval = next_number("maximum value");
-  if (std::size_t(width) * height != pixels)
-    throw Failure(path + ": is " + std::to_string(width) + "x" + std::to_string(height) + " pixels; the model reads " +
-                  std::to_string(pixels) + " (28x28)");
-  if (maxval == 0 || maxval > 255) throw Failure(path + ": has 16-bit or invalid pixel values (maximum " + std::to_string(maxval) + "); 8-bit PGM only");
-  std::vector<std::uint8_t> image(pixels);
-  if (text) {
-    for (std::uint8_t& p : image) p = std::uint8_t(next_number("pixels (too few)") * 255 / maxval);
-  } else {
-    ++at;  // the single whitespace byte after maxval
-    if (bytes.size() < at + pixels) throw Failure(path + ": truncated: " + std::to_string(bytes.size() - std::min(at, bytes.size())) + " of " + std::to_string(pixels) + " pixel bytes");
-    for (std::size_t i = 0; i < pixels; ++i) image[i] = std::uint8_t(bytes[at + i] * 255 / maxval);
-  }
-  return image;
-}
-
 std::uint32_t big_endian(const std::vector<std::uint8_t>& bytes, std::size_t at) {
   return std::uint32_t(bytes[at]) << 24 | std::uint32_t(bytes[at + 1]) << 16 | std::uint32_t(bytes[at + 2]) << 8 | bytes[at + 3];
 }
@@ -106,9 +77,9 @@ void classify_argument(std::string_view argument) {
     path = argument.substr(0, colon);
   }
   const std::vector<std::uint8_t> bytes = read_file(path);
-  if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '2')) {
+  if (examples::is_pgm(bytes)) {
     if (record >= 0) throw Failure(path + ": a PGM file holds one image; drop the :N");
-    print(path, parse_pgm(path, bytes).data());
+    print(path, examples::parse_pgm(path, bytes, pixels).data());
   } else if (bytes.size() >= 16 && big_endian(bytes, 0) == 0x00000803) {
     const std::uint32_t count = big_endian(bytes, 4), rows = big_endian(bytes, 8), cols = big_endian(bytes, 12);
     if (std::size_t(rows) * cols != pixels)
@@ -138,7 +109,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     try {
       classify_argument(argv[i]);
-    } catch (const Failure& failure) {
+    } catch (const std::runtime_error& failure) {  // Failure, or the PGM reader's PgmError
       std::fprintf(stderr, "classify_embedded: %s\n", failure.what());
       status = 1;
     }

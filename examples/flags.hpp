@@ -58,6 +58,8 @@ struct TrainingFlags {
   std::uint64_t seed = 42;
   std::string save;  // model file to write after training, if any
   std::string report;  // run folder to write, if any (see ctnn/train/run_folder.hpp)
+  std::string backup;  // folder of the training state, to resume an interrupted run (BackupAndRestore)
+  std::size_t backup_every = 0;  // batches between backups; 0: at the end of each epoch
 
   std::string epochs_default;  // the help's words for the default epochs, when they depend on other flags
 
@@ -79,7 +81,10 @@ struct TrainingFlags {
            "  --seed N           seed of the initial weights, the shuffling and dropout (default 42)\n"
            "  --save FILE        write the trained model to FILE (a ctnn model file, for ctnn-export)\n"
            "  --report DIR       write a run folder for ctnn-plot: history (after each epoch), weights, test\n"
-           "                     predictions, confusion matrix, sample and misclassified images\n";
+           "                     predictions, confusion matrix, sample and misclassified images\n"
+           "  --backup DIR       keep the whole training state in DIR after each epoch; the same command run\n"
+           "                     again after a crash or a kill resumes where it stopped, bit for bit\n"
+           "  --backup-every N   also back up every N batches (with --backup)\n";
   }
 
   // The chosen optimiser with Keras's defaults and the chosen learning rate.
@@ -107,13 +112,19 @@ struct TrainingFlags {
     std::printf("saved %s\n", save.c_str());
   }
 
-  // The callbacks --report needs: the history after each epoch, for ctnn-plot --watch.
-  std::vector<ctnn::Callback> report_callbacks() const {
-    if (report.empty()) return {};
-    std::error_code error;
-    std::filesystem::create_directories(report, error);
-    if (error) throw ctnn::Error(report + ": cannot create the run folder: " + error.message());
-    return {ctnn::CSVLogger{std::filesystem::path(report) / "history.csv"}};
+  // The callbacks the flags ask for: --report's history after each epoch (for ctnn-plot --watch),
+  // --backup's training state.
+  std::vector<ctnn::Callback> callbacks() const {
+    std::vector<ctnn::Callback> chosen;
+    if (!report.empty()) {
+      std::error_code error;
+      std::filesystem::create_directories(report, error);
+      if (error) throw ctnn::Error(report + ": cannot create the run folder: " + error.message());
+      chosen.push_back(ctnn::CSVLogger{std::filesystem::path(report) / "history.csv"});
+    }
+    if (!backup.empty()) chosen.push_back(ctnn::BackupAndRestore{.backup_dir = backup, .save_freq = backup_every});
+    else if (backup_every != 0) throw ctnn::Error("--backup-every needs --backup DIR");
+    return chosen;
   }
 
   // Writes the run folder when --report was given.
@@ -157,6 +168,11 @@ struct TrainingFlags {
     else if (flag == "--seed") seed = parse_number<std::uint64_t>(flag, value());
     else if (flag == "--save") save = value();
     else if (flag == "--report") report = value();
+    else if (flag == "--backup") backup = value();
+    else if (flag == "--backup-every") {
+      backup_every = parse_number<std::size_t>(flag, value());
+      if (backup_every == 0) throw ctnn::Error("--backup-every takes a number of batches of at least 1");
+    }
     else return false;
     return true;
   }

@@ -3,7 +3,7 @@
 // batch 128, 5,000 of the 60,000 training images held out for validation (Keras's validation_split takes
 // the last ones), EarlyStopping on val_accuracy with patience 2 restoring the best weights.
 //   train_batchnorm_mlp [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N]
-//                       [--save FILE] [--report DIR]
+//                       [--save FILE] [--report DIR] [--backup DIR]
 #include <cstdio>
 #include <ctnn/ctnn.hpp>
 #include <string>
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     flags.epochs = 10;
     flags.optimizer = "adam";
     const std::string usage = "usage: train_batchnorm_mlp [--epochs N] [--optimizer NAME] [--learning-rate X] "
-                              "[--loss NAME] [--data DATA] [--seed N] [--save FILE] [--report DIR]\n" +
+                              "[--loss NAME] [--data DATA] [--seed N] [--save FILE] [--report DIR] [--backup DIR]\n" +
                               flags.usage();
     examples::for_each_argument(argc, argv, usage.c_str(),
                                 [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
                 flags.epochs, flags.data.c_str());
 
     ctnn::Model<BatchNormMlp> model{ctnn::Seed{flags.seed}};
-    std::vector<ctnn::Callback> callbacks = flags.report_callbacks();
+    std::vector<ctnn::Callback> callbacks = flags.callbacks();
     callbacks.push_back(ctnn::EarlyStopping{.monitor = "val_accuracy", .patience = 2, .restore_best_weights = true});
     const ctnn::History history = ctnn::fit<batch_size>(
         model, data.train,

@@ -10,7 +10,7 @@
 //      that shrinks tenfold at every epoch after the 11th and a hundredfold after the 21st (92.29%)
 // The published networks start with Rescaling(1/255) on raw pixels; ctnn's IDX loader already
 // scales pixels to [0, 1], so the networks here start at the convolution.
-//   train_fashion_cnn [--network a|b|c|d] [--epochs N] [--samples N] [--data DATA] [--seed N] [--save FILE] [--report DIR]
+//   train_fashion_cnn [--network a|b|c|d] [--epochs N] [--samples N] [--data DATA] [--seed N] [--save FILE] [--report DIR] [--backup DIR]
 #include <cstdio>
 #include <ctnn/ctnn.hpp>
 #include <string>
@@ -62,7 +62,7 @@ void train(const examples::TrainingFlags& flags, const Dataset& train_data, cons
                      .optimizer = flags.make_optimizer(),
                      .loss = flags.loss,
                      .validation = validation,
-                     .callbacks = flags.report_callbacks(),
+                     .callbacks = flags.callbacks(),
                      .seed = flags.seed};
   if (scheduled) options.callbacks.push_back(LearningRateScheduler{seed_schedule});
   const History history = fit<BatchSize>(model, train_data, options);
@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
     std::size_t samples = 48000;
     const std::string usage =
         "usage: train_fashion_cnn [--network a|b|c|d] [--epochs N] [--samples N] [--optimizer NAME] "
-        "[--learning-rate X] [--loss NAME] [--data DATA] [--seed N] [--save FILE] [--report DIR]\n"
+        "[--learning-rate X] [--loss NAME] [--data DATA] [--seed N] [--save FILE] [--report DIR] [--backup DIR]\n"
         "  --network a|b|c|d  the seed's network A, B, C or D (default a)\n"
         "  --samples N        train on N of the 48,000 training images and validate on N / 4 of the 12,000\n"
         "                     (default all; fewer for a quick run)\n" +

@@ -1,7 +1,7 @@
 // The Keras notebook MLP: Dense(64)-Dropout(0.2)-Dense(64)-Dropout(0.2)-Dense(10, softmax),
 // RMSprop, batch 128, on Fashion-MNIST (or any MNIST-format directory).
 //   train_keras_mlp [--epochs N] [--optimizer sgd|rmsprop|adam] [--learning-rate X] [--loss NAME] [--data DATA]
-//                   [--seed N] [--save FILE] [--report DIR]
+//                   [--seed N] [--save FILE] [--report DIR] [--backup DIR]
 #include <cstdio>
 #include <ctnn/ctnn.hpp>
 #include <string>
@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
     flags.epochs = 20;
     flags.optimizer = "rmsprop";
     const std::string usage = "usage: train_keras_mlp [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] "
-                              "[--data DATA] [--seed N] [--save FILE] [--report DIR]\n" +
+                              "[--data DATA] [--seed N] [--save FILE] [--report DIR] [--backup DIR]\n" +
                               flags.usage();
     examples::for_each_argument(argc, argv, usage.c_str(),
                                 [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     const ctnn::History history =
         ctnn::fit<batch_size>(model, data.train,
                               {.epochs = flags.epochs, .optimizer = flags.make_optimizer(), .loss = flags.loss,
-                               .validation = data.test, .callbacks = flags.report_callbacks(), .seed = flags.seed});
+                               .validation = data.test, .callbacks = flags.callbacks(), .seed = flags.seed});
     examples::print_test_report(model, data.test, flags.data, flags.loss);
     flags.save_if_asked(model);
     flags.report_if_asked("train_keras_mlp", model, history, data.test, batch_size);

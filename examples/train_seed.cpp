@@ -1,6 +1,6 @@
 // The seed experiment: 784-400-20-10 ReLU/softmax trained with SGD on Fashion-MNIST.
 //   train_seed [--epochs N] [--optimizer sgd|rmsprop|adam] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N]
-//              [--save FILE] [--report DIR]
+//              [--save FILE] [--report DIR] [--backup DIR]
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -21,7 +21,7 @@ examples::TrainingFlags parse_flags(int argc, char** argv) {
   examples::TrainingFlags flags;
   const std::string usage =
       "usage: train_seed [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N] "
-      "[--save FILE] [--report DIR]\n" + flags.usage();
+      "[--save FILE] [--report DIR] [--backup DIR]\n" + flags.usage();
   examples::for_each_argument(argc, argv, usage.c_str(), [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
   return flags;
 }
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
                                                         {.epochs = flags.epochs,
                                                          .optimizer = flags.make_optimizer(), .loss = flags.loss,
                                                          .validation = data.test,
-                                                         .callbacks = flags.report_callbacks(),
+                                                         .callbacks = flags.callbacks(),
                                                          .seed = flags.seed});
     examples::print_test_report(model, data.test, flags.data, flags.loss);
     flags.save_if_asked(model);

@@ -1,6 +1,6 @@
 // Trains any network given as a spec with the generic engine, through the same fit() as the
 // generated code; `--spec` of SeedNet's spec reproduces the main job number for number.
-//   train_spec SPEC [--epochs N] [--batch N] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N] [--save FILE] [--report DIR]
+//   train_spec SPEC [--epochs N] [--batch N] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N] [--save FILE] [--report DIR] [--backup DIR]
 //   train_spec 784-400:relu-20:relu-10:softmax --epochs 10 --batch 200
 #include <cstdio>
 #include <new>
@@ -21,7 +21,7 @@ Flags parse_flags(int argc, char** argv) {
   Flags flags;
   const std::string usage =
       "usage: train_spec SPEC [--batch N] [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N] "
-      "[--save FILE] [--report DIR]\n"
+      "[--save FILE] [--report DIR] [--backup DIR]\n"
       "  SPEC               the network, e.g. 784-400:relu:l2=0.01-20:relu-10:softmax, or @FILE for a spec file\n"
       "  --batch N          mini-batch size (default 200)\n" +
       flags.usage();
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
                                                      .optimizer = flags.make_optimizer(),
                                                      .loss = flags.loss,
                                                      .validation = data.test,
-                                                     .callbacks = flags.report_callbacks(),
+                                                     .callbacks = flags.callbacks(),
                                                      .seed = flags.seed});
     const ctnn::Evaluation test = ctnn::evaluate(network, data.test, flags.loss);
     std::printf("test loss %.4f, test accuracy %.4f\n", test.loss, test.accuracy);

@@ -8,37 +8,14 @@
 
 #include "atomic_file.hpp"
 #include "byte_order.hpp"
+#include "byte_reader.hpp"
 #include "file_bytes.hpp"
 
 namespace ctnn::io {
 
 namespace {
 
-// Walks a file's bytes; running past the end is reported as a truncated file.
-class ByteReader {
- public:
-  ByteReader(std::string_view bytes, std::string path) : bytes_(bytes), path_(std::move(path)) {}
-
-  template <std::unsigned_integral T>
-  T integer(const char* field) {
-    take(sizeof(T), field);
-    return T(detail::read_little_endian(bytes_, position_ - sizeof(T), sizeof(T)));
-  }
-  std::string_view take(std::size_t count, const char* field) {
-    if (count > bytes_.size() - position_)
-      throw Error(path_ + ": truncated: the file ends inside the " + field + " (byte " + std::to_string(bytes_.size()) +
-                  " of at least " + std::to_string(position_ + count) + ")");
-    position_ += count;
-    return bytes_.substr(position_ - count, count);
-  }
-  std::size_t position() const { return position_; }
-  std::size_t remaining() const { return bytes_.size() - position_; }
-
- private:
-  std::string_view bytes_;
-  std::string path_;
-  std::size_t position_ = 0;
-};
+using detail::ByteReader;
 
 // Version 2's tensor directory, each entry checked against what the rest of the file can hold.
 std::vector<FileTensor> read_tensor_directory(ByteReader& reader, const std::string& name) {
@@ -120,8 +97,10 @@ std::string model_file_bytes(const ModelFile& file) {
 }
 
 ModelFile read_model_file(const std::filesystem::path& path) {
-  const std::string bytes = read_file_bytes(path, "model file");
-  const std::string name = path.string();
+  return parse_model_file(read_file_bytes(path, "model file"), path.string());
+}
+
+ModelFile parse_model_file(std::string_view bytes, const std::string& name) {
   ByteReader reader(bytes, name);
   const std::size_t magic_bytes = std::min(bytes.size(), model_file_magic.size());
   if (bytes.empty() || std::memcmp(bytes.data(), model_file_magic.data(), magic_bytes) != 0)

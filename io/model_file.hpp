@@ -113,6 +113,10 @@ void save(const M& model, const std::filesystem::path& path) {
 // type, length and checksum. Every problem is an Error naming the file and what is wrong.
 ModelFile read_model_file(const std::filesystem::path& path);
 
+// The same checks on a model file's bytes held in memory (embedded in another file); `name` names
+// them in errors.
+ModelFile parse_model_file(std::string_view bytes, const std::string& name);
+
 namespace detail {
 
 // A tensor a model expects in a file: its name and Keras's shape.

@@ -48,8 +48,9 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   void set_loss(const Loss& loss) { check_loss(loss), loss_ = loss; }
   const Loss& loss() const { return loss_; }
 
-  // Dropout masks are drawn from this seed and the number of steps since it was set.
-  void seed_dropout(std::uint64_t seed) { dropout_seed_ = seed, steps_ = 0; }
+  // Dropout masks are drawn from this seed and the number of steps since it was set (steps_done when
+  // a run resumes).
+  void seed_dropout(std::uint64_t seed, std::uint64_t steps_done = 0) { dropout_seed_ = seed, steps_ = steps_done; }
 
   // Copies the samples named by `indices` (at most Batch of them) into the arena.
   void load_batch(const float* images, const std::uint8_t* labels, std::span<const std::uint32_t> indices) {

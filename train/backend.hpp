@@ -32,7 +32,7 @@ concept BackendTrainingStep = requires(S& step, const float* images, const std::
                                        std::span<const std::uint32_t> indices, std::size_t rows) {
   { step.batch_size() } -> std::convertible_to<std::size_t>;
   step.load_batch(images, labels, indices);
-  step.seed_dropout(std::uint64_t{});
+  step.seed_dropout(std::uint64_t{}, std::uint64_t{});
   step.set_loss(Loss{});
   { step.compute_gradients(rows) } -> std::same_as<BatchResult>;
   { step.train_batch(rows, [](float*, simd::floats, float*) {}) } -> std::same_as<BatchResult>;

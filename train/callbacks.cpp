@@ -68,7 +68,9 @@ std::vector<CallbackState> start_callbacks(const std::vector<Callback>& callback
   for (const Callback& callback : callbacks)
     std::visit(
         [&]<class C>(const C& c) {
-          if constexpr (std::is_same_v<C, LearningRateScheduler> || std::is_same_v<C, CSVLogger>) states.emplace_back(c);
+          if constexpr (std::is_same_v<C, LearningRateScheduler> || std::is_same_v<C, CSVLogger> ||
+                        std::is_same_v<C, BackupAndRestore>)
+            states.emplace_back(c);
           else states.emplace_back(typename C::State(c));
         },
         callback);

@@ -1,5 +1,5 @@
 // Keras's training callbacks, with Keras's defaults and decisions: EarlyStopping,
-// ReduceLROnPlateau, LearningRateScheduler, ModelCheckpoint and CSVLogger. Each is a small state machine
+// ReduceLROnPlateau, LearningRateScheduler, ModelCheckpoint, CSVLogger and BackupAndRestore. Each is a small state machine
 // that fit() feeds with the epoch's logs; its decisions are tested on scripted sequences.
 #pragma once
 
@@ -125,13 +125,28 @@ struct CSVLogger {
   std::filesystem::path filename;
 };
 
-using Callback = std::variant<EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, ModelCheckpoint, CSVLogger>;
+// Makes training survive a crash or a kill, as Keras's BackupAndRestore: fit() writes its whole state
+// (weights, optimiser state, counters, the callbacks' decisions, the history so far; train/
+// training_state.hpp) to backup_dir atomically, and a fit() that finds a backup there goes on from it,
+// bit for bit as if it had never been interrupted (History::seconds aside). The resumed run must use
+// the same data size, batch size, seed, loss, optimiser and callbacks; fit() says which differs.
+struct BackupAndRestore {
+  std::filesystem::path backup_dir;
+  std::size_t save_freq = 0;     // 0: at the end of every epoch (Keras's "epoch"); N: also every N batches
+  bool delete_checkpoint = true;  // remove the backup when training ends
+};
+
+// Where BackupAndRestore keeps the state in its folder.
+inline std::filesystem::path backup_file(const BackupAndRestore& backup) { return backup.backup_dir / "training_state.ctnnbak"; }
+
+using Callback =
+    std::variant<EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, ModelCheckpoint, CSVLogger, BackupAndRestore>;
 
 namespace detail {
 
 // The callbacks' running state, one per callback, in the order given.
-using CallbackState =
-    std::variant<EarlyStopping::State, ReduceLROnPlateau::State, LearningRateScheduler, ModelCheckpoint::State, CSVLogger>;
+using CallbackState = std::variant<EarlyStopping::State, ReduceLROnPlateau::State, LearningRateScheduler,
+                                   ModelCheckpoint::State, CSVLogger, BackupAndRestore>;
 
 std::vector<CallbackState> start_callbacks(const std::vector<Callback>& callbacks);
 

@@ -10,6 +10,7 @@
 #include "../codegen/denormals.hpp"
 #include "../dsl/random.hpp"
 #include "history_files.hpp"
+#include "training_state.hpp"
 #include "progress.hpp"
 #include "thread_tuner.hpp"
 
@@ -21,6 +22,88 @@ void check_learning_rate(float learning_rate, const char* source) {
   if (!(learning_rate > 0.0f) || !std::isfinite(learning_rate))
     throw Error(std::string("fit: the learning rate must be a positive number, not ") + std::to_string(learning_rate) +
                 " (from " + source + ")");
+}
+
+// What a resumed run must share with the run that wrote the backup, one "key: value" line each.
+std::string run_identity(const DatasetView& data, const DatasetView& validation, std::size_t batch_size,
+                         const FitOptions& options) {
+  std::string identity;
+  const auto line = [&](const char* key, const std::string& value) { identity.append(key).append(": ").append(value).append("\n"); };
+  line("training rows", std::to_string(data.count));
+  line("validation rows", std::to_string(validation.count));
+  line("batch size", std::to_string(batch_size));
+  line("seed", std::to_string(options.seed));
+  line("shuffle", options.shuffle ? "on" : "off");
+  line("loss", loss_name(options.loss));
+  line("optimizer", optimizer_text(options.optimizer));
+  std::string kinds;
+  for (const Callback& callback : options.callbacks) {
+    static constexpr const char* names[] = {"EarlyStopping", "ReduceLROnPlateau", "LearningRateScheduler",
+                                            "ModelCheckpoint", "CSVLogger", "BackupAndRestore"};
+    static_assert(std::size(names) == std::variant_size_v<Callback>);
+    kinds.append(kinds.empty() ? "" : ", ").append(names[callback.index()]);
+  }
+  line("callbacks", kinds.empty() ? "none" : kinds);
+  return identity;
+}
+
+// Refuses a backup written by a run with other settings, naming the first that differs.
+void check_same_run(const std::string& written, const std::string& current, const std::filesystem::path& path) {
+  if (written == current) return;
+  const auto lines = [](const std::string& text) {
+    std::vector<std::string> result;
+    for (std::size_t at = 0; at < text.size();) {
+      const std::size_t end = std::min(text.find('\n', at), text.size());
+      result.push_back(text.substr(at, end - at));
+      at = end + 1;
+    }
+    return result;
+  };
+  const std::vector<std::string> before = lines(written), now = lines(current);
+  std::string difference = "the settings differ";
+  for (std::size_t i = 0; i < std::max(before.size(), now.size()); ++i)
+    if (i >= before.size() || i >= now.size() || before[i] != now[i]) {
+      difference = "it was written with \"" + (i < before.size() ? before[i] : "") + "\", this run has \"" +
+                   (i < now.size() ? now[i] : "") + "\"";
+      break;
+    }
+  throw Error(path.string() + ": this backup belongs to another training run (" + difference +
+              "); resume with the same settings, or delete the backup to start over");
+}
+
+void shuffle(std::vector<std::uint32_t>& order, std::uint64_t seed, std::size_t epoch) {
+  Rng rng(seed, epoch);
+  for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+}
+
+CallbackRecord record_of(const CallbackState& callback) {
+  if (const auto* early = std::get_if<EarlyStopping::State>(&callback)) return {early->improvement.best(), early->wait, 0};
+  if (const auto* plateau = std::get_if<ReduceLROnPlateau::State>(&callback))
+    return {plateau->improvement.best(), plateau->wait, plateau->cooldown_left};
+  if (const auto* checkpoint = std::get_if<ModelCheckpoint::State>(&callback)) return {checkpoint->improvement.best(), 0, 0};
+  return {};
+}
+
+void restore_record(CallbackState& callback, const CallbackRecord& record) {
+  if (auto* early = std::get_if<EarlyStopping::State>(&callback)) {
+    early->improvement.set_best(record.best), early->wait = std::size_t(record.wait);
+  } else if (auto* plateau = std::get_if<ReduceLROnPlateau::State>(&callback)) {
+    plateau->improvement.set_best(record.best), plateau->wait = std::size_t(record.wait);
+    plateau->cooldown_left = std::size_t(record.cooldown_left);
+  } else if (auto* checkpoint = std::get_if<ModelCheckpoint::State>(&callback)) {
+    checkpoint->improvement.set_best(record.best);
+  }
+}
+
+const BackupAndRestore* find_backup(const std::vector<Callback>& callbacks) {
+  const BackupAndRestore* found = nullptr;
+  for (const Callback& callback : callbacks)
+    if (const auto* backup = std::get_if<BackupAndRestore>(&callback)) {
+      if (found) throw Error("fit: one BackupAndRestore callback only");
+      if (backup->backup_dir.empty()) throw Error("fit: BackupAndRestore needs a backup_dir");
+      found = backup;
+    }
+  return found;
 }
 
 }  // namespace
@@ -38,14 +121,51 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
   target.check_fits(data, "training data");
   if (!validation.empty()) target.check_fits(validation, "validation data");
   check_optimizer(options.optimizer);
-  target.start(options.loss, options.seed);  // checks the loss
+  check_loss(options.loss);
   check_learning_rate(learning_rate_of(options.optimizer), "FitOptions::optimizer");
+  const BackupAndRestore* backup = find_backup(options.callbacks);
+  const std::size_t batch_size = target.batch_size();
+  const std::string identity = run_identity(data, validation, batch_size, options);
+
+  // Everything a backup holds, and so everything that decides what the rest of the run does.
+  TrainingState state;
+  state.learning_rate = learning_rate_of(options.optimizer);
   std::vector<CallbackState> callbacks = start_callbacks(options.callbacks);
-  float learning_rate = learning_rate_of(options.optimizer);
-  std::optional<io::ModelFile> best_weights;  // for EarlyStopping's restore_best_weights
+  const bool resuming = backup && std::filesystem::exists(backup_file(*backup));
+  if (resuming) {
+    const std::filesystem::path path = backup_file(*backup);
+    state = read_training_state(path);
+    check_same_run(state.run, identity, path);
+    if (state.callbacks.size() != callbacks.size())
+      throw Error(path.string() + ": corrupted: it holds the state of " + std::to_string(state.callbacks.size()) +
+                  " callbacks where this run has " + std::to_string(callbacks.size()));
+    target.restore(state.weights, path.string());
+    for (std::size_t c = 0; c < callbacks.size(); ++c) restore_record(callbacks[c], state.callbacks[c]);
+  }
+  target.start(options.loss, options.seed, state.iteration);
+  if (resuming) {
+    const std::span<float> optimizer_state = target.optimizer_state();
+    if (state.optimizer_state.size() != optimizer_state.size())
+      throw Error(backup_file(*backup).string() + ": corrupted: it holds " + std::to_string(state.optimizer_state.size()) +
+                  " optimiser-state values where this network needs " + std::to_string(optimizer_state.size()));
+    std::ranges::copy(state.optimizer_state, optimizer_state.begin());
+  }
+  const auto write_backup = [&] {
+    state.weights = target.snapshot();
+    const std::span<const float> optimizer_state = target.optimizer_state();
+    state.optimizer_state.assign(optimizer_state.begin(), optimizer_state.end());
+    state.callbacks.clear();
+    for (const CallbackState& callback : callbacks) state.callbacks.push_back(record_of(callback));
+    state.run = identity;
+    io::write_file_atomically(backup_file(*backup), training_state_bytes(state));
+  };
+  if (backup) {
+    std::error_code error;
+    std::filesystem::create_directories(backup->backup_dir, error);
+    if (error) throw Error(backup->backup_dir.string() + ": cannot create the backup folder: " + error.message());
+  }
 
   FlushDenormals flush_denormals;
-  std::uint64_t iteration = 0;  // updates so far: Adam's bias correction
   if (options.threads != 0) target.set_threads(options.threads);
   // Steps may run on fewer threads than the model's while that is faster; the model gets its count back.
   struct RestoreThreads {
@@ -55,87 +175,107 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
   } restore_threads{target, target.threads()};
   ThreadTuner tuner(target.threads(), options.adapt_threads);
 
-  const std::size_t batch_size = target.batch_size();
   const std::size_t batches = (data.count + batch_size - 1) / batch_size;
   std::vector<std::uint32_t> order(data.count);
   std::iota(order.begin(), order.end(), 0u);
+  // Each epoch shuffles the order the one before left: a resumed run replays the shuffles done.
+  const std::size_t shuffled_epochs = state.batches_done > 0 ? state.epoch : state.epoch - 1;
+  if (options.shuffle)
+    for (std::size_t epoch = 1; epoch <= shuffled_epochs; ++epoch) shuffle(order, options.seed, epoch);
 
+  if (resuming && options.verbose)
+    std::fprintf(options.log, "Resuming from %s: epoch %llu, batch %llu of %zu\n", backup_file(*backup).string().c_str(),
+                 static_cast<unsigned long long>(state.epoch), static_cast<unsigned long long>(state.batches_done + 1), batches);
   ProgressReport progress(options.log, options.verbose, options.epochs, batches);
-  History history;
-  for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
-    for (CallbackState& callback : callbacks)
-      if (auto* scheduler = std::get_if<LearningRateScheduler>(&callback)) {
-        learning_rate = scheduler->schedule(epoch - 1, learning_rate);
-        check_learning_rate(learning_rate, "LearningRateScheduler");
-      }
-    Optimizer optimizer = options.optimizer;
-    set_learning_rate(optimizer, learning_rate);
-    progress.begin_epoch();
-    if (options.shuffle) {
-      Rng rng(options.seed, epoch);
-      for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+  History& history = state.history;
+  for (; !state.finished && state.epoch <= options.epochs; ++state.epoch, state.batches_done = 0) {
+    const std::size_t epoch = std::size_t(state.epoch);
+    if (state.batches_done == 0) {
+      for (CallbackState& callback : callbacks)
+        if (auto* scheduler = std::get_if<LearningRateScheduler>(&callback)) {
+          state.learning_rate = scheduler->schedule(epoch - 1, state.learning_rate);
+          check_learning_rate(state.learning_rate, "LearningRateScheduler");
+        }
+      if (options.shuffle) shuffle(order, options.seed, epoch);
+      state.loss_sum = 0.0;  // sum over samples of (loss + the penalty of its batch)
+      state.correct = state.seen = 0;
     }
-    double loss_sum = 0.0;  // sum over samples of (loss + the penalty of its batch)
-    std::size_t correct = 0, seen = 0;
-    for (std::size_t batch = 0; batch < batches; ++batch) {
+    Optimizer optimizer = options.optimizer;
+    set_learning_rate(optimizer, state.learning_rate);
+    progress.begin_epoch();
+    for (std::size_t batch = std::size_t(state.batches_done); batch < batches; ++batch) {
       const std::size_t first = batch * batch_size;
       const std::size_t rows = std::min(batch_size, data.count - first);
       target.set_threads(tuner.threads());
       const auto started = std::chrono::steady_clock::now();
       const BatchResult result =
-          target.train_batch(data, std::span(order).subspan(first, rows), optimizer, ++iteration);
+          target.train_batch(data, std::span(order).subspan(first, rows), optimizer, ++state.iteration);
       if (rows == batch_size) tuner.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       if (!std::isfinite(result.loss()))
         throw Error("fit: the loss became " + std::to_string(result.loss()) + " in epoch " + std::to_string(epoch) +
                     ", batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
-                    "; training diverged: lower the learning rate (now " + std::to_string(learning_rate) +
+                    "; training diverged: lower the learning rate (now " + std::to_string(state.learning_rate) +
                     ") or check the data for NaN or Inf");
-      loss_sum += result.loss() * double(rows);
-      correct += result.correct;
-      seen += rows;
-      progress.batch_done(batch + 1, loss_sum / double(seen), double(correct) / double(seen));
+      state.loss_sum += result.loss() * double(rows);
+      state.correct += result.correct;
+      state.seen += rows;
+      progress.batch_done(batch + 1, state.loss_sum / double(state.seen), double(state.correct) / double(state.seen));
+      if (backup && backup->save_freq > 0 && state.iteration % backup->save_freq == 0 && batch + 1 < batches) {
+        state.batches_done = batch + 1;
+        write_backup();
+      }
     }
     target.set_threads(tuner.chosen());  // for the validation and the callbacks
-    history.loss.push_back(loss_sum / double(seen));
-    history.accuracy.push_back(double(correct) / double(seen));
+    history.loss.push_back(state.loss_sum / double(state.seen));
+    history.accuracy.push_back(double(state.correct) / double(state.seen));
     if (!validation.empty()) {
       const Evaluation validated = target.evaluate(validation, options.loss);
       history.val_loss.push_back(validated.loss);
       history.val_accuracy.push_back(validated.accuracy);
     }
     history.seconds.push_back(progress.seconds_since_epoch_start());
-    history.learning_rate.push_back(learning_rate);
+    history.learning_rate.push_back(state.learning_rate);
     const bool validated = !history.val_loss.empty();
     progress.end_epoch(epoch, history.seconds.back(), history.loss.back(), history.accuracy.back(),
                        validated ? &history.val_loss.back() : nullptr, validated ? &history.val_accuracy.back() : nullptr);
 
-    EpochLogs logs{epoch - 1, history.loss.back(), history.accuracy.back(), {}, {}, learning_rate};
+    EpochLogs logs{epoch - 1, history.loss.back(), history.accuracy.back(), {}, {}, state.learning_rate};
     if (validated) logs.val_loss = history.val_loss.back(), logs.val_accuracy = history.val_accuracy.back();
-    bool stop = false;
     for (CallbackState& callback : callbacks) {
       if (auto* early = std::get_if<EarlyStopping::State>(&callback)) {
         bool improved = false;
         const bool stop_here = early->should_stop(logs, improved);
-        if (improved && early->options.restore_best_weights) best_weights = target.snapshot();
+        if (improved && early->options.restore_best_weights) state.best_weights = target.snapshot();
         if (stop_here) {
-          stop = true;
-          if (early->options.restore_best_weights && best_weights) target.restore(*best_weights);
+          state.finished = true;
+          if (early->options.restore_best_weights && state.best_weights) target.restore(*state.best_weights, "best weights");
           if (options.verbose) std::fprintf(options.log, "Epoch %zu: early stopping\n", epoch);
         }
       } else if (auto* plateau = std::get_if<ReduceLROnPlateau::State>(&callback)) {
-        const float reduced = plateau->next_learning_rate(logs, learning_rate);
-        if (reduced != learning_rate && options.verbose)
+        const float reduced = plateau->next_learning_rate(logs, state.learning_rate);
+        if (reduced != state.learning_rate && options.verbose)
           std::fprintf(options.log, "Epoch %zu: ReduceLROnPlateau reducing learning rate to %g.\n", epoch, double(reduced));
-        learning_rate = reduced;
+        state.learning_rate = reduced;
       } else if (auto* checkpoint = std::get_if<ModelCheckpoint::State>(&callback)) {
         if (checkpoint->should_save(logs)) target.save(checkpoint->options.path);
       } else if (const auto* logger = std::get_if<CSVLogger>(&callback)) {
         save_csv(history, logger->filename);
       }
     }
-    if (stop) break;
+    if (epoch == options.epochs) state.finished = true;
+    // The state after this epoch, as the next one starts from it. A finished run whose backup is
+    // about to be deleted has nothing to write: killed before the deletion, it redoes the last epoch.
+    if (backup && !(state.finished && backup->delete_checkpoint)) {
+      ++state.epoch, state.batches_done = 0;
+      write_backup();
+      --state.epoch;
+    }
   }
-  return history;
+  if (backup && backup->delete_checkpoint) {
+    std::error_code error;
+    std::filesystem::remove(backup_file(*backup), error);
+  }
+  return std::move(history);
 }
 
 }  // namespace ctnn::detail

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "../codegen/batch_result.hpp"
@@ -65,14 +66,16 @@ class FitTarget {
   virtual std::size_t threads() const = 0;
   virtual void set_threads(std::size_t count) = 0;
   virtual std::size_t batch_size() const = 0;
-  // Before the first batch: the loss to minimise, zero optimiser state, the dropout masks' seed.
-  virtual void start(const Loss& loss, std::uint64_t seed) = 0;
+  // Before the first batch: the loss to minimise, zero optimiser state, the dropout masks' seed and
+  // how many steps were done already (when a run resumes).
+  virtual void start(const Loss& loss, std::uint64_t seed, std::uint64_t steps_done) = 0;
+  virtual std::span<float> optimizer_state() = 0;
   // One update from the samples `rows` of `data`; iteration counts the updates, this one included.
   virtual BatchResult train_batch(const DatasetView& data, std::span<const std::uint32_t> rows,
                                   const Optimizer& optimizer, std::uint64_t iteration) = 0;
   virtual Evaluation evaluate(const DatasetView& data, const Loss& loss) = 0;
   virtual io::ModelFile snapshot() const = 0;
-  virtual void restore(const io::ModelFile& weights) = 0;
+  virtual void restore(const io::ModelFile& weights, const std::string& source) = 0;
   virtual void save(const std::filesystem::path& path) const = 0;
 
  protected:
@@ -91,11 +94,12 @@ class FitTargetOf final : public FitTarget {
   std::size_t threads() const override { return model_.threads(); }
   void set_threads(std::size_t count) override { model_.set_threads(count); }
   std::size_t batch_size() const override { return step_.batch_size(); }
-  void start(const Loss& loss, std::uint64_t seed) override {
+  void start(const Loss& loss, std::uint64_t seed, std::uint64_t steps_done) override {
     step_.set_loss(loss);
     std::ranges::fill(step_.optimizer_state(), 0.0f);
-    step_.seed_dropout(seed);
+    step_.seed_dropout(seed, steps_done);
   }
+  std::span<float> optimizer_state() override { return step_.optimizer_state(); }
   BatchResult train_batch(const DatasetView& data, std::span<const std::uint32_t> rows, const Optimizer& optimizer,
                           std::uint64_t iteration) override {
     step_.load_batch(data.images, data.labels, rows);
@@ -104,7 +108,9 @@ class FitTargetOf final : public FitTarget {
   }
   Evaluation evaluate(const DatasetView& data, const Loss& loss) override { return evaluate_checked(model_, data, loss); }
   io::ModelFile snapshot() const override { return io::snapshot(model_); }
-  void restore(const io::ModelFile& weights) override { io::assign_parameters(model_, weights, "best weights"); }
+  void restore(const io::ModelFile& weights, const std::string& source) override {
+    io::assign_parameters(model_, weights, source);
+  }
   void save(const std::filesystem::path& path) const override { io::save(model_, path); }
 
  private:

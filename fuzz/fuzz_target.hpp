@@ -1,0 +1,130 @@
+// The driver every fuzz target shares. A target defines
+//   void fuzz_one(std::string_view bytes);
+// which hands the bytes to one loader. A loader may refuse them only with ctnn::Error (or, for the
+// embedding example's PGM reader, its own Failure); any other exception, an allocation that fails
+// because a header claimed too much, or a sanitizer report is a crash the fuzzer records.
+//
+// Built with afl-clang-fast++ (scripts/run-fuzz.sh), main() is AFL++'s persistent loop over shared
+// memory; built with a plain compiler (the test suite), it replays files and folders given as
+// arguments: the seed corpus and every input the fuzzers have found, each a regression test.
+#pragma once
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <new>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <ctnn/error.hpp>
+
+void fuzz_one(std::string_view bytes);
+
+namespace fuzz {
+
+// The failures a loader is allowed: a target whose loader has another error type adds it here.
+struct ExpectedFailure : std::exception {};
+
+// A file holding `bytes`, for loaders that read paths: one per process and name, rewritten each run.
+inline std::filesystem::path file_with(std::string_view bytes, const std::string& name) {
+  static const std::filesystem::path folder = [] {
+    const std::filesystem::path shm = "/dev/shm";
+    std::filesystem::path base = std::filesystem::is_directory(shm) ? shm : std::filesystem::temp_directory_path();
+    base /= "ctnn-fuzz-" + std::to_string(::getpid());
+    std::filesystem::create_directories(base);
+    return base;
+  }();
+  const std::filesystem::path path = folder / name;
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), std::streamsize(bytes.size()));
+  return path;
+}
+
+inline void remove_files() {
+  std::error_code ignored;
+  std::filesystem::remove_all((std::filesystem::is_directory("/dev/shm") ? std::filesystem::path("/dev/shm")
+                                                                         : std::filesystem::temp_directory_path()) /
+                                  ("ctnn-fuzz-" + std::to_string(::getpid())),
+                              ignored);
+}
+
+// Runs one input; returns normally when the loader accepted it or refused it with a clear error.
+inline void run_one(std::string_view bytes, const char* name) {
+  try {
+    fuzz_one(bytes);
+  } catch (const ctnn::Error&) {
+  } catch (const ExpectedFailure&) {
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "%s: std::bad_alloc: a loader allocated what a header claimed\n", name);
+    std::abort();
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "%s: an exception that is not a ctnn::Error: %s\n", name, error.what());
+    std::abort();
+  }
+}
+
+// No loader needs more than this for the inputs fuzzers make; beyond it an allocation fails (and
+// the run crashes) instead of swapping. Not under AddressSanitizer, which reserves far more.
+#if defined(__SANITIZE_ADDRESS__)
+#define CTNN_FUZZ_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CTNN_FUZZ_ADDRESS_SANITIZER 1
+#endif
+#endif
+inline void limit_memory() {
+#ifndef CTNN_FUZZ_ADDRESS_SANITIZER  // its allocator refuses the same requests: max_allocation_size_mb
+  const rlimit limit{std::size_t{4} << 30, std::size_t{4} << 30};
+  ::setrlimit(RLIMIT_AS, &limit);
+#endif
+}
+
+}  // namespace fuzz
+
+#ifdef __AFL_FUZZ_TESTCASE_LEN
+__AFL_FUZZ_INIT();
+int main() {
+  fuzz::limit_memory();
+  __AFL_INIT();
+  const unsigned char* buffer = __AFL_FUZZ_TESTCASE_BUF;
+  while (__AFL_LOOP(100000)) fuzz::run_one({reinterpret_cast<const char*>(buffer), std::size_t(__AFL_FUZZ_TESTCASE_LEN)}, "input");
+  fuzz::remove_files();
+  return 0;
+}
+#else
+// Replays every file named, and every file in every folder named (a folder's README.md aside); a
+// path that does not exist is skipped, but at least one input must be replayed.
+int main(int argc, char** argv) {
+  fuzz::limit_memory();
+  std::size_t replayed = 0;
+  const auto replay = [&](const std::filesystem::path& path) {
+    std::ifstream file(path, std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(file), {}};
+    fuzz::run_one(bytes, path.c_str());
+    ++replayed;
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::filesystem::path given = argv[i];
+    if (!std::filesystem::exists(given)) continue;  // a target with no regressions has no folder of them
+    if (!std::filesystem::is_directory(given)) {
+      replay(given);
+      continue;
+    }
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(given))
+      if (entry.is_regular_file() && entry.path().filename() != "README.md") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) replay(file);
+  }
+  fuzz::remove_files();
+  std::printf("%zu inputs replayed: each accepted or refused with a clear error\n", replayed);
+  return replayed > 0 ? 0 : 1;
+}
+#endif

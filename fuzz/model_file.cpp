@@ -1,0 +1,11 @@
+// Model files: the reader's checks, then a generic-engine network built from the architecture the
+// file records and its parameters loaded into it.
+#include <ctnn/io/load.hpp>
+
+#include "fuzz_target.hpp"
+
+void fuzz_one(std::string_view bytes) {
+  const std::filesystem::path path = fuzz::file_with(bytes, "model.ctnn");
+  ctnn::io::read_model_file(path);
+  ctnn::io::load_network(path);
+}
