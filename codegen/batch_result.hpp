@@ -10,6 +10,7 @@ struct BatchResult {
   double penalty = 0.0;   // regularisation penalty of the weights the step started from
   std::size_t correct = 0;
   std::size_t rows = 0;
+  bool finite_gradients = true;  // false when a gradient was NaN or Inf (and not applied)
   // The batch's loss as Keras reports it: mean loss plus penalty.
   double loss() const { return loss_sum / double(rows) + penalty; }
 };

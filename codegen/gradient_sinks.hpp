@@ -5,12 +5,32 @@
 // gradient_of(parameter) and state_of(parameter).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <limits>
 
 #include "batch_result.hpp"
 #include "dense_backward.hpp"
 
 namespace ctnn::codegen {
+
+// Whether every lane of g is a number other than an infinity (an ordered comparison: false for NaN).
+inline bool all_finite(floats g) { return xsimd::all(xsimd::abs(g) <= floats(std::numeric_limits<float>::max())); }
+
+// The gradient sink of a fused training step for the parameter vectors at `parameter`: it applies
+// update(w, g, state) to each as soon as its gradient g is finished, unless g holds a NaN or an Inf
+// (which a finite loss can hide: an overflow in the backward pass). Then nothing is written, so no
+// weight or optimiser state becomes NaN, and `non_finite` is set (by whichever thread finds one).
+template <class Update>
+auto guarded_update(const Update& update, std::atomic<bool>& non_finite, float* parameter, float* state) {
+  return [&update, &non_finite, parameter, state](std::size_t at, floats g) {
+    if (!all_finite(g)) [[unlikely]] {
+      non_finite.store(true, std::memory_order_relaxed);
+      return;
+    }
+    update(parameter + at, g, state + at);
+  };
+}
 
 template <class Step>
 class GradientSinks {
@@ -23,15 +43,17 @@ class GradientSinks {
   }
 
   // The same, applying update(w, g, state) to every vector of parameters w (optimiser state at
-  // `state`) as soon as its gradient g is finished, instead of storing the gradients.
+  // `state`) as soon as its gradient g is finished, instead of storing the gradients; a gradient
+  // that is not finite is not applied (guarded_update), and the result says so.
   template <class Update>
   BatchResult train_batch(std::size_t rows, const Update& update) {
     Step& step = static_cast<Step&>(*this);
-    return step.forward_backward(rows, [&step, &update](float* parameter) {
-      return [&update, parameter, state = step.state_of(parameter)](std::size_t at, floats g) {
-        update(parameter + at, g, state + at);
-      };
+    std::atomic<bool> non_finite{false};
+    BatchResult result = step.forward_backward(rows, [&step, &update, &non_finite](float* parameter) {
+      return guarded_update(update, non_finite, parameter, step.state_of(parameter));
     });
+    result.finite_gradients = !non_finite.load(std::memory_order_relaxed);
+    return result;
   }
 };
 

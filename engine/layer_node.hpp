@@ -5,6 +5,7 @@
 //                                    layers::Dense{.units = 10, .activation = ActivationKind::softmax}}};
 #pragma once
 
+#include <atomic>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +17,7 @@
 
 #include "../codegen/backward_epilogue.hpp"
 #include "../codegen/dense_backward.hpp"
+#include "../codegen/gradient_sinks.hpp"
 #include "../codegen/optimizer_update.hpp"
 #include "../layers/exported_code.hpp"
 #include "../layers/protocol.hpp"
@@ -76,14 +78,13 @@ struct ParameterSinks {
   float* gradients = nullptr;
   float* optimizer_state = nullptr;
   const OptimizerUpdate* update = nullptr;  // null: store the gradients
+  std::atomic<bool>* non_finite = nullptr;   // with an update: set when a gradient was not finite
 
   template <class F>
   void visit(F&& f) const {
     if (update) {
       f([this, &u = *update](float* parameter) {
-        return [&u, parameter, state = optimizer_state + (parameter - parameters)](std::size_t at, simd::floats g) {
-          u(parameter + at, g, state + at);
-        };
+        return codegen::guarded_update(u, *non_finite, parameter, optimizer_state + (parameter - parameters));
       });
     } else {
       f([this](float* parameter) { return codegen::StoreGradient{gradients + (parameter - parameters)}; });

@@ -4,6 +4,7 @@
 // masks, activations) are fused into the kernel that computes the gradient they apply to.
 #pragma once
 
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -178,7 +179,8 @@ class TrainingStep {
     // the model keeps the weights of the last good step.
     if (!std::isfinite(sums.loss + penalty)) return {sums.loss, penalty, sums.correct, rows};
 
-    const ParameterSinks sinks{parameters().data(), gradient_data(), optimizer_state().data(), update};
+    std::atomic<bool> non_finite{false};
+    const ParameterSinks sinks{parameters().data(), gradient_data(), optimizer_state().data(), update, &non_finite};
     for (std::size_t i = depth; i-- > 0;) {
       if (network_.traits(i).elementwise_backward) continue;  // applied by the layer above (see below)
       float* input_gradient = wants_input_gradient_[i] ? gradient(i - 1) : nullptr;
@@ -189,7 +191,7 @@ class TrainingStep {
           codegen::apply_backward_steps(epilogue, network_.output_stride(i - 1), rows, input_gradient);
         });
     }
-    return {sums.loss, penalty, sums.correct, rows};
+    return {sums.loss, penalty, sums.correct, rows, !non_finite.load(std::memory_order_relaxed)};
   }
 
   // The buffers a fused form reads.

@@ -227,6 +227,39 @@ TEST_CASE("a loss that is not finite stops training before the step updates any 
   CHECK(testing::parameter_bits(twin) == before);
 }
 
+TEST_CASE("a gradient that overflows under a finite loss is not applied and stops training, on both backends") {
+  // Inputs of 3e38 through a kernel of 1e-37 give a hidden value of 30 and a finite loss (16.1: the
+  // probabilities are clipped at 1e-7, as Keras does);
+  // the hidden kernel's gradient, the input times the hidden delta of 2 summed over the batch, is Inf.
+  using Overflowing = Net<Dense<1, 1, Linear>, Softmax<2>>;
+  const std::vector<float> x(4, 3e38f);
+  const std::vector<std::uint8_t> labels(4, 1);
+  const DatasetView data{x.data(), labels.data(), 4, 1, "huge inputs", "labels"};
+  Model<Overflowing> model{Seed{1}};
+  engine::Network twin{Overflowing::spec(), Seed{1}};
+  const auto set_weights = [](auto& network) {
+    network.kernel(0)(0, 0) = 1e-37f;
+    network.kernel(1)(0, 0) = 1.0f;
+    network.kernel(1)(0, 1) = -1.0f;
+  };
+  set_weights(model), set_weights(twin);
+  for (const bool generated : {true, false}) {
+    INFO((generated ? "generated backend" : "engine"));
+    try {
+      if (generated) fit<4>(model, data, {.optimizer = Adam{}, .verbose = false});
+      else fit<4>(twin, data, {.optimizer = Adam{}, .verbose = false});
+      FAIL("the Inf gradient went unnoticed");
+    } catch (const Error& e) {
+      CHECK_THAT(e.what(), Contains("a gradient became NaN or Inf in epoch 1, batch 1 of 1 although the loss was finite (16.1"));
+    }
+  }
+  // The hidden kernel kept its value; every parameter is finite; both backends agree bit for bit.
+  CHECK(model.kernel(0)(0, 0) == 1e-37f);
+  for (const float value : io::snapshot(model).parameters) CHECK(std::isfinite(value));
+  CHECK(testing::parameter_bits(model) == testing::parameter_bits(twin));
+  CHECK(model.kernel(1)(0, 0) != 1.0f);  // the output layer's finite gradient was applied
+}
+
 TEST_CASE("a bad learning rate is refused") {
   const testing::Batch batch = testing::random_batch(8, 5, 3, 25);
   Model<Small> model;

@@ -216,6 +216,12 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
                     ", batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
                     "; training diverged: lower the learning rate (now " + std::to_string(state.learning_rate) +
                     ") or check the data for NaN or Inf");
+      if (!result.finite_gradients)
+        throw Error("fit: a gradient became NaN or Inf in epoch " + std::to_string(epoch) + ", batch " +
+                    std::to_string(batch + 1) + " of " + std::to_string(batches) + " although the loss was finite (" +
+                    std::to_string(result.loss()) +
+                    "); the weights it would have changed kept their values. Training diverged: lower the learning "
+                    "rate (now " + std::to_string(state.learning_rate) + ") or scale the data (huge inputs overflow)");
       state.loss_sum += result.loss() * double(rows);
       state.correct += result.correct;
       state.seen += rows;
