@@ -1,6 +1,7 @@
-// The two ways a training step ends, written once for both backends: store the gradients
-// (compute_gradients), or apply an optimiser's update to each parameter vector as soon as its
-// gradient is finished (train_batch: one pass over the parameters fewer, the same numbers).
+// The ways a training step ends, written once for both backends: store the gradients
+// (compute_gradients, after which apply_update may follow), or apply an optimiser's update to each
+// parameter vector as soon as its gradient is finished (train_batch: one pass over the parameters
+// fewer, the same numbers).
 // A step derives from GradientSinks<Step> and provides forward_backward(rows, sink_for),
 // gradient_of(parameter) and state_of(parameter).
 #pragma once
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <cstddef>
 #include <limits>
+#include <span>
 
 #include "batch_result.hpp"
 #include "dense_backward.hpp"
@@ -32,6 +34,17 @@ auto guarded_update(const Update& update, std::atomic<bool>& non_finite, float* 
   };
 }
 
+// The update alone, over stored gradients that something may have changed since the backward pass
+// (a gradient exchange between processes): the numbers of the fused update, vector for vector, as
+// the update is element-wise. False when a gradient was not finite (that vector is not applied).
+template <class Update>
+bool apply_update(const Update& update, std::span<float> parameters, const float* gradients, float* state) {
+  std::atomic<bool> non_finite{false};
+  const auto sink = guarded_update(update, non_finite, parameters.data(), state);
+  for (std::size_t at = 0; at < parameters.size(); at += lanes) sink(at, floats::load_aligned(gradients + at));
+  return !non_finite.load(std::memory_order_relaxed);
+}
+
 template <class Step>
 class GradientSinks {
  public:
@@ -54,6 +67,14 @@ class GradientSinks {
     });
     result.finite_gradients = !non_finite.load(std::memory_order_relaxed);
     return result;
+  }
+
+  // The third phase of a step run in phases (compute_gradients, then whatever changes the gradients,
+  // then this); see codegen::apply_update.
+  template <class Update>
+  bool apply_update(const Update& update) {
+    Step& step = static_cast<Step&>(*this);
+    return codegen::apply_update(update, step.parameters(), step.gradients().data(), step.optimizer_state().data());
   }
 };
 

@@ -17,6 +17,7 @@
 #include "../codegen/backward_epilogue.hpp"
 #include "../codegen/batch_result.hpp"
 #include "../codegen/gather_rows.hpp"
+#include "../codegen/gradient_sinks.hpp"
 #include "../codegen/loss_kernels.hpp"
 #include "../codegen/optimizer_update.hpp"
 #include "../error.hpp"
@@ -116,15 +117,17 @@ class TrainingStep {
     if constexpr (std::is_same_v<Update, OptimizerUpdate>) {
       return forward_backward(rows, &update);
     } else {
-      const BatchResult result = compute_gradients(rows);
-      if (std::isfinite(result.loss())) {
-        const std::span<float> w = parameters(), g = gradients();
-        float* state = optimizer_state().data();
-        for (std::size_t at = 0; at < w.size(); at += simd::lanes)
-          update(w.data() + at, simd::floats::load_aligned(g.data() + at), state + at);
-      }
+      BatchResult result = compute_gradients(rows);
+      if (std::isfinite(result.loss())) result.finite_gradients = apply_update(update);
       return result;
     }
+  }
+
+  // The update alone, over the stored gradients (codegen::apply_update): the last phase of a step
+  // run in phases.
+  template <class Update>
+  bool apply_update(const Update& update) {
+    return codegen::apply_update(update, parameters(), gradient_data(), optimizer_state().data());
   }
 
   std::span<float> parameters() { return network_.parameters(); }

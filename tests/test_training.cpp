@@ -260,6 +260,40 @@ TEST_CASE("a gradient that overflows under a finite loss is not applied and stop
   CHECK(model.kernel(1)(0, 0) != 1.0f);  // the output layer's finite gradient was applied
 }
 
+TEST_CASE("a step run in phases, with a gradient exchange between backward and update, gives the fused step's numbers") {
+  using Phased = Net<Dense<20, 24, Linear>, BatchNorm<>, Activation<ReLU>, Dropout<0.3>, Dense<24, 4>, Softmax<4>>;
+  const testing::Batch batch = testing::random_batch(200, 20, 4, 41);  // 7 batches of 32 per epoch
+  const FitOptions fused{.epochs = 2, .optimizer = Adam{}, .validation = batch.view(), .seed = 3, .verbose = false};
+  FitOptions phased = fused;
+  std::size_t exchanges = 0;
+  phased.gradient_exchange = [&](std::span<float> gradients) {
+    ++exchanges;
+    CHECK(gradients.size() == Phased::parameter_floats);
+  };
+  Model<Phased> model{Seed{2}}, phased_model{Seed{2}};
+  const History history = fit<32>(model, batch.view(), fused);
+  const History phased_history = fit<32>(phased_model, batch.view(), phased);
+  CHECK(exchanges == 14);
+  CHECK(testing::parameter_bits(phased_model) == testing::parameter_bits(model));
+  CHECK(phased_history.loss == history.loss);
+  CHECK(phased_history.val_accuracy == history.val_accuracy);
+  engine::Network twin{Phased::spec(), Seed{2}};
+  fit<32>(twin, batch.view(), phased);
+  CHECK(testing::parameter_bits(twin) == testing::parameter_bits(model));
+
+  // An exchange that doubles every gradient trains, with plain SGD, as the fused step at twice the rate.
+  FitOptions doubled_gradients{.epochs = 2, .optimizer = SGD{.learning_rate = 0.01f}, .seed = 3, .verbose = false};
+  doubled_gradients.gradient_exchange = [](std::span<float> gradients) {
+    for (float& g : gradients) g *= 2.0f;
+  };
+  const FitOptions doubled_rate{.epochs = 2, .optimizer = SGD{.learning_rate = 0.02f}, .seed = 3, .verbose = false};
+  Model<Phased> by_gradients{Seed{2}}, by_rate{Seed{2}};
+  fit<32>(by_gradients, batch.view(), doubled_gradients);
+  fit<32>(by_rate, batch.view(), doubled_rate);
+  CHECK(testing::parameter_bits(by_gradients) == testing::parameter_bits(by_rate));
+  CHECK(testing::parameter_bits(by_gradients) != testing::parameter_bits(Model<Phased>{Seed{2}}));
+}
+
 TEST_CASE("a bad learning rate is refused") {
   const testing::Batch batch = testing::random_batch(8, 5, 3, 25);
   Model<Small> model;

@@ -36,6 +36,7 @@ concept BackendTrainingStep = requires(S& step, const float* images, const std::
   step.set_loss(Loss{});
   { step.compute_gradients(rows) } -> std::same_as<BatchResult>;
   { step.train_batch(rows, [](float*, simd::floats, float*) {}) } -> std::same_as<BatchResult>;
+  { step.apply_update([](float*, simd::floats, float*) {}) } -> std::same_as<bool>;
   { step.parameters() } -> std::same_as<std::span<float>>;
   { step.gradients() } -> std::same_as<std::span<float>>;
   { step.optimizer_state() } -> std::same_as<std::span<float>>;

@@ -209,7 +209,8 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
       target.set_threads(tuner.threads());
       const auto started = std::chrono::steady_clock::now();
       const BatchResult result =
-          target.train_batch(data, std::span(order).subspan(first, rows), optimizer, ++state.iteration);
+          target.train_batch(data, std::span(order).subspan(first, rows), optimizer, ++state.iteration,
+                             options.gradient_exchange);
       if (rows == batch_size) tuner.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       if (!std::isfinite(result.loss()))
         throw Error("fit: the loss became " + std::to_string(result.loss()) + " in epoch " + std::to_string(epoch) +

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,6 +29,10 @@
 
 namespace ctnn {
 
+// Sees, and may change, a step's gradients between its backward pass and its update: every gradient
+// in the parameters' flat layout (TrainingStep::parameters(); padding included, and zero).
+using GradientExchange = std::function<void(std::span<float> gradients)>;
+
 struct FitOptions {
   std::size_t epochs = 1;
   Optimizer optimizer = SGD{};  // SGD, RMSprop or Adam, Keras's defaults
@@ -38,6 +44,10 @@ struct FitOptions {
   std::uint64_t seed = 0;     // of the shuffling and the dropout masks; the same seed gives the same run
   std::size_t threads = 0;    // 0: the model's setting (CTNN_NUM_THREADS, else all hardware threads)
   bool adapt_threads = true;  // use fewer threads while they are measured to be faster (a busy machine); same results
+  // Runs each step in phases (forward and backward, then this, then the update) so that data-parallel
+  // training can sum the gradients of several processes; empty: the update is fused into the backward
+  // pass, the fast path. Both give the same numbers when it changes nothing.
+  GradientExchange gradient_exchange{};
   bool verbose = true;        // progress and one line per epoch
   std::FILE* log = stdout;
 };
@@ -71,8 +81,10 @@ class FitTarget {
   virtual void start(const Loss& loss, std::uint64_t seed, std::uint64_t steps_done) = 0;
   virtual std::span<float> optimizer_state() = 0;
   // One update from the samples `rows` of `data`; iteration counts the updates, this one included.
+  // With an exchange, the step runs in phases and the exchange sits between backward and update.
   virtual BatchResult train_batch(const DatasetView& data, std::span<const std::uint32_t> rows,
-                                  const Optimizer& optimizer, std::uint64_t iteration) = 0;
+                                  const Optimizer& optimizer, std::uint64_t iteration,
+                                  const GradientExchange& exchange) = 0;
   virtual Evaluation evaluate(const DatasetView& data, const Loss& loss) = 0;
   virtual io::ModelFile snapshot() const = 0;
   virtual void restore(const io::ModelFile& weights, const std::string& source) = 0;
@@ -101,10 +113,16 @@ class FitTargetOf final : public FitTarget {
   }
   std::span<float> optimizer_state() override { return step_.optimizer_state(); }
   BatchResult train_batch(const DatasetView& data, std::span<const std::uint32_t> rows, const Optimizer& optimizer,
-                          std::uint64_t iteration) override {
+                          std::uint64_t iteration, const GradientExchange& exchange) override {
     step_.load_batch(data.images, data.labels, rows);
     // Built here, not in the library: its SIMD registers are those of the program's instruction set.
-    return step_.train_batch(rows.size(), OptimizerUpdate(optimizer, iteration, step_.optimizer_state_stride()));
+    const OptimizerUpdate update(optimizer, iteration, step_.optimizer_state_stride());
+    if (!exchange) return step_.train_batch(rows.size(), update);
+    BatchResult result = step_.compute_gradients(rows.size());
+    if (!std::isfinite(result.loss())) return result;  // nothing is updated (fit stops)
+    exchange(step_.gradients());
+    result.finite_gradients = step_.apply_update(update);
+    return result;
   }
   Evaluation evaluate(const DatasetView& data, const Loss& loss) override { return evaluate_checked(model_, data, loss); }
   io::ModelFile snapshot() const override { return io::snapshot(model_); }
