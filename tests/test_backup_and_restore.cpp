@@ -140,6 +140,21 @@ TEST_CASE("a backup of another run, of another network or damaged is refused wit
   Model<Other> other{Seed{1}};
   CHECK_THROWS_WITH(fit<batch_size>(other, data().view(), options), Catch::Matchers::Contains("another architecture"));
 
+  // Counters that passed the checksum but cannot belong to this run (a hand-made file) are refused,
+  // not replayed: a shuffle per claimed epoch would run for ever.
+  const TrainingState written = read_training_state(path);
+  TrainingState far = written;
+  far.epoch = std::uint64_t{1} << 60;
+  io::write_file_atomically(path, training_state_bytes(far));
+  CHECK_THROWS_WITH(fit<batch_size>(model, data().view(), options),
+                    Catch::Matchers::Contains("the backup is at epoch 1152921504606846976, past this run's 3 epochs"));
+  TrainingState impossible = written;
+  impossible.epoch = 2, impossible.batches_done = 20;  // 20 rows a batch: 20 batches an epoch
+  io::write_file_atomically(path, training_state_bytes(impossible));
+  CHECK_THROWS_WITH(fit<batch_size>(model, data().view(), options),
+                    Catch::Matchers::Contains("corrupted: its counters (epoch 2, batch 20 of 20"));
+  io::write_file_atomically(path, training_state_bytes(written));
+
   std::string bytes;
   {
     std::ifstream file(path, std::ios::binary);

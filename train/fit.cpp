@@ -10,9 +10,9 @@
 #include "../codegen/denormals.hpp"
 #include "../dsl/random.hpp"
 #include "history_files.hpp"
-#include "training_state.hpp"
 #include "progress.hpp"
 #include "thread_tuner.hpp"
+#include "training_state.hpp"
 
 namespace ctnn::detail {
 
@@ -69,6 +69,21 @@ void check_same_run(const std::string& written, const std::string& current, cons
     }
   throw Error(path.string() + ": this backup belongs to another training run (" + difference +
               "); resume with the same settings, or delete the backup to start over");
+}
+
+// A backup's counters must fit this run (the settings already match): a file that passed its checksum
+// but holds impossible counters is refused rather than replayed for ever.
+void check_counters(const TrainingState& state, std::size_t batches, std::size_t rows, std::size_t epochs,
+                    const std::filesystem::path& path) {
+  if (state.epoch > epochs + 1)
+    throw Error(path.string() + ": the backup is at epoch " + std::to_string(state.epoch) + ", past this run's " +
+                std::to_string(epochs) + " epochs; run at least " + std::to_string(state.epoch - 1) +
+                " epochs, or delete the backup to start over");
+  if (state.batches_done >= batches || state.seen > rows || state.correct > state.seen ||
+      state.iteration > state.epoch * batches || state.history.epochs() >= state.epoch)
+    throw Error(path.string() + ": corrupted: its counters (epoch " + std::to_string(state.epoch) + ", batch " +
+                std::to_string(state.batches_done) + " of " + std::to_string(batches) + ", update " +
+                std::to_string(state.iteration) + ") do not fit this run");
 }
 
 void shuffle(std::vector<std::uint32_t>& order, std::uint64_t seed, std::size_t epoch) {
@@ -136,6 +151,7 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
     const std::filesystem::path path = backup_file(*backup);
     state = read_training_state(path);
     check_same_run(state.run, identity, path);
+    check_counters(state, (data.count + batch_size - 1) / batch_size, data.count, options.epochs, path);
     if (state.callbacks.size() != callbacks.size())
       throw Error(path.string() + ": corrupted: it holds the state of " + std::to_string(state.callbacks.size()) +
                   " callbacks where this run has " + std::to_string(callbacks.size()));
@@ -183,9 +199,16 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
   if (options.shuffle)
     for (std::size_t epoch = 1; epoch <= shuffled_epochs; ++epoch) shuffle(order, options.seed, epoch);
 
-  if (resuming && options.verbose)
-    std::fprintf(options.log, "Resuming from %s: epoch %llu, batch %llu of %zu\n", backup_file(*backup).string().c_str(),
-                 static_cast<unsigned long long>(state.epoch), static_cast<unsigned long long>(state.batches_done + 1), batches);
+  if (resuming && options.verbose) {
+    const std::string path = backup_file(*backup).string();
+    if (state.finished)
+      std::fprintf(options.log, "%s: the run finished after %zu epochs; its weights and history are restored\n",
+                   path.c_str(), state.history.epochs());
+    else
+      std::fprintf(options.log, "Resuming from %s: epoch %llu, batch %llu of %zu\n", path.c_str(),
+                   static_cast<unsigned long long>(state.epoch), static_cast<unsigned long long>(state.batches_done + 1),
+                   batches);
+  }
   ProgressReport progress(options.log, options.verbose, options.epochs, batches);
   History& history = state.history;
   for (; !state.finished && state.epoch <= options.epochs; ++state.epoch, state.batches_done = 0) {
