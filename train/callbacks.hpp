@@ -1,6 +1,7 @@
 // Keras's training callbacks, with Keras's defaults and decisions: EarlyStopping,
-// ReduceLROnPlateau, LearningRateScheduler, ModelCheckpoint, CSVLogger and BackupAndRestore. Each is a small state machine
-// that fit() feeds with the epoch's logs; its decisions are tested on scripted sequences.
+// ReduceLROnPlateau, LearningRateScheduler, ModelCheckpoint, CSVLogger and BackupAndRestore. Each
+// deciding one is a small state machine that fit() feeds with the epoch's logs; its decisions are
+// tested on scripted sequences.
 #pragma once
 
 #include <cmath>
