@@ -11,8 +11,10 @@
 
 #include <sys/resource.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -45,6 +47,17 @@ inline std::filesystem::path file_with(std::string_view bytes, const std::string
   const std::filesystem::path path = folder / name;
   std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), std::streamsize(bytes.size()));
   return path;
+}
+
+// `bytes` with their last 4 bytes replaced by the CRC-32 of the others, little-endian: for formats
+// that check a trailing checksum first, so that mutations reach the parser behind it.
+inline std::string with_checksum(std::string_view bytes) {
+  std::string fixed(bytes);
+  if (fixed.size() < 4) return fixed;
+  const std::size_t body = fixed.size() - 4;
+  const auto crc = std::uint32_t(::crc32(0L, reinterpret_cast<const Bytef*>(fixed.data()), uInt(body)));
+  for (std::size_t i = 0; i < 4; ++i) fixed[body + i] = char((crc >> (8 * i)) & 0xff);
+  return fixed;
 }
 
 inline void remove_files() {
