@@ -57,20 +57,26 @@ class GradientSinks {
 
   // The same, applying update(w, g, state) to every vector of parameters w (optimiser state at
   // `state`) as soon as its gradient g is finished, instead of storing the gradients; a gradient
-  // that is not finite is not applied (guarded_update), and the result says so.
+  // that is not finite is not applied (guarded_update), and the result says so. With
+  // store_gradients, the gradients are stored instead, for apply_update after an exchange: the
+  // choice is made per vector at run time, so that one backward pass is compiled per network, not two.
   template <class Update>
-  BatchResult train_batch(std::size_t rows, const Update& update) {
+  BatchResult train_batch(std::size_t rows, const Update& update, bool store_gradients = false) {
     Step& step = static_cast<Step&>(*this);
     std::atomic<bool> non_finite{false};
-    BatchResult result = step.forward_backward(rows, [&step, &update, &non_finite](float* parameter) {
-      return guarded_update(update, non_finite, parameter, step.state_of(parameter));
+    BatchResult result = step.forward_backward(rows, [&step, &update, &non_finite, store_gradients](float* parameter) {
+      return [apply = guarded_update(update, non_finite, parameter, step.state_of(parameter)),
+              gradient = store_gradients ? step.gradient_of(parameter) : nullptr](std::size_t at, floats g) {
+        if (gradient) g.store_aligned(gradient + at);
+        else apply(at, g);
+      };
     });
     result.finite_gradients = !non_finite.load(std::memory_order_relaxed);
     return result;
   }
 
-  // The third phase of a step run in phases (compute_gradients, then whatever changes the gradients,
-  // then this); see codegen::apply_update.
+  // The third phase of a step run in phases (train_batch storing the gradients, then whatever
+  // changes them, then this); see codegen::apply_update.
   template <class Update>
   bool apply_update(const Update& update) {
     Step& step = static_cast<Step&>(*this);

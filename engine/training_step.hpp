@@ -112,8 +112,10 @@ class TrainingStep {
 
   // The same, applying update(w, g, state) to every vector of parameters as soon as its gradient is
   // finished: fused for an OptimizerUpdate, after the backward pass for any other update.
+  // With store_gradients, only stores them (for apply_update after an exchange).
   template <class Update>
-  BatchResult train_batch(std::size_t rows, const Update& update) {
+  BatchResult train_batch(std::size_t rows, const Update& update, bool store_gradients = false) {
+    if (store_gradients) return compute_gradients(rows);
     if constexpr (std::is_same_v<Update, OptimizerUpdate>) {
       return forward_backward(rows, &update);
     } else {

@@ -118,7 +118,7 @@ class FitTargetOf final : public FitTarget {
     // Built here, not in the library: its SIMD registers are those of the program's instruction set.
     const OptimizerUpdate update(optimizer, iteration, step_.optimizer_state_stride());
     if (!exchange) return step_.train_batch(rows.size(), update);
-    BatchResult result = step_.compute_gradients(rows.size());
+    BatchResult result = step_.train_batch(rows.size(), update, /*store_gradients=*/true);
     if (!std::isfinite(result.loss())) return result;  // nothing is updated (fit stops)
     exchange(step_.gradients());
     result.finite_gradients = step_.apply_update(update);
