@@ -1,7 +1,8 @@
 // The driver every fuzz target shares. A target defines
 //   void fuzz_one(std::string_view bytes);
-// which hands the bytes to one loader. A loader may refuse them only with ctnn::Error (or, for the
-// embedding example's PGM reader, its own Failure); any other exception, an allocation that fails
+// which hands the bytes to one loader. A loader may refuse them only with ctnn::Error (the
+// embedding example's PGM reader, free of ctnn, with its PgmError, which its target catches); any
+// other exception, an allocation that fails
 // because a header claimed too much, or a sanitizer report is a crash the fuzzer records.
 //
 // Built with afl-clang-fast++ (scripts/run-fuzz.sh), main() is AFL++'s persistent loop over shared
@@ -32,17 +33,18 @@ void fuzz_one(std::string_view bytes);
 
 namespace fuzz {
 
-// The failures a loader is allowed: a target whose loader has another error type adds it here.
-struct ExpectedFailure : std::exception {};
+// Where file_with puts its files: a folder per process, in memory where there is /dev/shm.
+inline std::filesystem::path scratch_folder() {
+  const std::filesystem::path shm = "/dev/shm";
+  return (std::filesystem::is_directory(shm) ? shm : std::filesystem::temp_directory_path()) /
+         ("ctnn-fuzz-" + std::to_string(::getpid()));
+}
 
 // A file holding `bytes`, for loaders that read paths: one per process and name, rewritten each run.
 inline std::filesystem::path file_with(std::string_view bytes, const std::string& name) {
   static const std::filesystem::path folder = [] {
-    const std::filesystem::path shm = "/dev/shm";
-    std::filesystem::path base = std::filesystem::is_directory(shm) ? shm : std::filesystem::temp_directory_path();
-    base /= "ctnn-fuzz-" + std::to_string(::getpid());
-    std::filesystem::create_directories(base);
-    return base;
+    std::filesystem::create_directories(scratch_folder());
+    return scratch_folder();
   }();
   const std::filesystem::path path = folder / name;
   std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), std::streamsize(bytes.size()));
@@ -62,10 +64,7 @@ inline std::string with_checksum(std::string_view bytes) {
 
 inline void remove_files() {
   std::error_code ignored;
-  std::filesystem::remove_all((std::filesystem::is_directory("/dev/shm") ? std::filesystem::path("/dev/shm")
-                                                                         : std::filesystem::temp_directory_path()) /
-                                  ("ctnn-fuzz-" + std::to_string(::getpid())),
-                              ignored);
+  std::filesystem::remove_all(scratch_folder(), ignored);
 }
 
 // Runs one input; returns normally when the loader accepted it or refused it with a clear error.
@@ -73,7 +72,6 @@ inline void run_one(std::string_view bytes, const char* name) {
   try {
     fuzz_one(bytes);
   } catch (const ctnn::Error&) {
-  } catch (const ExpectedFailure&) {
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "%s: std::bad_alloc: a loader allocated what a header claimed\n", name);
     std::abort();
