@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "../codegen/arena.hpp"
-#include "../codegen/batch_norm_parameters.hpp"
 #include "../codegen/matrix_view.hpp"
 #include "../codegen/prediction_rows.hpp"
 #include "../codegen/thread_pool.hpp"
@@ -178,27 +177,6 @@ class Network {
     return current;
   }
 
-  // --- Views by dense layer, as model files, .npz files and the analysis read them: layer l is
-  // the l-th layer with a kernel, its BatchNorm the one right after it.
-  std::size_t depth() const { return kernel_layers_.size(); }
-  MatrixView<float> kernel(std::size_t l) { return tensor(kernel_layers_.at(l), 0); }
-  MatrixView<const float> kernel(std::size_t l) const { return tensor(kernel_layers_.at(l), 0); }
-  std::span<float> bias(std::size_t l) { return tensor(kernel_layers_.at(l), 1).row(0); }
-  std::span<const float> bias(std::size_t l) const { return tensor(kernel_layers_.at(l), 1).row(0); }
-  // The parameters of the BatchNorm after dense layer l; empty (false) when it has none.
-  BatchNormParameters<float> batch_norm(std::size_t l) {
-    const std::size_t i = kernel_layers_.at(l) + 1;
-    if (i >= layers_.size() || !layers_[i]->as<layers::BatchNorm>()) return {};
-    return {parameter_data() + parameter_offsets_[i], shapes_[i].features(), output_stride(i)};
-  }
-  BatchNormParameters<const float> batch_norm(std::size_t l) const { return const_cast<Network&>(*this).batch_norm(l); }
-  // The node index of dense layer l.
-  std::size_t kernel_layer(std::size_t l) const { return kernel_layers_.at(l); }
-  // Dense layer l's activation as in a spec: "relu", "softmax", ...
-  std::string_view activation_name(std::size_t l) const {
-    return spec_name(layers_[kernel_layers_.at(l)]->as<layers::Dense>()->activation);
-  }
-
   // The outputs of every layer that computes in inference (not Dropout, Flatten), each in a buffer
   // of its own, for `rows` samples: output_of(i) says where (rows x output_stride(i)). For the analysis.
   template <class OutputOf>
@@ -243,7 +221,6 @@ class Network {
       total += layers::block_floats(list);
       tensors_.push_back(list);
       traits_.push_back(layers_[i]->traits());
-      if (layers_[i]->as<layers::Dense>()) kernel_layers_.push_back(i);
       if (traits_[i].produces_probabilities && i + 1 != layers_.size())
         throw Error(where + ": softmax is only allowed on the output layer, not on layer " + std::to_string(i));
     }
@@ -265,7 +242,7 @@ class Network {
   std::vector<Shape> shapes_;
   std::vector<layers::Tensors> tensors_;
   std::vector<layers::LayerTraits> traits_;
-  std::vector<std::size_t> parameter_offsets_, kernel_layers_;
+  std::vector<std::size_t> parameter_offsets_;
   std::size_t parameter_floats_ = 0, pingpong_floats_per_row_ = 0;
   Arena parameters_{0};
   Arena pingpong_{0};

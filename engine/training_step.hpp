@@ -151,25 +151,6 @@ class TrainingStep {
   }
   const float* scratch(std::size_t i, std::size_t k) const { return scratch_.at(i).at(k); }
 
-  // --- By dense layer, as Model<Net>'s training step names them (see Network::kernel).
-  MatrixView<const float> kernel_gradient(std::size_t l) { return tensor_gradient(network_.kernel_layer(l), 0); }
-  std::span<const float> bias_gradient(std::size_t l) { return tensor_gradient(network_.kernel_layer(l), 1).row(0); }
-  // The gradients of the BatchNorm after dense layer l (gamma's and beta's rows; the others are zero).
-  BatchNormParameters<const float> batch_norm_gradient(std::size_t l) {
-    const BatchNormParameters<float> norm = network_.batch_norm(l);
-    if (!norm) throw Error("engine::TrainingStep::batch_norm_gradient: layer " + std::to_string(l) + " has no batch norm");
-    return {gradient_data() + (norm.data - parameters().data()), norm.units, norm.stride};
-  }
-  // Dense layer l's outputs for the current batch, before its batch normalisation and dropout.
-  MatrixView<const float> layer_output(std::size_t l, std::size_t rows) { return output(network_.kernel_layer(l), rows); }
-  // The mask of the Dropout after dense layer l (and its BatchNorm) in the last step.
-  MatrixView<const float> dropout_mask(std::size_t l, std::size_t rows) {
-    for (std::size_t i = network_.kernel_layer(l) + 1; i < network_.layer_count() && !network_.layer(i).as<layers::Dense>(); ++i)
-      if (network_.layer(i).as<layers::Dropout>())
-        return {scratch(i, 0), rows, network_.output_shape(i).elements(), network_.output_stride(i)};
-    throw Error("engine::TrainingStep::dropout_mask: layer " + std::to_string(l) + " has no dropout");
-  }
-
  private:
   BatchResult forward_backward(std::size_t rows, const OptimizerUpdate* update) {
     check_rows(rows);

@@ -10,7 +10,6 @@
 #include <string_view>
 
 #include "../codegen/arena.hpp"
-#include "../codegen/batch_norm_parameters.hpp"
 #include "../codegen/dense_backward.hpp"
 #include "../codegen/matrix_view.hpp"
 #include "../codegen/thread_pool.hpp"
@@ -74,25 +73,6 @@ class Model {
   // All parameters as one flat array, padding included (the optimiser's view).
   std::span<float> parameters() { return {parameter_data(), N::parameter_floats}; }
   std::span<const float> parameters() const { return {parameter_data(), N::parameter_floats}; }
-
-  // --- Views by dense layer, as model files, .npz files and the analysis read them: layer l is the
-  // l-th layer with a kernel, its BatchNorm the one right after it.
-  static constexpr std::size_t depth() { return N::depth; }
-  MatrixView<float> kernel(std::size_t l) { return tensor(N::kernel_layers.at(l), 0); }
-  MatrixView<const float> kernel(std::size_t l) const { return tensor(N::kernel_layers.at(l), 0); }
-  std::span<float> bias(std::size_t l) { return tensor(N::kernel_layers.at(l), 1).row(0); }
-  std::span<const float> bias(std::size_t l) const { return tensor(N::kernel_layers.at(l), 1).row(0); }
-  // The parameters of the BatchNorm after dense layer l; empty (false) when it has none.
-  BatchNormParameters<float> batch_norm(std::size_t l) {
-    const std::size_t i = N::kernel_layers.at(l) + 1;
-    if (i >= N::layer_count || N::keras_types[i] != "BatchNormalization") return {};
-    return {parameter_data() + N::parameter_offsets[i], N::output_shapes[i].features(), N::output_stride(i)};
-  }
-  BatchNormParameters<const float> batch_norm(std::size_t l) const { return const_cast<Model&>(*this).batch_norm(l); }
-  // Dense layer l's activation as in a spec: "relu", "softmax", ...
-  static constexpr std::string_view activation_name(std::size_t l) {
-    return spec_name(N::template layer_as<layers::Dense>(N::kernel_layers.at(l))->activation);
-  }
 
   // --- Prediction.
   // Class probabilities of one sample. Uses only the stack: thread-safe, no allocation.

@@ -160,20 +160,6 @@ struct NetOf {
     return offset;
   }
 
-  // --- Views by dense layer, as model files, .npz files and the analysis read them: dense layer l
-  // is the l-th layer with a kernel.
-  static constexpr std::size_t depth = [] {
-    std::size_t count = 0;
-    for (std::string_view type : keras_types) count += type == "Dense";
-    return count;
-  }();
-  static constexpr std::array<std::size_t, depth> kernel_layers = [] {
-    std::array<std::size_t, depth> found{};
-    for (std::size_t i = 0, l = 0; i < layer_count; ++i)
-      if (keras_types[i] == "Dense") found[l++] = i;
-    return found;
-  }();
-
   // --- Text.
   // One row per layer as written, as Keras's model.summary() lists them.
   static constexpr std::array<SummaryRow, layer_count> summary_rows = [] {

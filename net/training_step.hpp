@@ -15,7 +15,6 @@
 #include <type_traits>
 
 #include "../codegen/backward_epilogue.hpp"
-#include "../codegen/batch_norm_parameters.hpp"
 #include "../codegen/batch_result.hpp"
 #include "../codegen/gather_rows.hpp"
 #include "../codegen/gradient_sinks.hpp"
@@ -79,24 +78,6 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
     return {output_data(i), rows, N::output_shapes[i].elements(), N::output_stride(i)};
   }
   const float* scratch(std::size_t i, std::size_t k) { return buffer(BufferRole::scratch, i, k); }
-
-  // --- By dense layer, as engine::TrainingStep names them (see Model::kernel).
-  MatrixView<const float> kernel_gradient(std::size_t l) { return tensor_gradient(N::kernel_layers.at(l), 0); }
-  std::span<const float> bias_gradient(std::size_t l) { return tensor_gradient(N::kernel_layers.at(l), 1).row(0); }
-  // The gradients of the BatchNorm after dense layer l (gamma's and beta's rows; the others are zero).
-  BatchNormParameters<const float> batch_norm_gradient(std::size_t l) {
-    const BatchNormParameters<float> norm = model_.batch_norm(l);
-    if (!norm) throw Error("TrainingStep::batch_norm_gradient: layer " + std::to_string(l) + " has no batch norm");
-    return {gradient_of(norm.data), norm.units, norm.stride};
-  }
-  // Dense layer l's outputs for the current batch, before its batch normalisation and dropout.
-  MatrixView<const float> layer_output(std::size_t l, std::size_t rows) { return output(N::kernel_layers.at(l), rows); }
-  // The mask of the Dropout after dense layer l (and its BatchNorm) in the last step.
-  MatrixView<const float> dropout_mask(std::size_t l, std::size_t rows) {
-    for (std::size_t i = N::kernel_layers.at(l) + 1; i < count && N::keras_types[i] != "Dense"; ++i)
-      if (N::keras_types[i] == "Dropout") return {scratch(i, 0), rows, N::output_shapes[i].elements(), N::output_stride(i)};
-    throw Error("TrainingStep::dropout_mask: layer " + std::to_string(l) + " has no dropout");
-  }
 
  private:
   // Each layer that draws random numbers gets a stream of its own, counted in order.

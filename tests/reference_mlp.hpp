@@ -9,6 +9,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "dense_views.hpp"
+
 namespace reference {
 
 enum class Act { relu, linear, sigmoid, tanh, softmax };
@@ -137,9 +139,9 @@ inline Act act_of(ctnn::ActivationKind kind) {
 template <class N>
 Mlp from_model(const ctnn::Model<N>& model) {
   Mlp mlp;
-  for (std::size_t l = 0; l < model.depth(); ++l) {
-    const ctnn::layers::Dense& dense = *N::template layer_as<ctnn::layers::Dense>(N::kernel_layers[l]);
-    const auto kernel = model.kernel(l);
+  for (std::size_t l = 0; l < testing::depth(model); ++l) {
+    const ctnn::layers::Dense& dense = *N::template layer_as<ctnn::layers::Dense>(testing::dense_layers(model)[l]);
+    const auto kernel = testing::kernel(model, l);
     Layer layer{.in = kernel.rows,
                 .out = kernel.cols,
                 .act = act_of(dense.activation),
@@ -149,9 +151,9 @@ Mlp from_model(const ctnn::Model<N>& model) {
                 .b = std::vector<double>(kernel.cols)};
     for (std::size_t i = 0; i < kernel.rows; ++i)
       for (std::size_t o = 0; o < kernel.cols; ++o) layer.weight(i, o) = kernel(i, o);
-    for (std::size_t o = 0; o < kernel.cols; ++o) layer.b[o] = model.bias(l)[o];
+    for (std::size_t o = 0; o < kernel.cols; ++o) layer.b[o] = testing::bias(model, l)[o];
     layer.activity_l1 = dense.activity_l1;
-    if (const ctnn::BatchNormParameters<const float> norm = model.batch_norm(l)) {
+    if (const auto norm = testing::batch_norm(model, l)) {
       layer.batch_norm = true;
       layer.gamma.assign(norm.gamma().begin(), norm.gamma().end());
       layer.beta.assign(norm.beta().begin(), norm.beta().end());

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "dense_views.hpp"
 #include "parameter_bits.hpp"
 #include "reference_mlp.hpp"
 #include "temp_dir.hpp"
@@ -20,8 +21,8 @@ namespace {
 // Gamma, beta and the moving statistics of every normalised layer away from their initial values.
 template <class M>
 void scramble_batch_norm(M& model, std::uint64_t seed) {
-  for (std::size_t l = 0; l < model.depth(); ++l)
-    if (const BatchNormParameters<float> norm = model.batch_norm(l)) {
+  for (std::size_t l = 0; l < testing::depth(model); ++l)
+    if (const testing::BatchNormView<float> norm = testing::batch_norm(model, l)) {
       Rng rng(seed, 50 + l);
       for (std::size_t o = 0; o < norm.units; ++o) {
         norm.gamma()[o] = float(0.5 + rng.uniform());
@@ -39,7 +40,7 @@ TEST_CASE("a batch of two, by hand: normalised with the batch's statistics, movi
   // variance 1) and {2, 6} (mean 4, variance 4).
   using N = Net<Dense<1, 2, Linear>, BatchNorm<>, Softmax<2>>;
   Model<N> model{Seed{1}};
-  model.kernel(0)(0, 0) = 1.0f, model.kernel(0)(0, 1) = 2.0f;
+  testing::kernel(model, 0)(0, 0) = 1.0f, testing::kernel(model, 0)(0, 1) = 2.0f;
   const float x[2] = {1.0f, 3.0f};
   const std::uint8_t labels[2] = {0, 1};
   TrainingStep<N, 2> step(model);
@@ -47,7 +48,7 @@ TEST_CASE("a batch of two, by hand: normalised with the batch's statistics, movi
   step.compute_gradients(2);
 
   // Keras: moving = moving * 0.99 + batch * 0.01, from mean 0 and variance 1.
-  const BatchNormParameters<const float> norm = std::as_const(model).batch_norm(0);
+  const testing::BatchNormView<const float> norm = testing::batch_norm(std::as_const(model), 0);
   CHECK(norm.moving_mean()[0] == Approx(0.02).epsilon(1e-6));
   CHECK(norm.moving_mean()[1] == Approx(0.04).epsilon(1e-6));
   CHECK(norm.moving_variance()[0] == Approx(1.0).epsilon(1e-6));
@@ -55,7 +56,7 @@ TEST_CASE("a batch of two, by hand: normalised with the batch's statistics, movi
 
   // The next layer saw x_hat = -+1/sqrt(1.001) and -+2/sqrt(4.001): its kernel gradient is
   // sum over rows of x_hat * dZ, dZ = (p - onehot) / 2 with p from the (zero-bias) output layer.
-  const auto w = model.kernel(1);
+  const auto w = testing::kernel(model, 1);
   const double x_hat[2][2] = {{-1 / std::sqrt(1.001), -2 / std::sqrt(4.001)}, {1 / std::sqrt(1.001), 2 / std::sqrt(4.001)}};
   double expected[2][2] = {};
   for (int r = 0; r < 2; ++r) {
@@ -67,7 +68,7 @@ TEST_CASE("a batch of two, by hand: normalised with the batch's statistics, movi
       for (int c = 0; c < 2; ++c) expected[i][c] += x_hat[r][i] * dz[c];
   }
   for (int i = 0; i < 2; ++i)
-    for (int c = 0; c < 2; ++c) CHECK(step.kernel_gradient(1)(i, c) == Approx(expected[i][c]).epsilon(1e-5));
+    for (int c = 0; c < 2; ++c) CHECK(testing::kernel_gradient(step, model, 1)(i, c) == Approx(expected[i][c]).epsilon(1e-5));
 
   // Inference uses the moving statistics: x = 1 gives (1 - 0.02) / sqrt(1.001) and (2 - 0.04) / sqrt(1.031).
   const double h0 = 0.98 / std::sqrt(1.0 + 0.001), h1 = 1.96 / std::sqrt(1.03 + 0.001);
@@ -87,7 +88,7 @@ TEST_CASE("the moving statistics follow the batch's: (1 - momentum^k) of the way
   for (int k = 0; k < steps; ++k) step.compute_gradients(24);
 
   const auto check_layer = [&](auto outputs, std::size_t l, double momentum) {
-    const BatchNormParameters<const float> norm = std::as_const(model).batch_norm(l);
+    const testing::BatchNormView<const float> norm = testing::batch_norm(std::as_const(model), l);
     const double kept = std::pow(momentum, steps);
     for (std::size_t o = 0; o < outputs.cols; ++o) {
       double mean = 0.0, variance = 0.0;
@@ -98,8 +99,8 @@ TEST_CASE("the moving statistics follow the batch's: (1 - momentum^k) of the way
       CHECK(norm.moving_variance()[o] == Approx(kept + (1 - kept) * variance).epsilon(1e-5));
     }
   };
-  check_layer(step.layer_output(0, 24), 0, 0.9);
-  check_layer(step.layer_output(1, 24), 1, 0.99);
+  check_layer(testing::layer_output(step, model, 0, 24), 0, 0.9);
+  check_layer(testing::layer_output(step, model, 1, 24), 1, 0.99);
 }
 
 TEST_CASE("training normalises with the batch's statistics; inference with the moving ones, on both backends") {
@@ -129,7 +130,7 @@ TEST_CASE("training normalises with the batch's statistics; inference with the m
   step.load_batch(batch.x.data(), batch.labels.data(), testing::first_indices(30));
   const double loss = step.compute_gradients(30).loss();
   mlp.batch_statistics = true;
-  const auto mask = step.dropout_mask(0, 30);
+  const auto mask = testing::dropout_mask(step, model, 0, 30);
   for (std::size_t r = 0; r < 30; ++r)
     for (std::size_t o = 0; o < 20; ++o) mlp.layers[0].mask.push_back(mask(r, o));
   CHECK(reference::relative_difference(loss, mlp.loss(batch.x_double(), batch.labels_int())) < 1e-5);
@@ -149,7 +150,7 @@ TEST_CASE("fit with batch normalisation: the same weights and statistics on 1 an
   CHECK(testing::parameter_bits(one) == testing::parameter_bits(two));
   CHECK(testing::parameter_bits(one) == testing::parameter_bits(twin));
   // Trained: gamma, beta and the moving statistics have all left their initial values.
-  const BatchNormParameters<const float> norm = std::as_const(one).batch_norm(1);
+  const testing::BatchNormView<const float> norm = testing::batch_norm(std::as_const(one), 1);
   CHECK(norm.gamma()[0] != 1.0f);
   CHECK(norm.beta()[0] != 0.0f);
   CHECK(norm.moving_mean()[0] != 0.0f);
@@ -173,8 +174,8 @@ TEST_CASE("model files and .npz archives carry batch normalisation; a file witho
   CHECK(testing::parameter_bits(network) == testing::parameter_bits(model));
   // File order: kernel, bias, gamma, beta, moving mean, moving variance.
   const io::ModelFile file = io::read_model_file(dir.path() / "bn.ctnn");
-  CHECK(file.parameters[6 * 9 + 9] == model.batch_norm(0).gamma()[0]);
-  CHECK(file.parameters[6 * 9 + 9 + 3 * 9 + 8] == model.batch_norm(0).moving_variance()[8]);
+  CHECK(file.parameters[6 * 9 + 9] == testing::batch_norm(model, 0).gamma()[0]);
+  CHECK(file.parameters[6 * 9 + 9 + 3 * 9 + 8] == testing::batch_norm(model, 0).moving_variance()[8]);
 
   Model<Plain> plain;
   CHECK_THROWS_WITH(io::load_into(plain, dir.path() / "bn.ctnn"),
@@ -184,7 +185,7 @@ TEST_CASE("model files and .npz archives carry batch normalisation; a file witho
   io::save_npz(model, dir.path() / "bn.npz");
   const auto arrays = io::read_npz(dir.path() / "bn.npz");
   REQUIRE(arrays.count("batch_normalization/moving_variance") == 1);
-  CHECK(arrays.at("batch_normalization/gamma").values[2] == model.batch_norm(0).gamma()[2]);
+  CHECK(arrays.at("batch_normalization/gamma").values[2] == testing::batch_norm(model, 0).gamma()[2]);
   Model<N> from_npz{Seed{12}};
   io::load_npz(from_npz, dir.path() / "bn.npz");
   CHECK(testing::parameter_bits(from_npz) == testing::parameter_bits(model));

@@ -45,19 +45,15 @@ struct Rows {
   float operator()(std::size_t i, std::size_t j) const { return data[i * cols + j]; }
 };
 
+// Every tensor of every layer, as the protocol lists them.
 template <NetType N>
 void check_same_weights(const Model<N>& generated, const engine::Network& generic, double tolerance) {
-  for (std::size_t l = 0; l < generated.depth(); ++l) {
-    INFO("layer " << l);
-    CHECK(worst_difference(generated.kernel(l), generic.kernel(l)) <= tolerance);
-    CHECK(worst_difference(generated.bias(l), generic.bias(l)) <= tolerance);
-    REQUIRE(bool(generated.batch_norm(l)) == bool(generic.batch_norm(l)));
-    if (generated.batch_norm(l))
-      for (std::size_t r = 0; r < BatchNormParameters<float>::rows; ++r) {
-        INFO("batch-norm row " << r << " (gamma, beta, moving mean, moving variance)");
-        CHECK(worst_difference(generated.batch_norm(l).row(r), generic.batch_norm(l).row(r)) <= tolerance);
-      }
-  }
+  REQUIRE(generic.layer_count() == N::layer_count);
+  for (std::size_t i = 0; i < N::layer_count; ++i)
+    for (std::size_t k = 0; k < N::tensors[i].size(); ++k) {
+      INFO("layer " << i << " (" << N::keras_types[i] << "), tensor " << N::tensors[i][k].name);
+      CHECK(worst_difference(generated.tensor(i, k), generic.tensor(i, k)) <= tolerance);
+    }
 }
 
 // Builds both backends from one seed and compares them step by step over `steps` SGD updates
@@ -110,15 +106,13 @@ void check_twins(std::uint64_t seed, std::size_t steps, Optimizer optimizer = SG
     REQUIRE(reference::relative_difference(a.loss(), b.loss(), 1e-6) <= gradient_tolerance);
     REQUIRE(a.correct == b.correct);
     if (step < 2 || rows < Batch) {
-      for (std::size_t l = 0; l < N::depth; ++l) {
-        INFO("layer " << l);
-        CHECK(worst_difference(generated_step.layer_output(l, rows), generic_step.layer_output(l, rows)) <= forward_tolerance);
-        CHECK(worst_difference(generated_step.kernel_gradient(l), generic_step.kernel_gradient(l)) <= gradient_tolerance);
-        CHECK(worst_difference(generated_step.bias_gradient(l), generic_step.bias_gradient(l)) <= gradient_tolerance);
-        if (generated.batch_norm(l))
-          for (std::size_t r = 0; r < 2; ++r)
-            CHECK(worst_difference(generated_step.batch_norm_gradient(l).row(r), generic_step.batch_norm_gradient(l).row(r)) <=
-                  gradient_tolerance);
+      for (std::size_t i = 0; i < N::layer_count; ++i) {
+        INFO("layer " << i << " (" << N::keras_types[i] << ")");
+        CHECK(worst_difference(generated_step.output(i, rows), generic_step.output(i, rows)) <= forward_tolerance);
+        for (std::size_t k = 0; k < N::tensors[i].size(); ++k) {
+          INFO("gradient of " << N::tensors[i][k].name);
+          CHECK(worst_difference(generated_step.tensor_gradient(i, k), generic_step.tensor_gradient(i, k)) <= gradient_tolerance);
+        }
       }
     }
     apply_update(optimizer, step + 1, generated_step.parameters(), generated_step.gradients(),

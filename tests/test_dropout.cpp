@@ -17,12 +17,13 @@ using Dropped = Net<Dense<30, 400, ReLU>, Dropout<0.3>, Dense<400, 50, Tanh>, Dr
 using Plain = Net<Dense<30, 400, ReLU>, Dense<400, 50, Tanh>, Softmax<10>>;
 constexpr std::size_t batch_rows = 200;
 
-template <std::size_t L, class Step>
+// The mask of the last step's Dropout layer `layer`: its scratch buffer, shaped as its output.
+template <std::size_t Layer, class Step>
 std::vector<float> mask_of(Step& step) {
-  const auto mask = step.dropout_mask(L, batch_rows);
+  const auto output = step.output(Layer, batch_rows);
   std::vector<float> values;
-  for (std::size_t r = 0; r < mask.rows; ++r)
-    for (std::size_t c = 0; c < mask.cols; ++c) values.push_back(mask(r, c));
+  for (std::size_t r = 0; r < output.rows; ++r)
+    for (std::size_t c = 0; c < output.cols; ++c) values.push_back(step.scratch(Layer, 0)[r * output.stride + c]);
   return values;
 }
 
@@ -35,7 +36,7 @@ TEST_CASE("masks drop the given fraction and scale the rest by 1 / (1 - rate)") 
   const testing::Batch batch = testing::random_batch(batch_rows, 30, 10, 2);
   step.load_batch(batch.x.data(), batch.labels.data(), testing::first_indices(batch_rows));
   step.compute_gradients(batch_rows);
-  for (const auto& [values, rate] : {std::pair{mask_of<0>(step), 0.3}, std::pair{mask_of<1>(step), 0.5}}) {
+  for (const auto& [values, rate] : {std::pair{mask_of<1>(step), 0.3}, std::pair{mask_of<3>(step), 0.5}}) {
     const auto scale = float(1.0 / (1.0 - rate));
     std::size_t dropped = 0, other = 0;
     for (float m : values) {
@@ -48,18 +49,18 @@ TEST_CASE("masks drop the given fraction and scale the rest by 1 / (1 - rate)") 
     const double fraction = double(dropped) / double(values.size());
     CHECK(std::abs(fraction - rate) < 6.0 * std::sqrt(rate * (1 - rate) / double(values.size())));
   }
-  const std::vector<float> mask_values = mask_of<0>(step);
+  const std::vector<float> mask_values = mask_of<1>(step);
 
   // Each step draws new masks; the same seed draws the same ones again.
   step.compute_gradients(batch_rows);
-  const std::vector<float> second = mask_of<0>(step);
+  const std::vector<float> second = mask_of<1>(step);
   CHECK(second != mask_values);
   step.seed_dropout(7);
   step.compute_gradients(batch_rows);
-  CHECK(mask_of<0>(step) == mask_values);
+  CHECK(mask_of<1>(step) == mask_values);
   step.seed_dropout(8);
   step.compute_gradients(batch_rows);
-  CHECK(mask_of<0>(step) != mask_values);
+  CHECK(mask_of<1>(step) != mask_values);
 }
 
 TEST_CASE("dropout is off in inference: predictions equal those of the same net without it") {

@@ -8,7 +8,6 @@ using SeedNet = Net<Dense<784, 400, ReLU>, Dense<400, 20>, Softmax<10>>;
 using Mixed = Net<Dense<13, 7, Tanh, L2<0.01f>, HeNormal>, Dense<7, 5, Sigmoid, L1L2<0.001f, 0.002f>>, Softmax<3, L1<0.5f>>>;
 
 TEST_CASE("compile-time facts of the seed network") {
-  STATIC_REQUIRE(SeedNet::depth == 3);
   STATIC_REQUIRE(SeedNet::input_size == 784);
   STATIC_REQUIRE(SeedNet::output_size == 10);
   // 784*400 + 400 + 400*20 + 20 + 20*10 + 10
@@ -58,8 +57,8 @@ TEST_CASE("BatchNorm and Dropout are layers of their own, anywhere") {
   using Free = Net<Dropout<0.2>, Dense<8, 6, Linear>, BatchNorm<0.9>, Dropout<0.5>, BatchNorm<>, Dense<6, 4>, Softmax<3>>;
   STATIC_REQUIRE(Free::input_shape == Shape(8));
   STATIC_REQUIRE(Free::layer_count == 7);
-  STATIC_REQUIRE(Free::depth == 3);  // layers with a kernel
-  STATIC_REQUIRE(Free::kernel_layers == std::array<std::size_t, 3>{1, 5, 6});
+  STATIC_REQUIRE(Free::keras_types == std::array<std::string_view, 7>{"Dropout", "Dense", "BatchNormalization", "Dropout",
+                                                                      "BatchNormalization", "Dense", "Dense"});
   STATIC_REQUIRE(Free::tensors[2].size() == 4);  // gamma, beta and the moving statistics
   STATIC_REQUIRE(Free::param_count == 8 * 6 + 6 + 4 * 6 + 4 * 6 + 6 * 4 + 4 + 4 * 3 + 3);
   CHECK(Free::architecture() == "8-6:linear:batchnorm-batchnorm-4:relu-3:softmax");

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <ctnn/ctnn.hpp>
 
+#include "dense_views.hpp"
 #include "reference_mlp.hpp"
 #include "test_data.hpp"
 
@@ -15,10 +16,10 @@ template <class N, std::size_t Batch>
 void check_gradients(std::size_t rows, std::uint64_t seed, double tolerance = 1e-4, const Loss& loss = {}) {
   Model<N> model{Seed{seed}};
   // Non-zero biases, so that the bias gradient path is exercised away from the initial state.
-  for (std::size_t l = 0; l < model.depth(); ++l) {
+  for (std::size_t l = 0; l < testing::depth(model); ++l) {
     Rng rng(seed, 100 + l);
-    for (float& b : model.bias(l)) b = float(0.2 * (rng.uniform() - 0.5));
-    if (const BatchNormParameters<float> norm = model.batch_norm(l)) {  // away from gamma 1, beta 0
+    for (float& b : testing::bias(model, l)) b = float(0.2 * (rng.uniform() - 0.5));
+    if (const testing::BatchNormView<float> norm = testing::batch_norm(model, l)) {  // away from gamma 1, beta 0
       for (float& gamma : norm.gamma()) gamma = float(0.5 + rng.uniform());
       for (float& beta : norm.beta()) beta = float(rng.uniform() - 0.5);
     }
@@ -34,14 +35,9 @@ void check_gradients(std::size_t rows, std::uint64_t seed, double tolerance = 1e
   if (const auto* categorical = std::get_if<CategoricalCrossentropy>(&loss)) mlp.label_smoothing = categorical->label_smoothing;
   mlp.squared_error = std::holds_alternative<MeanSquaredError>(loss);
   // The reference drops exactly the outputs the step dropped.
-  const auto has_dropout = [](std::size_t l) {  // after dense layer l and its BatchNorm, if any
-    for (std::size_t i = N::kernel_layers[l] + 1; i < N::layer_count && N::keras_types[i] != "Dense"; ++i)
-      if (N::keras_types[i] == "Dropout") return true;
-    return false;
-  };
-  for (std::size_t l = 0; l < model.depth(); ++l) {
-    if (has_dropout(l)) {
-      const auto mask = step.dropout_mask(l, rows);
+  for (std::size_t l = 0; l < testing::depth(model); ++l) {
+    if (testing::dropout_after(model, l) != 0) {
+      const auto mask = testing::dropout_mask(step, model, l, rows);
       for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t o = 0; o < mask.cols; ++o) mlp.layers[l].mask.push_back(mask(r, o));
     }
@@ -56,22 +52,22 @@ void check_gradients(std::size_t rows, std::uint64_t seed, double tolerance = 1e
 
   double worst = 0.0;
   std::size_t compared = 0;
-  for (std::size_t l = 0; l < model.depth(); ++l) {
+  for (std::size_t l = 0; l < testing::depth(model); ++l) {
     reference::Layer& layer = mlp.layers[l];
-    const auto kernel_gradient = step.kernel_gradient(l);
+    const auto kernel_gradient = testing::kernel_gradient(step, model, l);
     const std::size_t stride = std::max<std::size_t>(1, layer.in * layer.out / 400);  // at most ~400 per layer
     for (std::size_t k = 0; k < layer.in * layer.out; k += stride) {
       const std::size_t i = k / layer.out, o = k % layer.out;
       worst = std::max(worst, reference::relative_difference(kernel_gradient(i, o), finite_difference(layer.weight(i, o)), 1e-2));
       ++compared;
     }
-    const auto bias_gradient = step.bias_gradient(l);
+    const auto bias_gradient = testing::bias_gradient(step, model, l);
     for (std::size_t o = 0; o < layer.out; ++o) {
       worst = std::max(worst, reference::relative_difference(bias_gradient[o], finite_difference(layer.b[o]), 1e-2));
       ++compared;
     }
-    if (model.batch_norm(l)) {
-      const BatchNormParameters<const float> norm_gradient = step.batch_norm_gradient(l);
+    if (testing::batch_norm(model, l)) {
+      const testing::BatchNormView<const float> norm_gradient = testing::batch_norm_gradient(step, model, l);
       for (std::size_t o = 0; o < layer.out; ++o) {
         worst = std::max(worst, reference::relative_difference(norm_gradient.gamma()[o], finite_difference(layer.gamma[o]), 1e-2));
         worst = std::max(worst, reference::relative_difference(norm_gradient.beta()[o], finite_difference(layer.beta[o]), 1e-2));

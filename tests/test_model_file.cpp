@@ -9,6 +9,7 @@
 #include <iterator>
 #include <zlib.h>
 
+#include "dense_views.hpp"
 #include "parameter_bits.hpp"
 #include "temp_dir.hpp"
 
@@ -33,8 +34,8 @@ std::uint64_t little_endian_at(const std::string& bytes, std::size_t offset, std
 }
 template <class M>
 void give_biases_values(M& model) {
-  for (std::size_t l = 0; l < model.depth(); ++l)
-    for (std::size_t o = 0; o < model.bias(l).size(); ++o) model.bias(l)[o] = 0.125f * float(o) - 0.3f;
+  for (std::size_t l = 0; l < testing::depth(model); ++l)
+    for (std::size_t o = 0; o < testing::bias(model, l).size(); ++o) testing::bias(model, l)[o] = 0.125f * float(o) - 0.3f;
 }
 
 }  // namespace
@@ -96,11 +97,11 @@ TEST_CASE("a model file holds the fields of the format, little-endian, in order"
   // Kernel 0 row-major, bias 0, kernel 1, bias 1.
   std::vector<float> expected;
   for (std::size_t i = 0; i < 3; ++i)
-    for (std::size_t o = 0; o < 4; ++o) expected.push_back(model.kernel(0)(i, o));
-  for (const float b : model.bias(0)) expected.push_back(b);
+    for (std::size_t o = 0; o < 4; ++o) expected.push_back(testing::kernel(model, 0)(i, o));
+  for (const float b : testing::bias(model, 0)) expected.push_back(b);
   for (std::size_t i = 0; i < 4; ++i)
-    for (std::size_t o = 0; o < 2; ++o) expected.push_back(model.kernel(1)(i, o));
-  for (const float b : model.bias(1)) expected.push_back(b);
+    for (std::size_t o = 0; o < 2; ++o) expected.push_back(testing::kernel(model, 1)(i, o));
+  for (const float b : testing::bias(model, 1)) expected.push_back(b);
   for (std::size_t p = 0; p < parameters; ++p)
     CHECK(little_endian_at(bytes, at + 4 * p, 4) == std::bit_cast<std::uint32_t>(expected[p]));
   CHECK(little_endian_at(bytes, bytes.size() - 4, 4) == crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), uInt(bytes.size() - 4)));
@@ -122,10 +123,10 @@ TEST_CASE("a version-1 model file (no tensor directory) still loads into either 
   append(architecture.size(), 4);
   bytes += architecture;
   append(Seedlike::param_count, 8);
-  for (std::size_t l = 0; l < model.depth(); ++l) {
-    for (std::size_t i = 0; i < model.kernel(l).rows; ++i)
-      for (std::size_t o = 0; o < model.kernel(l).cols; ++o) append(std::bit_cast<std::uint32_t>(model.kernel(l)(i, o)), 4);
-    for (const float b : model.bias(l)) append(std::bit_cast<std::uint32_t>(b), 4);
+  for (std::size_t l = 0; l < testing::depth(model); ++l) {
+    for (std::size_t i = 0; i < testing::kernel(model, l).rows; ++i)
+      for (std::size_t o = 0; o < testing::kernel(model, l).cols; ++o) append(std::bit_cast<std::uint32_t>(testing::kernel(model, l)(i, o)), 4);
+    for (const float b : testing::bias(model, l)) append(std::bit_cast<std::uint32_t>(b), 4);
   }
   append(crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), uInt(bytes.size())), 4);
   write_all(dir / "v1.ctnn", bytes);
@@ -171,13 +172,13 @@ TEST_CASE("a model saved by one backend loads into the other and back, bit for b
   network.predict(sample, from_engine);
   CHECK(std::memcmp(from_generated, from_engine, sizeof from_engine) == 0);
 
-  network.bias(2)[0] = 42.0f;
+  testing::bias(network, 2)[0] = 42.0f;
   io::save(network, dir / "engine.ctnn");
   CHECK(read_all(dir / "engine.ctnn").size() == read_all(dir / "generated.ctnn").size());
   Model<Seedlike> back{Seed{99}};
   io::load_into(back, dir / "engine.ctnn");
   CHECK(testing::parameter_bits(back) == testing::parameter_bits(network));
-  CHECK(back.bias(2)[0] == 42.0f);
+  CHECK(testing::bias(back, 2)[0] == 42.0f);
 }
 
 TEST_CASE("bad model files are rejected with a message naming the file and the problem") {

@@ -10,6 +10,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "dense_views.hpp"
 #include "temp_dir.hpp"
 
 using namespace ctnn;
@@ -18,11 +19,11 @@ namespace {
 using Checkpointed = Net<Dense<784, 64, ReLU>, Softmax<10>>;  // a 200 KB file: a write takes a while
 
 bool same_parameters(const Model<Checkpointed>& a, const Model<Checkpointed>& b) {
-  for (std::size_t l = 0; l < a.depth(); ++l) {
-    const MatrixView<const float> ka = a.kernel(l), kb = b.kernel(l);
+  for (std::size_t l = 0; l < testing::depth(a); ++l) {
+    const MatrixView<const float> ka = testing::kernel(a, l), kb = testing::kernel(b, l);
     for (std::size_t i = 0; i < ka.rows; ++i)
       if (std::memcmp(&ka(i, 0), &kb(i, 0), ka.cols * sizeof(float)) != 0) return false;
-    if (!std::ranges::equal(a.bias(l), b.bias(l))) return false;
+    if (!std::ranges::equal(testing::bias(a, l), testing::bias(b, l))) return false;
   }
   return true;
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "archive_bytes.hpp"
+#include "dense_views.hpp"
 #include "temp_dir.hpp"
 
 using namespace ctnn;
@@ -77,14 +78,14 @@ std::string zip64_deflated(const std::string& name, const std::string& data) {
 TEST_CASE("save_npz writes Keras-named arrays that load back bit for bit, across backends") {
   testing::TempDir dir;
   Model<Small> model{Seed{4}};
-  for (std::size_t o = 0; o < 4; ++o) model.bias(0)[o] = 0.5f * float(o) + 0.1f;
+  for (std::size_t o = 0; o < 4; ++o) testing::bias(model, 0)[o] = 0.5f * float(o) + 0.1f;
   io::save_npz(model, dir / "w.npz");
   const auto arrays = io::read_npz(dir / "w.npz");
   REQUIRE(arrays.size() == 4);
   CHECK(arrays.at("dense/kernel").shape == std::vector<std::size_t>{3, 4});
   CHECK(arrays.at("dense/bias").shape == std::vector<std::size_t>{4});
   CHECK(arrays.at("dense_1/kernel").shape == std::vector<std::size_t>{4, 2});
-  CHECK(arrays.at("dense/kernel").values[1 * 4 + 2] == model.kernel(0)(1, 2));
+  CHECK(arrays.at("dense/kernel").values[1 * 4 + 2] == testing::kernel(model, 0)(1, 2));
   CHECK(arrays.at("dense/bias").values[3] == 1.6f);
 
   engine::Network network{Small::spec(), Seed{99}};
@@ -93,12 +94,12 @@ TEST_CASE("save_npz writes Keras-named arrays that load back bit for bit, across
   io::save_npz(network, dir / "engine.npz");
   io::load_npz(back, dir / "engine.npz");
   for (std::size_t l = 0; l < 2; ++l) {
-    for (std::size_t i = 0; i < model.kernel(l).rows; ++i)
-      for (std::size_t o = 0; o < model.kernel(l).cols; ++o) {
-        CHECK(std::bit_cast<std::uint32_t>(network.kernel(l)(i, o)) == std::bit_cast<std::uint32_t>(model.kernel(l)(i, o)));
-        CHECK(std::bit_cast<std::uint32_t>(back.kernel(l)(i, o)) == std::bit_cast<std::uint32_t>(model.kernel(l)(i, o)));
+    for (std::size_t i = 0; i < testing::kernel(model, l).rows; ++i)
+      for (std::size_t o = 0; o < testing::kernel(model, l).cols; ++o) {
+        CHECK(std::bit_cast<std::uint32_t>(testing::kernel(network, l)(i, o)) == std::bit_cast<std::uint32_t>(testing::kernel(model, l)(i, o)));
+        CHECK(std::bit_cast<std::uint32_t>(testing::kernel(back, l)(i, o)) == std::bit_cast<std::uint32_t>(testing::kernel(model, l)(i, o)));
       }
-    CHECK(std::ranges::equal(back.bias(l), model.bias(l)));
+    CHECK(std::ranges::equal(testing::bias(back, l), testing::bias(model, l)));
   }
 }
 
@@ -169,7 +170,7 @@ TEST_CASE("archives as NumPy writes them: deflated, Zip64 sizes, float64 values"
 TEST_CASE("load_npz names the array and the shapes of any mismatch, and leaves the model unchanged") {
   testing::TempDir dir;
   Model<Small> model{Seed{1}};
-  const float before = model.kernel(0)(0, 0);
+  const float before = testing::kernel(model, 0)(0, 0);
   const std::size_t k_shape[2] = {3, 4}, transposed[2] = {4, 3}, b_shape[1] = {4}, k1_shape[2] = {4, 2}, b1_shape[1] = {2};
   const std::vector<float> twelve(12, 1.0f), four(4, 1.0f), eight(8, 1.0f), two(2, 1.0f);
   const auto archive = [&](std::vector<io::ZipEntry> entries) {
@@ -185,7 +186,7 @@ TEST_CASE("load_npz names the array and the shapes of any mismatch, and leaves t
   CHECK_THROWS_WITH(io::load_npz(model, archive({k0, b0, k1})), Contains("has no array \"dense_1/bias\"") && Contains("needs (2,)"));
   CHECK_THROWS_WITH(io::load_npz(model, archive({k0, b0, k1, b1, {"optimizer/iterations.npy", io::npy_bytes(two, b1_shape)}})),
                     Contains("does not have: \"optimizer/iterations\""));
-  CHECK(model.kernel(0)(0, 0) == before);
+  CHECK(testing::kernel(model, 0)(0, 0) == before);
 
   std::string damaged = io::zip_bytes({k0, b0, k1, b1});
   damaged[200] = char(damaged[200] ^ 1);

@@ -5,6 +5,7 @@
 #include <ctnn/ctnn.hpp>
 #include <limits>
 
+#include "dense_views.hpp"
 #include "parameter_bits.hpp"
 #include "reference_mlp.hpp"
 #include "test_data.hpp"
@@ -89,11 +90,11 @@ double max_parameter_difference(reference::Mlp& a, reference::Mlp& b) {
 template <class N>
 bool same_weights(const Model<N>& a, const Model<N>& b) {
   bool same = true;
-  for (std::size_t l = 0; l < a.depth(); ++l) {
-    const auto ka = a.kernel(l), kb = b.kernel(l);
+  for (std::size_t l = 0; l < testing::depth(a); ++l) {
+    const auto ka = testing::kernel(a, l), kb = testing::kernel(b, l);
     for (std::size_t i = 0; i < ka.rows; ++i)
       for (std::size_t o = 0; o < ka.cols; ++o) same = same && ka(i, o) == kb(i, o);
-    same = same && std::ranges::equal(a.bias(l), b.bias(l));
+    same = same && std::ranges::equal(testing::bias(a, l), testing::bias(b, l));
   }
   return same;
 }
@@ -215,8 +216,8 @@ TEST_CASE("a loss that is not finite stops training before the step updates any 
   Model<Linear2> model{Seed{6}};
   engine::Network twin{Linear2::spec(), Seed{6}};
   // An infinite weight makes the logits inf - inf: the first step's loss is NaN.
-  model.kernel(0)(1, 2) = std::numeric_limits<float>::infinity();
-  twin.kernel(0)(1, 2) = std::numeric_limits<float>::infinity();
+  testing::kernel(model, 0)(1, 2) = std::numeric_limits<float>::infinity();
+  testing::kernel(twin, 0)(1, 2) = std::numeric_limits<float>::infinity();
   const auto before = testing::parameter_bits(model);
   REQUIRE(before == testing::parameter_bits(twin));
   CHECK_THROWS_WITH(fit<16>(model, batch.view(), {.optimizer = Adam{}, .verbose = false}),
@@ -238,9 +239,9 @@ TEST_CASE("a gradient that overflows under a finite loss is not applied and stop
   Model<Overflowing> model{Seed{1}};
   engine::Network twin{Overflowing::spec(), Seed{1}};
   const auto set_weights = [](auto& network) {
-    network.kernel(0)(0, 0) = 1e-37f;
-    network.kernel(1)(0, 0) = 1.0f;
-    network.kernel(1)(0, 1) = -1.0f;
+    testing::kernel(network, 0)(0, 0) = 1e-37f;
+    testing::kernel(network, 1)(0, 0) = 1.0f;
+    testing::kernel(network, 1)(0, 1) = -1.0f;
   };
   set_weights(model), set_weights(twin);
   for (const bool generated : {true, false}) {
@@ -254,10 +255,10 @@ TEST_CASE("a gradient that overflows under a finite loss is not applied and stop
     }
   }
   // The hidden kernel kept its value; every parameter is finite; both backends agree bit for bit.
-  CHECK(model.kernel(0)(0, 0) == 1e-37f);
+  CHECK(testing::kernel(model, 0)(0, 0) == 1e-37f);
   for (const float value : io::snapshot(model).parameters) CHECK(std::isfinite(value));
   CHECK(testing::parameter_bits(model) == testing::parameter_bits(twin));
-  CHECK(model.kernel(1)(0, 0) != 1.0f);  // the output layer's finite gradient was applied
+  CHECK(testing::kernel(model, 1)(0, 0) != 1.0f);  // the output layer's finite gradient was applied
 }
 
 TEST_CASE("a step run in phases, with a gradient exchange between backward and update, gives the fused step's numbers") {
