@@ -36,53 +36,61 @@ void conv2d_forward(const ConvGeometry& g, const float* x, std::size_t rows, std
 }
 
 // The im2col of `rows` samples: row s * out_pixels + p holds the taps (kh, kw, c) output pixel p
-// of sample s reads, zero in the padding. columns: rows * out_pixels x taps.
-inline void im2col(const ConvGeometry& g, const float* x, std::size_t rows, std::size_t in_stride, float* columns) {
+// of sample s reads, zero in the padding. columns: rows * out_pixels x taps. Split over samples.
+inline void im2col(const ConvGeometry& g, const float* x, std::size_t rows, std::size_t in_stride, float* columns,
+                   std::size_t threads = 1) {
   const std::size_t pixels = g.out_pixels(), channels = g.channels;
-  for (std::size_t s = 0; s < rows; ++s)
-    for (std::size_t p = 0; p < pixels; ++p) {
-      float* row = columns + (s * pixels + p) * g.taps();
-      for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
-        for (std::size_t kw = 0; kw < g.kernel_width; ++kw, row += channels) {
-          const std::size_t pixel = g.input_pixel(p, kh, kw);
-          if (pixel == g.in_pixels()) std::fill_n(row, channels, 0.0f);
-          else std::copy_n(x + s * in_stride + pixel * channels, channels, row);
-        }
-    }
+  parallel_ranges(threads, rows, 1, rows_worth_a_thread(pixels * g.taps()), [&](std::size_t first, std::size_t end) {
+    for (std::size_t s = first; s < end; ++s)
+      for (std::size_t p = 0; p < pixels; ++p) {
+        float* row = columns + (s * pixels + p) * g.taps();
+        for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
+          for (std::size_t kw = 0; kw < g.kernel_width; ++kw, row += channels) {
+            const std::size_t pixel = g.input_pixel(p, kh, kw);
+            if (pixel == g.in_pixels()) std::fill_n(row, channels, 0.0f);
+            else std::copy_n(x + s * in_stride + pixel * channels, channels, row);
+          }
+      }
+  });
 }
 
 // The reverse of im2col for gradients: dx (rows of in_stride floats) = the sum, over the output
 // pixels and taps that read each input value, of column_gradient (rows * out_pixels x
-// column_stride). Padding taps are dropped; each sample's padding floats are zero.
+// column_stride). Padding taps are dropped; each sample's padding floats are zero. Split over
+// samples: each sample's sums stay whole.
 inline void col2im(const ConvGeometry& g, const float* column_gradient, std::size_t column_stride, std::size_t rows,
-                   float* dx, std::size_t in_stride) {
+                   float* dx, std::size_t in_stride, std::size_t threads = 1) {
   const std::size_t pixels = g.out_pixels(), channels = g.channels;
-  for (std::size_t s = 0; s < rows; ++s) {
-    float* sample = dx + s * in_stride;
-    std::fill_n(sample, in_stride, 0.0f);
-    for (std::size_t p = 0; p < pixels; ++p) {
-      const float* row = column_gradient + (s * pixels + p) * column_stride;
-      for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
-        for (std::size_t kw = 0; kw < g.kernel_width; ++kw, row += channels) {
-          const std::size_t pixel = g.input_pixel(p, kh, kw);
-          if (pixel == g.in_pixels()) continue;
-          float* target = sample + pixel * channels;
-          for (std::size_t c = 0; c < channels; ++c) target[c] += row[c];
-        }
+  parallel_ranges(threads, rows, 1, rows_worth_a_thread(pixels * g.taps()), [&](std::size_t first, std::size_t end) {
+    for (std::size_t s = first; s < end; ++s) {
+      float* sample = dx + s * in_stride;
+      std::fill_n(sample, in_stride, 0.0f);
+      for (std::size_t p = 0; p < pixels; ++p) {
+        const float* row = column_gradient + (s * pixels + p) * column_stride;
+        for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
+          for (std::size_t kw = 0; kw < g.kernel_width; ++kw, row += channels) {
+            const std::size_t pixel = g.input_pixel(p, kh, kw);
+            if (pixel == g.in_pixels()) continue;
+            float* target = sample + pixel * channels;
+            for (std::size_t c = 0; c < channels; ++c) target[c] += row[c];
+          }
+      }
     }
-  }
+  });
 }
 
 // Packed rows of `width` values per pixel (rows x stride, pixels x width each) as one row per
 // pixel of padded(width) floats, zero-padded: the layout the dense products read.
 inline void pad_pixels(const float* packed, std::size_t rows, std::size_t stride, std::size_t pixels, std::size_t width,
-                       float* padded_rows) {
+                       float* padded_rows, std::size_t threads = 1) {
   const std::size_t padded_width = simd::padded(width);
-  for (std::size_t s = 0; s < rows; ++s)
-    for (std::size_t p = 0; p < pixels; ++p) {
-      float* out = std::copy_n(packed + s * stride + p * width, width, padded_rows + (s * pixels + p) * padded_width);
-      std::fill(out, padded_rows + (s * pixels + p + 1) * padded_width, 0.0f);
-    }
+  parallel_ranges(threads, rows, 1, rows_worth_a_thread(stride), [&](std::size_t first, std::size_t end) {
+    for (std::size_t s = first; s < end; ++s)
+      for (std::size_t p = 0; p < pixels; ++p) {
+        float* out = std::copy_n(packed + s * stride + p * width, width, padded_rows + (s * pixels + p) * padded_width);
+        std::fill(out, padded_rows + (s * pixels + p + 1) * padded_width, 0.0f);
+      }
+  });
 }
 
 }  // namespace ctnn::codegen

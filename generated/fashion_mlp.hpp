@@ -255,8 +255,11 @@ struct ConvGeometry {
 
   // The input pixel that tap (kh, kw) of output pixel p reads, or in_pixels() when it falls in the padding.
   constexpr std::size_t input_pixel(std::size_t p, std::size_t kh, std::size_t kw) const {
-    const std::size_t oh = p / out_width, ow = p % out_width;
-    const std::size_t ih = oh * stride + kh, iw = ow * stride + kw;  // offset by the padding
+    return padded_pixel(p / out_width * stride + kh, p % out_width * stride + kw);
+  }
+  // The input pixel at row ih, column iw of the input with its padding around it, or in_pixels()
+  // when that is in the padding.
+  constexpr std::size_t padded_pixel(std::size_t ih, std::size_t iw) const {
     if (ih < pad_top || iw < pad_left || ih - pad_top >= in_height || iw - pad_left >= in_width) return in_pixels();
     return (ih - pad_top) * in_width + (iw - pad_left);
   }
@@ -309,10 +312,15 @@ void conv_tile(const ConvGeometry& g, std::size_t kernel_stride, const float* x,
   floats acc[Rows][Vectors];
   for (std::size_t r = 0; r < Rows; ++r)
     for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = floats(0.0f);
+  std::size_t window_row[Rows], window_column[Rows];  // each output pixel's window, in padded coordinates
+  for (std::size_t r = 0; r < Rows; ++r) {
+    window_row[r] = (p0 + r) / g.out_width * g.stride;
+    window_column[r] = (p0 + r) % g.out_width * g.stride;
+  }
   for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
     for (std::size_t kw = 0; kw < g.kernel_width; ++kw) {
       std::size_t pixels[Rows];  // each output pixel's input pixel for this tap (in_pixels() in the padding)
-      for (std::size_t r = 0; r < Rows; ++r) pixels[r] = g.input_pixel(p0 + r, kh, kw);
+      for (std::size_t r = 0; r < Rows; ++r) pixels[r] = g.padded_pixel(window_row[r] + kh, window_column[r] + kw);
       for (std::size_t c0 = 0; c0 < channels; c0 += zero_tap_channels) {
         const std::size_t block = std::min(zero_tap_channels, channels - c0);
         const float* taps[Rows];
@@ -372,23 +380,52 @@ inline std::size_t window_argmax(const PoolGeometry& g, const float* x, std::siz
   return best;
 }
 
-// y = the maximum (Max) or the mean of each window, per channel, for one sample.
+// The maxima of channels [c, c + lanes) over output pixel p's window, as window_argmax finds them:
+// a later value replaces the best only when it is greater.
+inline floats window_max(const PoolGeometry& g, const float* x, std::size_t p, std::size_t c) {
+  const std::size_t origin = g.window_origin(p);
+  floats best = floats::load_unaligned(x + origin * g.channels + c);
+  for (std::size_t i = 0; i < g.pool_height; ++i)
+    for (std::size_t j = 0; j < g.pool_width; ++j) {
+      const floats value = floats::load_unaligned(x + (origin + i * g.in_width + j) * g.channels + c);
+      best = xsimd::select(value > best, value, best);
+    }
+  return best;
+}
+
+// The sums of channels [c, c + lanes) over output pixel p's window, rows then columns.
+inline floats window_sum(const PoolGeometry& g, const float* x, std::size_t p, std::size_t c) {
+  const std::size_t origin = g.window_origin(p);
+  floats sum(0.0f);
+  for (std::size_t i = 0; i < g.pool_height; ++i)
+    for (std::size_t j = 0; j < g.pool_width; ++j) sum += floats::load_unaligned(x + (origin + i * g.in_width + j) * g.channels + c);
+  return sum;
+}
+
+// y = the maximum (Max) or the mean of each window, per channel, for one sample: the channels in
+// vectors, the last ones (fewer than a vector) one at a time, in the same order and so to the same bits.
 template <bool Max>
 void pool_image(const PoolGeometry& g, const float* x, float* y) {
-  const std::size_t channels = g.channels, pixels = g.out_pixels();
+  const std::size_t channels = g.channels, pixels = g.out_pixels(), vector_channels = channels / lanes * lanes;
   const float window = float(g.pool_height * g.pool_width);
-  for (std::size_t p = 0; p < pixels; ++p)
-    for (std::size_t c = 0; c < channels; ++c) {
+  for (std::size_t p = 0; p < pixels; ++p) {
+    float* out = y + p * channels;
+    for (std::size_t c = 0; c < vector_channels; c += lanes) {
+      if constexpr (Max) window_max(g, x, p, c).store_unaligned(out + c);
+      else (window_sum(g, x, p, c) / floats(window)).store_unaligned(out + c);
+    }
+    for (std::size_t c = vector_channels; c < channels; ++c) {
       if constexpr (Max) {
-        y[p * channels + c] = x[window_argmax(g, x, p, c) * channels + c];
+        out[c] = x[window_argmax(g, x, p, c) * channels + c];
       } else {
         float sum = 0.0f;
         const std::size_t origin = g.window_origin(p);
         for (std::size_t i = 0; i < g.pool_height; ++i)
           for (std::size_t j = 0; j < g.pool_width; ++j) sum += x[(origin + i * g.in_width + j) * channels + c];
-        y[p * channels + c] = sum / window;
+        out[c] = sum / window;
       }
     }
+  }
 }
 
 // --- Batch normalisation of feature maps in inference, in place over `rows` rows of `stride`

@@ -121,14 +121,14 @@ struct Conv2D {
     float *columns = io.scratch[0], *padded_gradient = io.scratch[1], *transposed = io.scratch[2], *column_gradient = io.scratch[3];
     const codegen::DenseShape shape{g.taps(), filters, g.taps()};
     if (io.input_gradient) codegen::transpose_kernel(shape, io.parameters, transposed);  // before the sink updates W
-    codegen::im2col(g, io.input, io.rows, io.input_stride, columns);
-    codegen::pad_pixels(io.output_gradient, io.rows, io.output_stride, pixels, filters, padded_gradient);
+    codegen::im2col(g, io.input, io.rows, io.input_stride, columns, io.threads);
+    codegen::pad_pixels(io.output_gradient, io.rows, io.output_stride, pixels, filters, padded_gradient, io.threads);
     codegen::bias_gradient(shape.stride(), padded_gradient, rows, io.sink_for(bias_of(io, g)));
     codegen::kernel_gradient(shape, regularizer, columns, rows, padded_gradient, io.parameters, io.sink_for(io.parameters),
                              io.threads);
     if (io.input_gradient) {
       codegen::input_gradient(shape, padded_gradient, rows, transposed, codegen::NoBackwardSteps{}, column_gradient, io.threads);
-      codegen::col2im(g, column_gradient, shape.padded_inputs(), io.rows, io.input_gradient, io.input_stride);
+      codegen::col2im(g, column_gradient, shape.padded_inputs(), io.rows, io.input_gradient, io.input_stride, io.threads);
       apply_steps_below(io);
     }
   }

@@ -35,7 +35,8 @@ struct GlobalAveragePool2D {
 
   template <class Io>
   void forward_inference(const Io& io) const {
-    codegen::pool_forward<false>(geometry(input_image_shape(io)), io.input, io.rows, io.input_stride, io.output, io.output_stride);
+    codegen::pool_forward<false>(geometry(input_image_shape(io)), io.input, io.rows, io.input_stride, io.output, io.output_stride,
+                                io.threads);
   }
   template <class Io>
   void forward_training(const Io& io) const {
@@ -48,7 +49,7 @@ struct GlobalAveragePool2D {
   void backward(const Io& io) const {
     if (!io.input_gradient) return;
     codegen::pool_backward<false>(geometry(input_image_shape(io)), io.input, io.rows, io.input_stride, io.output_gradient,
-                                  io.output_stride, io.input_gradient);
+                                  io.output_stride, io.input_gradient, io.threads);
     apply_steps_below(io);
   }
 
