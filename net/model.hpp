@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/hana/for_each.hpp>
 #include <cstddef>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -75,15 +76,22 @@ class Model {
   std::span<const float> parameters() const { return {parameter_data(), N::parameter_floats}; }
 
   // --- Prediction.
-  // Class probabilities of one sample. Uses only the stack: thread-safe, no allocation.
+  // Class probabilities of one sample; no allocation, safe to call from several threads at once.
+  // A network whose layer outputs fit in single_sample_stack_bytes (an MLP's few KiB) runs on the
+  // caller's stack, so concurrent callers run in parallel. A larger one (a CNN's feature maps are
+  // hundreds of KiB, too much for a thread's stack) runs in the arena's prediction buffers, one
+  // caller at a time.
+  static constexpr std::size_t single_sample_stack_bytes = 16 * 1024;
+  static constexpr bool predicts_on_stack =
+      PingPong<N>::inference_floats_per_row * sizeof(float) <= single_sample_stack_bytes;
   void predict(const float* sample, float* probabilities) const {
-    alignas(arena_alignment) float scratch[PingPong<N>::inference_floats_per_row];
-    const float* output = run_inference(sample, codegen::fixed<1>{}, 1, [&](auto index) {
-      constexpr std::size_t i = decltype(index)::value;
-      return scratch + PingPong<N>::offset(PingPong<N>::inference_slot[i + 1], N::output_stride(i), 1,
-                                           PingPong<N>::inference_floats_per_row);
-    });
-    std::copy_n(output, outputs, probabilities);
+    if constexpr (predicts_on_stack) {
+      alignas(arena_alignment) float buffers[PingPong<N>::inference_floats_per_row];
+      predict_one(sample, probabilities, buffers);
+    } else {
+      const std::lock_guard lock(prediction_lock_.mutex);
+      predict_one(sample, probabilities, const_cast<float*>(prediction_buffers()));
+    }
   }
   void predict(std::span<const float, inputs> sample, std::span<float, outputs> probabilities) const {
     predict(sample.data(), probabilities.data());
@@ -92,7 +100,8 @@ class Model {
   // Probabilities of `count` samples (count x inputs in, count x outputs out), in chunks of
   // prediction_rows through the arena's ping-pong buffers: no allocation, one caller at a time.
   void predict(const float* samples, std::size_t count, float* probabilities) {
-    float* pingpong = in_arena(arena_.data(), model_plan<N>.offset(BufferRole::prediction_pingpong));
+    const std::lock_guard lock(prediction_lock_.mutex);  // the buffers single-sample prediction may use
+    float* pingpong = prediction_buffers();
     for (std::size_t first = 0; first < count; first += prediction_rows) {
       const std::size_t rows = std::min(prediction_rows, count - first);
       const float* last = run_inference(samples + first * inputs, rows, threads_, [&](auto index) {
@@ -159,11 +168,34 @@ class Model {
   std::size_t arena_bytes() const { return arena_.bytes(); }
 
  private:
+  // One sample through the layers, in `buffers` (PingPong<N>::inference_floats_per_row floats).
+  void predict_one(const float* sample, float* probabilities, float* buffers) const {
+    const float* output = run_inference(sample, codegen::fixed<1>{}, 1, [&](auto index) {
+      constexpr std::size_t i = decltype(index)::value;
+      return buffers + PingPong<N>::offset(PingPong<N>::inference_slot[i + 1], N::output_stride(i), 1,
+                                           PingPong<N>::inference_floats_per_row);
+    });
+    std::copy_n(output, outputs, probabilities);
+  }
+  float* prediction_buffers() { return in_arena(arena_.data(), model_plan<N>.offset(BufferRole::prediction_pingpong)); }
+  const float* prediction_buffers() const {
+    return in_arena(arena_.data(), model_plan<N>.offset(BufferRole::prediction_pingpong));
+  }
+
+  // A mutex that copies of the model do not share (a copy gets its own).
+  struct PredictionLock {
+    std::mutex mutex;
+    PredictionLock() = default;
+    PredictionLock(const PredictionLock&) {}
+    PredictionLock& operator=(const PredictionLock&) { return *this; }
+  };
+
   float* parameter_data() { return in_arena(arena_.data(), model_plan<N>.offset(BufferRole::parameters, 0)); }
   const float* parameter_data() const { return in_arena(arena_.data(), model_plan<N>.offset(BufferRole::parameters, 0)); }
 
   Arena arena_;
   std::size_t threads_ = default_thread_count();
+  mutable PredictionLock prediction_lock_;
 };
 
 }  // namespace ctnn

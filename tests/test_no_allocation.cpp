@@ -75,6 +75,18 @@ TEST_CASE("predictions allocate nothing") {
   CHECK(allocations == before);
 }
 
+TEST_CASE("a convolutional network's single-sample prediction allocates nothing: its buffers are in the arena") {
+  using Cnn = Net<Input<28, 28, 1>, Conv2D<16, 3, 3, ReLU>, MaxPool2D<2>, Flatten, Dense<inferred, 10>, Softmax<10>>;
+  STATIC_REQUIRE_FALSE(Model<Cnn>::predicts_on_stack);
+  const Model<Cnn> model{Seed{3}};
+  const testing::Batch batch = testing::random_batch(2, 784, 10, 3);
+  float probabilities[10];
+  const std::size_t before = allocations;
+  model.predict(batch.x.data(), probabilities);
+  model.predict(batch.x.data() + 784, probabilities);
+  CHECK(allocations == before);
+}
+
 TEST_CASE("an exported header's predict and classify allocate nothing") {
   float input[fashion_mlp::inputs], probabilities[fashion_mlp::outputs];
   std::uint8_t pixels[fashion_mlp::inputs];

@@ -6,6 +6,8 @@
 #include <bit>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "parameter_bits.hpp"
 #include "test_data.hpp"
@@ -15,7 +17,8 @@ using namespace ctnn;
 namespace {
 
 using SeedNet = Net<Dense<784, 400, ReLU>, Dense<400, 20, ReLU>, Softmax<10>>;
-
+using SmallCnn = Net<Input<28, 28, 1>, Conv2D<8, 3, 3, ReLU, Same>, MaxPool2D<2>, Conv2D<12, 3, 3, Tanh>, Flatten,
+                     Dense<inferred, 32>, Softmax<10>>;
 
 const Dataset& training_images() {
   static const Dataset data = io::load_idx().test;  // 10,000 Fashion-MNIST images: an epoch of 50 batches
@@ -63,8 +66,7 @@ TEST_CASE("the generic engine is thread-count independent too, and equal to the 
 }
 
 TEST_CASE("a convolutional network trains bit for bit the same on 1, 2 and 3 threads, on both backends") {
-  using Cnn = Net<Input<28, 28, 1>, Conv2D<8, 3, 3, ReLU, Same>, MaxPool2D<2>, Conv2D<12, 3, 3, Tanh>, Flatten,
-                  Dense<inferred, 32>, Softmax<10>>;
+  using Cnn = SmallCnn;
   const DatasetView data = training_images().slice(0, 600);
   Model<Cnn> one_thread{Seed{4}};
   fit<50>(one_thread, data, options(1));
@@ -101,6 +103,34 @@ TEST_CASE("batched prediction is the same on any number of threads") {
     model.predict(data.images.data(), 1000, many.data());
     CHECK(std::memcmp(one.data(), many.data(), one.size() * sizeof(float)) == 0);
   }
+}
+
+// Four threads each predict every sample of `count` one at a time, at once; each must get what
+// one thread alone gets.
+template <class NetType>
+void check_concurrent_single_predictions(std::size_t count) {
+  const Dataset& data = training_images();
+  const Model<NetType> model{Seed{6}};
+  std::vector<float> alone(count * 10);
+  for (std::size_t s = 0; s < count; ++s) model.predict(data.images.data() + s * 784, alone.data() + s * 10);
+  std::vector<std::vector<float>> together(4, std::vector<float>(count * 10));
+  {
+    std::vector<std::jthread> callers;
+    for (std::vector<float>& out : together)
+      callers.emplace_back([&] {
+        for (std::size_t s = 0; s < count; ++s) model.predict(data.images.data() + s * 784, out.data() + s * 10);
+      });
+  }
+  for (const std::vector<float>& out : together) CHECK(std::memcmp(out.data(), alone.data(), alone.size() * sizeof(float)) == 0);
+}
+
+TEST_CASE("single-sample prediction is safe from several threads: on the stack for an MLP, in the arena for a CNN") {
+  // An MLP's layer outputs are a few KiB: callers run in parallel on their own stacks. A CNN's
+  // feature maps would be too much stack: they live in the model's arena, behind a lock.
+  STATIC_REQUIRE(Model<SeedNet>::predicts_on_stack);
+  STATIC_REQUIRE_FALSE(Model<SmallCnn>::predicts_on_stack);
+  check_concurrent_single_predictions<SeedNet>(300);
+  check_concurrent_single_predictions<SmallCnn>(100);
 }
 
 TEST_CASE("CTNN_NUM_THREADS sets the default thread count; a bad value is an error that names it") {
