@@ -35,21 +35,38 @@ void conv2d_forward(const ConvGeometry& g, const float* x, std::size_t rows, std
                   });
 }
 
+// Copies `count` floats a vector at a time: the copies of im2col are a few floats each (a 3x3
+// kernel row of a 1-channel image is 3), where a call to memmove costs more than the copy.
+inline void copy_floats(const float* from, std::size_t count, float* to) {
+  std::size_t i = 0;
+  for (; i + lanes <= count; i += lanes) floats::load_unaligned(from + i).store_unaligned(to + i);
+  for (; i < count; ++i) to[i] = from[i];
+}
+
 // The im2col of `rows` samples: row s * out_pixels + p holds the taps (kh, kw, c) output pixel p
 // of sample s reads, zero in the padding. columns: rows * out_pixels x taps. Split over samples.
+// A kernel row that lies wholly inside the image is one contiguous run of input floats.
 inline void im2col(const ConvGeometry& g, const float* x, std::size_t rows, std::size_t in_stride, float* columns,
                    std::size_t threads = 1) {
-  const std::size_t pixels = g.out_pixels(), channels = g.channels;
+  const std::size_t pixels = g.out_pixels(), channels = g.channels, run = g.kernel_width * channels;
   parallel_ranges(threads, rows, 1, rows_worth_a_thread(pixels * g.taps()), [&](std::size_t first, std::size_t end) {
     for (std::size_t s = first; s < end; ++s)
       for (std::size_t p = 0; p < pixels; ++p) {
         float* row = columns + (s * pixels + p) * g.taps();
-        for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
-          for (std::size_t kw = 0; kw < g.kernel_width; ++kw, row += channels) {
-            const std::size_t pixel = g.input_pixel(p, kh, kw);
-            if (pixel == g.in_pixels()) std::fill_n(row, channels, 0.0f);
-            else std::copy_n(x + s * in_stride + pixel * channels, channels, row);
+        const std::size_t top = p / g.out_width * g.stride, left = p % g.out_width * g.stride;
+        const bool columns_inside = left >= g.pad_left && left - g.pad_left + g.kernel_width <= g.in_width;
+        for (std::size_t kh = 0; kh < g.kernel_height; ++kh, row += run) {
+          const std::size_t first_pixel = g.padded_pixel(top + kh, left);
+          if (columns_inside && first_pixel != g.in_pixels()) {
+            copy_floats(x + s * in_stride + first_pixel * channels, run, row);
+            continue;
           }
+          for (std::size_t kw = 0; kw < g.kernel_width; ++kw) {
+            const std::size_t pixel = g.padded_pixel(top + kh, left + kw);
+            if (pixel == g.in_pixels()) std::fill_n(row + kw * channels, channels, 0.0f);
+            else copy_floats(x + s * in_stride + pixel * channels, channels, row + kw * channels);
+          }
+        }
       }
   });
 }
@@ -87,8 +104,9 @@ inline void pad_pixels(const float* packed, std::size_t rows, std::size_t stride
   parallel_ranges(threads, rows, 1, rows_worth_a_thread(stride), [&](std::size_t first, std::size_t end) {
     for (std::size_t s = first; s < end; ++s)
       for (std::size_t p = 0; p < pixels; ++p) {
-        float* out = std::copy_n(packed + s * stride + p * width, width, padded_rows + (s * pixels + p) * padded_width);
-        std::fill(out, padded_rows + (s * pixels + p + 1) * padded_width, 0.0f);
+        float* out = padded_rows + (s * pixels + p) * padded_width;
+        copy_floats(packed + s * stride + p * width, width, out);
+        std::fill(out + width, out + padded_width, 0.0f);
       }
   });
 }

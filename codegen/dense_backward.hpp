@@ -118,16 +118,23 @@ void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::siz
   kernel_gradient(shape, regularizer, x, rows, delta, kernel, StoreGradient{gradient}, threads);
 }
 
-// Packs W (inputs x stride) as W^T (outputs x padded(inputs)), zero padding included.
+// Packs W (inputs x stride) as W^T (outputs x padded(inputs)), zero padding included. A block of
+// transpose_rows rows of W at a time: they stay in L1 while every row of W^T takes its part.
+// Column by column over all of W instead, each read is a cache miss once W outgrows L1 (for
+// CNN A's 5408 x 128 Dense kernel that was a fifth of the training step).
+inline constexpr std::size_t transpose_rows = 16;
 template <class Shape>
 void transpose_kernel(Shape shape, const float* kernel, float* packed) {
   const std::size_t stride = shape.stride(), packed_stride = shape.padded_inputs();
   const std::size_t inputs = shape.inputs, outputs = shape.outputs;
-  for (std::size_t o = 0; o < outputs; ++o) {
-    float* row = packed + o * packed_stride;
-    for (std::size_t i = 0; i < inputs; ++i) row[i] = kernel[i * stride + o];
-    std::fill(row + inputs, row + packed_stride, 0.0f);
+  for (std::size_t i0 = 0; i0 < inputs; i0 += transpose_rows) {
+    const std::size_t end = std::min(inputs, i0 + transpose_rows);
+    for (std::size_t o = 0; o < outputs; ++o) {
+      float* row = packed + o * packed_stride;
+      for (std::size_t i = i0; i < end; ++i) row[i] = kernel[i * stride + o];
+    }
   }
+  for (std::size_t o = 0; o < outputs; ++o) std::fill(packed + o * packed_stride + inputs, packed + (o + 1) * packed_stride, 0.0f);
 }
 
 // The activity penalty c * sum(|a|) of a layer's outputs over the batch (real columns only: the

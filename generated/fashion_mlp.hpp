@@ -303,9 +303,22 @@ inline void store_first_lanes(floats v, float* out, std::size_t count) {
 inline constexpr std::size_t zero_tap_channels = 512;
 alignas(64) inline constexpr float zero_taps[zero_tap_channels] = {};
 
+// Whether output pixels [p0, p0 + rows) all read windows that lie wholly inside the image.
+inline bool conv_windows_inside(const ConvGeometry& g, std::size_t p0, std::size_t rows) {
+  for (std::size_t p = p0; p < p0 + rows; ++p) {
+    const std::size_t top = p / g.out_width * g.stride, left = p % g.out_width * g.stride;
+    if (top < g.pad_top || left < g.pad_left || top - g.pad_top + g.kernel_height > g.in_height ||
+        left - g.pad_left + g.kernel_width > g.in_width)
+      return false;
+  }
+  return true;
+}
+
 // Output pixels [p0, p0 + Rows) of one sample against filter vectors [v0, v0 + Vectors). The
 // kernel is taps x kernel_stride floats (kernel_stride >= padded(filters)), then comes the bias.
-template <std::size_t Rows, std::size_t Vectors, class Activation>
+// Inside: every window lies inside the image (conv_windows_inside), so a tap is at one offset
+// from each window's first input; otherwise each tap of each pixel is tested for the padding.
+template <std::size_t Rows, std::size_t Vectors, bool Inside, class Activation>
 void conv_tile(const ConvGeometry& g, std::size_t kernel_stride, const float* x, const float* kernel, const float* bias,
                float* y, std::size_t p0, std::size_t v0, Activation activation) {
   const std::size_t channels = g.channels;
@@ -317,25 +330,40 @@ void conv_tile(const ConvGeometry& g, std::size_t kernel_stride, const float* x,
     window_row[r] = (p0 + r) / g.out_width * g.stride;
     window_column[r] = (p0 + r) % g.out_width * g.stride;
   }
-  for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
-    for (std::size_t kw = 0; kw < g.kernel_width; ++kw) {
-      std::size_t pixels[Rows];  // each output pixel's input pixel for this tap (in_pixels() in the padding)
-      for (std::size_t r = 0; r < Rows; ++r) pixels[r] = g.padded_pixel(window_row[r] + kh, window_column[r] + kw);
-      for (std::size_t c0 = 0; c0 < channels; c0 += zero_tap_channels) {
-        const std::size_t block = std::min(zero_tap_channels, channels - c0);
-        const float* taps[Rows];
-        for (std::size_t r = 0; r < Rows; ++r) taps[r] = pixels[r] == g.in_pixels() ? zero_taps : x + pixels[r] * channels + c0;
-        const float* w = kernel + ((kh * g.kernel_width + kw) * channels + c0) * kernel_stride + v0 * lanes;
-        for (std::size_t c = 0; c < block; ++c, w += kernel_stride) {
-          floats b[Vectors];
-          for (std::size_t j = 0; j < Vectors; ++j) b[j] = floats::load_aligned(w + j * lanes);
-          for (std::size_t r = 0; r < Rows; ++r) {
-            const floats a(taps[r][c]);
-            for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = fma(a, b[j], acc[r][j]);
-          }
-        }
+  const auto accumulate = [&](const float* const* taps, const float* w, std::size_t count) {
+    for (std::size_t c = 0; c < count; ++c, w += kernel_stride) {
+      floats b[Vectors];
+      for (std::size_t j = 0; j < Vectors; ++j) b[j] = floats::load_aligned(w + j * lanes);
+      for (std::size_t r = 0; r < Rows; ++r) {
+        const floats a(taps[r][c]);
+        for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = fma(a, b[j], acc[r][j]);
       }
     }
+  };
+  if constexpr (Inside) {
+    const float* window[Rows];
+    for (std::size_t r = 0; r < Rows; ++r)
+      window[r] = x + ((window_row[r] - g.pad_top) * g.in_width + (window_column[r] - g.pad_left)) * channels;
+    const float* w = kernel + v0 * lanes;
+    for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
+      for (std::size_t kw = 0; kw < g.kernel_width; ++kw, w += channels * kernel_stride) {
+        const float* taps[Rows];
+        for (std::size_t r = 0; r < Rows; ++r) taps[r] = window[r] + (kh * g.in_width + kw) * channels;
+        accumulate(taps, w, channels);
+      }
+  } else {
+    for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
+      for (std::size_t kw = 0; kw < g.kernel_width; ++kw) {
+        std::size_t pixels[Rows];  // each output pixel's input pixel for this tap (in_pixels() in the padding)
+        for (std::size_t r = 0; r < Rows; ++r) pixels[r] = g.padded_pixel(window_row[r] + kh, window_column[r] + kw);
+        for (std::size_t c0 = 0; c0 < channels; c0 += zero_tap_channels) {
+          const float* taps[Rows];
+          for (std::size_t r = 0; r < Rows; ++r) taps[r] = pixels[r] == g.in_pixels() ? zero_taps : x + pixels[r] * channels + c0;
+          accumulate(taps, kernel + ((kh * g.kernel_width + kw) * channels + c0) * kernel_stride + v0 * lanes,
+                     std::min(zero_tap_channels, channels - c0));
+        }
+      }
+  }
   for (std::size_t j = 0; j < Vectors; ++j) {
     const std::size_t f = (v0 + j) * lanes;
     const floats bias_vector = floats::load_aligned(bias + f);
@@ -352,12 +380,17 @@ void conv_image(const ConvGeometry& g, std::size_t kernel_stride, const float* x
   for (std::size_t v0 = 0; v0 < vectors; v0 += conv_tile_vectors) {
     const std::size_t width = std::min(conv_tile_vectors, vectors - v0);
     const auto columns = [&]<std::size_t Rows>(std::size_t p0) {
-      if (width == conv_tile_vectors) conv_tile<Rows, conv_tile_vectors>(g, kernel_stride, x, kernel, bias, y, p0, v0, activation);
+      const bool inside = conv_windows_inside(g, p0, Rows);
+      const auto tile = [&]<std::size_t Vectors>() {
+        if (inside) conv_tile<Rows, Vectors, true>(g, kernel_stride, x, kernel, bias, y, p0, v0, activation);
+        else conv_tile<Rows, Vectors, false>(g, kernel_stride, x, kernel, bias, y, p0, v0, activation);
+      };
+      if (width == conv_tile_vectors) tile.template operator()<conv_tile_vectors>();
       else if constexpr (conv_tile_vectors > 2) {
-        if (width == 2) conv_tile<Rows, 2>(g, kernel_stride, x, kernel, bias, y, p0, v0, activation);
-        else conv_tile<Rows, 1>(g, kernel_stride, x, kernel, bias, y, p0, v0, activation);
+        if (width == 2) tile.template operator()<2>();
+        else tile.template operator()<1>();
       } else {
-        conv_tile<Rows, 1>(g, kernel_stride, x, kernel, bias, y, p0, v0, activation);
+        tile.template operator()<1>();
       }
     };
     std::size_t p0 = 0;
