@@ -75,7 +75,8 @@ struct Conv2D {
     return {{"columns", pixels * taps, 0, Lifetime::step},                    // im2col of the batch
             {"padded output gradient", pixels * padded_filters, 0, Lifetime::step},
             {"transposed kernel", 0, filters * simd::padded(taps), Lifetime::step, true},
-            {"column gradient", pixels * simd::padded(taps), 0, Lifetime::step, true}};
+            {"column gradient", pixels * simd::padded(taps), 0, Lifetime::step, true},
+            {"kernel gradient running sums", 0, taps * padded_filters, Lifetime::step}};
   }
   constexpr LayerTraits traits() const { return {.seeded = true}; }
   // The activation's derivative, on the stored outputs (applied by the layer above).
@@ -118,14 +119,15 @@ struct Conv2D {
   void backward(const Io& io) const {
     const codegen::ConvGeometry g = geometry(input_image_shape(io));
     const std::size_t pixels = g.out_pixels(), rows = io.rows * pixels;
-    float *columns = io.scratch[0], *padded_gradient = io.scratch[1], *transposed = io.scratch[2], *column_gradient = io.scratch[3];
+    float *columns = io.scratch[0], *padded_gradient = io.scratch[1], *transposed = io.scratch[2], *column_gradient = io.scratch[3],
+          *running_sums = io.scratch[4];
     const codegen::DenseShape shape{g.taps(), filters, g.taps()};
     if (io.input_gradient) codegen::transpose_kernel(shape, io.parameters, transposed);  // before the sink updates W
     codegen::im2col(g, io.input, io.rows, io.input_stride, columns, io.threads);
     codegen::pad_pixels(io.output_gradient, io.rows, io.output_stride, pixels, filters, padded_gradient, io.threads);
     codegen::bias_gradient(shape.stride(), padded_gradient, rows, io.sink_for(bias_of(io, g)));
-    codegen::kernel_gradient(shape, regularizer, columns, rows, padded_gradient, io.parameters, io.sink_for(io.parameters),
-                             io.threads);
+    codegen::kernel_gradient_blocked(shape, regularizer, columns, rows, padded_gradient, io.parameters, running_sums,
+                                     io.sink_for(io.parameters), io.threads);
     if (io.input_gradient) {
       codegen::input_gradient(shape, padded_gradient, rows, transposed, codegen::NoBackwardSteps{}, column_gradient, io.threads);
       codegen::col2im(g, column_gradient, shape.padded_inputs(), io.rows, io.input_gradient, io.input_stride, io.threads);
