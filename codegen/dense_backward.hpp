@@ -112,64 +112,6 @@ void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::siz
       });
 }
 
-// Rows of x and delta per block of kernel_gradient_blocked: one block of both, row_floats floats
-// per row together, fills about half of a 512 KiB L2 cache.
-constexpr std::size_t kernel_gradient_block_rows(std::size_t row_floats) {
-  return std::max<std::size_t>(tile_rows, 256 * 1024 / (row_floats * sizeof(float)) / tile_rows * tile_rows);
-}
-
-namespace detail {
-
-// The epilogue of one block of kernel_gradient_blocked: every sum starts where the previous block
-// left it in `running` (zero in the first block) and goes back there, or, after the last block, to
-// the regulariser and the sink.
-template <class R, class Sink>
-struct RunningSumEpilogue {
-  float* running;
-  std::size_t stride, first_row;
-  bool resume, finish;
-  const R& regularizer;
-  const float* kernel;
-  Sink& sink;
-
-  floats initial(std::size_t r, std::size_t c) const {
-    return resume ? floats::load_aligned(running + (first_row + r) * stride + c) : floats(0.0f);
-  }
-  void operator()(std::size_t r, std::size_t c, floats acc) const {
-    const std::size_t at = (first_row + r) * stride + c;
-    if (!finish) {
-      acc.store_aligned(running + at);
-      return;
-    }
-    if (regularizes(regularizer)) acc += regularizer_gradient(regularizer, floats::load_aligned(kernel + at));
-    sink(at, acc);
-  }
-};
-
-}  // namespace detail
-
-// kernel_gradient for a long sum: a convolution's runs over every output pixel of the batch, tens
-// of thousands of rows, and each tile of dW streaming all of x and delta from memory made it the
-// slowest product of a CNN's step. Here the rows go in blocks that stay in cache while every tile
-// of dW passes over them; between blocks each tile's sums wait in `running` (inputs x stride
-// floats) and go on in the same order, so dW is kernel_gradient's, bit for bit. Split over the
-// rows of dW (the inputs) across threads.
-template <class Shape, class R, class Sink>
-void kernel_gradient_blocked(Shape shape, const R& regularizer, const float* x, std::size_t rows, const float* delta,
-                             const float* kernel, float* running, Sink&& sink, std::size_t threads = 1) {
-  const std::size_t stride = shape.stride(), x_stride = shape.input_stride;
-  const std::size_t block = kernel_gradient_block_rows(x_stride + stride);
-  parallel_ranges(threads, shape.inputs, tile_rows, rows_worth_a_thread(rows * stride), [&](std::size_t first, std::size_t end) {
-    for (std::size_t k0 = 0; k0 < rows; k0 += block) {
-      const std::size_t count = std::min(block, rows - k0);
-      const detail::RunningSumEpilogue<R, std::remove_reference_t<Sink>> epilogue{
-          running, stride, first, k0 != 0, k0 + count == rows, regularizer, kernel, sink};
-      gemm<AOrder::transposed>(end - first, stride, count, x_stride, stride, x + k0 * x_stride + first, delta + k0 * stride,
-                               epilogue);
-    }
-  });
-}
-
 template <class Shape, class R>
 void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::size_t rows, const float* delta,
                      const float* kernel, float* gradient, std::size_t threads = 1) {

@@ -344,13 +344,14 @@ void conv_tile(const ConvGeometry& g, std::size_t kernel_stride, const float* x,
     const float* window[Rows];
     for (std::size_t r = 0; r < Rows; ++r)
       window[r] = x + ((window_row[r] - g.pad_top) * g.in_width + (window_column[r] - g.pad_left)) * channels;
+    // A kernel row's taps (kw, c) are one run of floats in the image, as they are in the kernel.
+    const std::size_t run = g.kernel_width * channels;
     const float* w = kernel + v0 * lanes;
-    for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
-      for (std::size_t kw = 0; kw < g.kernel_width; ++kw, w += channels * kernel_stride) {
-        const float* taps[Rows];
-        for (std::size_t r = 0; r < Rows; ++r) taps[r] = window[r] + (kh * g.in_width + kw) * channels;
-        accumulate(taps, w, channels);
-      }
+    for (std::size_t kh = 0; kh < g.kernel_height; ++kh, w += run * kernel_stride) {
+      const float* taps[Rows];
+      for (std::size_t r = 0; r < Rows; ++r) taps[r] = window[r] + kh * g.in_width * channels;
+      accumulate(taps, w, run);
+    }
   } else {
     for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
       for (std::size_t kw = 0; kw < g.kernel_width; ++kw) {
@@ -372,13 +373,17 @@ void conv_tile(const ConvGeometry& g, std::size_t kernel_stride, const float* x,
   }
 }
 
-// y = activation(conv(x, kernel) + bias) for one sample: out_pixels x filters floats.
+// y = activation(conv(x, kernel) + bias) for one sample: out_pixels x filters floats. The tiles
+// cover the filters in widths of conv_tile_vectors, but two of two rather than one of three and a
+// lone vector (a one-vector tile waits on its loads); the pixels in tiles of conv_tile_rows, the
+// last one overlapping its neighbour rather than pixels one by one (each pixel's sums are the same
+// in any tile).
 template <class Activation>
 void conv_image(const ConvGeometry& g, std::size_t kernel_stride, const float* x, const float* kernel, const float* bias,
                 float* y, Activation activation) {
   const std::size_t vectors = g.padded_filters() / lanes, pixels = g.out_pixels();
-  for (std::size_t v0 = 0; v0 < vectors; v0 += conv_tile_vectors) {
-    const std::size_t width = std::min(conv_tile_vectors, vectors - v0);
+  for (std::size_t v0 = 0, width = 0; v0 < vectors; v0 += width) {
+    width = vectors - v0 == conv_tile_vectors + 1 && conv_tile_vectors > 2 ? 2 : std::min(conv_tile_vectors, vectors - v0);
     const auto columns = [&]<std::size_t Rows>(std::size_t p0) {
       const bool inside = conv_windows_inside(g, p0, Rows);
       const auto tile = [&]<std::size_t Vectors>() {
@@ -395,6 +400,10 @@ void conv_image(const ConvGeometry& g, std::size_t kernel_stride, const float* x
     };
     std::size_t p0 = 0;
     for (; p0 + conv_tile_rows <= pixels; p0 += conv_tile_rows) columns.template operator()<conv_tile_rows>(p0);
+    if (p0 < pixels && pixels >= conv_tile_rows) {
+      columns.template operator()<conv_tile_rows>(pixels - conv_tile_rows);
+      p0 = pixels;
+    }
     for (; p0 < pixels; ++p0) columns.template operator()<1>(p0);
   }
 }

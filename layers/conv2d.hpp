@@ -69,14 +69,24 @@ struct Conv2D {
     kernel.window_height = kernel_height, kernel.window_width = kernel_width;
     return {kernel, {"bias", 1, filters, true, {InitializerKind::zeros}, {}}};
   }
+  // A stride-1 convolution passes its input gradient as a convolution (turned kernel, padded copies
+  // of the output gradient); a strided one as a dense product summed back onto the pixels.
   constexpr ScratchList scratch(const Shape& input) const {
     const codegen::ConvGeometry g = geometry(input);
     const std::size_t pixels = g.out_pixels(), taps = g.taps(), padded_filters = simd::padded(filters);
-    return {{"columns", pixels * taps, 0, Lifetime::step},                    // im2col of the batch
-            {"padded output gradient", pixels * padded_filters, 0, Lifetime::step},
-            {"transposed kernel", 0, filters * simd::padded(taps), Lifetime::step, true},
-            {"column gradient", pixels * simd::padded(taps), 0, Lifetime::step, true},
-            {"kernel gradient running sums", 0, taps * padded_filters, Lifetime::step}};
+    ScratchList list{{"padded input", codegen::padded_image_floats(g), 0, Lifetime::kept},
+                     {"packed columns", 0, codegen::packed_columns_floats(g), Lifetime::step},
+                     {"padded output gradient", pixels * padded_filters, 0, Lifetime::step}};
+    if (stride == 1) {
+      list.push_back({"turned kernel", 0, codegen::turned_kernel_floats(g), Lifetime::step, true});
+      list.push_back({"padded output gradient images", codegen::padded_image_floats(codegen::input_gradient_geometry(g)), 0,
+                      Lifetime::step, true});
+    } else {
+      list.push_back({"transposed kernel", 0, filters * simd::padded(taps), Lifetime::step, true});
+      list.push_back({"column gradient", pixels * simd::padded(taps), 0, Lifetime::step, true});
+    }
+    list.push_back({"kernel gradient running sums", 0, taps * padded_filters, Lifetime::step});
+    return list;
   }
   constexpr LayerTraits traits() const { return {.seeded = true}; }
   // The activation's derivative, on the stored outputs (applied by the layer above).
@@ -90,18 +100,19 @@ struct Conv2D {
   }
   constexpr std::string architecture() const { return "conv=" + architecture_value(); }
 
+  // Inference has no scratch: the tiles that touch the padding test each tap for it instead.
   template <class Io>
-  void forward_inference(const Io& io) const {
+  void forward_inference(const Io& io, float* padded_images = nullptr) const {
     const codegen::ConvGeometry g = geometry(input_image_shape(io));
     io.with_activation(activation, [&]<class Act>(Act) {
       if constexpr (!std::is_same_v<Act, ctnn::detail::SoftmaxActivation>)
         codegen::conv2d_forward<Act>(g, io.input, io.rows, io.input_stride, io.parameters, bias_of(io, g), io.output,
-                                     io.output_stride, io.threads);
+                                     io.output_stride, io.threads, padded_images);
     });
   }
   template <class Io>
   void forward_training(const Io& io) const {
-    forward_inference(io);
+    forward_inference(io, io.scratch[0]);
   }
   std::string exported_inference(const Shape& input, const ExportedIo& io) const {
     const codegen::ConvGeometry g = geometry(input);
@@ -113,26 +124,36 @@ struct Conv2D {
     return code + "};\nconv_image(geometry, " + row + ", " + io.input + ", " + io.parameters + ", " + io.parameters + " + " +
            exported_size(g.taps()) + " * " + row + ", " + io.output + ", " + exported_activation(activation) + ");\n";
   }
-  // On the batch's im2col, the dense products: dW = columns^T dZ, db = the sums of dZ, and
-  // d(columns) = dZ W^T, summed back onto the input pixels.
+  // dW = columns^T dZ on the batch's im2col, packed a block at a time, and db = the sums of dZ; the
+  // input gradient as scratch() says.
   template <class Io>
   void backward(const Io& io) const {
     const codegen::ConvGeometry g = geometry(input_image_shape(io));
     const std::size_t pixels = g.out_pixels(), rows = io.rows * pixels;
-    float *columns = io.scratch[0], *padded_gradient = io.scratch[1], *transposed = io.scratch[2], *column_gradient = io.scratch[3],
-          *running_sums = io.scratch[4];
+    float *padded_input = io.scratch[0], *panels = io.scratch[1], *padded_gradient = io.scratch[2], *gradient_kernel = io.scratch[3],
+          *gradient_images = io.scratch[4], *running_sums = io.scratch[5];
     const codegen::DenseShape shape{g.taps(), filters, g.taps()};
-    if (io.input_gradient) codegen::transpose_kernel(shape, io.parameters, transposed);  // before the sink updates W
-    codegen::im2col(g, io.input, io.rows, io.input_stride, columns, io.threads);
+    if (io.input_gradient) {  // before the sink updates W
+      if (stride == 1) codegen::turn_kernel(g, io.parameters, gradient_kernel);
+      else codegen::transpose_kernel(shape, io.parameters, gradient_kernel);
+    }
     codegen::pad_pixels(io.output_gradient, io.rows, io.output_stride, pixels, filters, padded_gradient, io.threads);
     codegen::bias_gradient(shape.stride(), padded_gradient, rows, io.sink_for(bias_of(io, g)));
-    codegen::kernel_gradient_blocked(shape, regularizer, columns, rows, padded_gradient, io.parameters, running_sums,
-                                     io.sink_for(io.parameters), io.threads);
-    if (io.input_gradient) {
-      codegen::input_gradient(shape, padded_gradient, rows, transposed, codegen::NoBackwardSteps{}, column_gradient, io.threads);
-      codegen::col2im(g, column_gradient, shape.padded_inputs(), io.rows, io.input_gradient, io.input_stride, io.threads);
-      apply_steps_below(io);
+    const bool padded = codegen::reads_padding(g);  // forward kept the padded copies
+    codegen::conv2d_kernel_gradient(g, regularizer, padded ? padded_input : io.input,
+                                    padded ? codegen::padded_image_floats(g) : std::size_t(io.input_stride), io.rows,
+                                    padded_gradient, io.parameters, panels, running_sums, io.sink_for(io.parameters),
+                                    io.threads);
+    if (!io.input_gradient) return;
+    if (stride == 1) {
+      codegen::conv2d_input_gradient(g, io.output_gradient, io.rows, io.output_stride, gradient_kernel, gradient_images,
+                                     io.input_gradient, io.input_stride, io.threads);
+    } else {
+      codegen::input_gradient(shape, padded_gradient, rows, gradient_kernel, codegen::NoBackwardSteps{}, gradient_images,
+                              io.threads);
+      codegen::col2im(g, gradient_images, shape.padded_inputs(), io.rows, io.input_gradient, io.input_stride, io.threads);
     }
+    apply_steps_below(io);
   }
 
  private:

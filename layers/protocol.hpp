@@ -95,7 +95,7 @@ struct Scratch {
   Lifetime lifetime = Lifetime::kept;
   bool input_gradient_only = false;  // used only to pass a gradient to the layer's input: the first layer never gets it
 };
-inline constexpr std::size_t max_scratch = 5;
+inline constexpr std::size_t max_scratch = 6;
 using ScratchList = FixedList<Scratch, max_scratch>;
 
 // Where a backward step reads: the layer's output, or one of its scratch buffers.

@@ -1,6 +1,6 @@
-// The kernel gradient of a long sum (a convolution's, over every output pixel of a batch), taken
-// in cache-sized blocks of rows: against a double-precision reference, and bit for bit against
-// the unblocked product on 1 and 3 threads.
+// A convolution's kernel gradient, a sum over every output pixel of a batch whose im2col is packed
+// a cache-sized block of rows at a time: against a double-precision reference, and bit for bit
+// against the dense product on the whole im2col, on 1 and 3 threads.
 #include <catch2/catch.hpp>
 #include <ctnn/ctnn.hpp>
 
@@ -14,45 +14,84 @@ namespace {
 
 struct Buffers {
   Arena arena;
-  explicit Buffers(std::size_t floats) : arena(floats * sizeof(float)) {}
+  explicit Buffers(std::size_t floats) : arena(std::max<std::size_t>(floats, 1) * sizeof(float)) {}
   float* data() { return in_arena(arena.data(), 0); }
 };
 
+// The input value tap (kh, kw, c) of output pixel (i, j) reads, zero in the padding, written
+// from the definition rather than from ConvGeometry's helpers.
+float tap_value(const codegen::ConvGeometry& g, const float* image, std::size_t i, std::size_t j, std::size_t kh,
+                std::size_t kw, std::size_t c) {
+  const long row = long(i * g.stride + kh) - long(g.pad_top), column = long(j * g.stride + kw) - long(g.pad_left);
+  if (row < 0 || column < 0 || row >= long(g.in_height) || column >= long(g.in_width)) return 0.0f;
+  return image[(std::size_t(row) * g.in_width + std::size_t(column)) * g.channels + c];
+}
+
 }  // namespace
 
-TEST_CASE("the kernel gradient of a long sum, in blocks of rows, is the unblocked one bit for bit") {
-  const std::size_t inputs = 19, outputs = 37, rows = 5000;  // several blocks, odd sizes, a partial last block
-  const codegen::DenseShape shape{inputs, outputs, inputs};
-  const std::size_t stride = shape.stride();
-  REQUIRE(rows > 3 * codegen::kernel_gradient_block_rows(inputs + stride));
+TEST_CASE("a convolution's kernel gradient, packed a block of rows at a time, is the dense product bit for bit") {
+  struct Case {
+    const char* name;
+    codegen::ConvGeometry g;
+  };
+  // in h, w, c; out h, w, filters; kernel h, w; stride; pad top, left
+  const Case cases[] = {
+      {"3x3 same on 5x7x3, 17 filters", {5, 7, 3, 5, 7, 17, 3, 3, 1, 1, 1}},
+      {"5x5 valid, stride 2, on 11x9x8, 37 filters", {11, 9, 8, 4, 3, 37, 5, 5, 2, 0, 0}},
+      {"3x3 same, stride 2, on 6x6x16, 5 filters", {6, 6, 16, 3, 3, 5, 3, 3, 2, 0, 0}},
+      {"1x1 on 4x4x1, 3 filters", {4, 4, 1, 4, 4, 3, 1, 1, 1, 0, 0}},
+  };
+  for (const Case& test : cases) {
+    const codegen::ConvGeometry& g = test.g;
+    INFO(test.name);
+    const std::size_t taps = g.taps(), stride = g.padded_filters(), pixels = g.out_pixels();
+    // Enough samples for several blocks and a partial last one.
+    const std::size_t samples = 3 * codegen::kernel_gradient_block(g) / pixels + 7, rows = samples * pixels;
+    const std::size_t in_stride = g.in_pixels() * g.channels + 5;
 
-  std::mt19937 random(7);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  Buffers x(rows * inputs), delta(rows * stride), kernel(inputs * stride), running(inputs * stride);
-  for (std::size_t i = 0; i < rows * inputs; ++i) x.data()[i] = normal(random);
-  for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t o = 0; o < outputs; ++o) delta.data()[r * stride + o] = normal(random);
-  for (std::size_t i = 0; i < inputs; ++i)
-    for (std::size_t o = 0; o < outputs; ++o) kernel.data()[i * stride + o] = normal(random);
-  const RegularizerSpec regularizer{.l1 = 0.01f, .l2 = 0.02f};
+    std::mt19937 random(7);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    Buffers x(samples * in_stride), delta(rows * stride), kernel(taps * stride), columns(rows * taps);
+    for (std::size_t i = 0; i < samples * in_stride; ++i) x.data()[i] = normal(random);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t f = 0; f < g.filters; ++f) delta.data()[r * stride + f] = normal(random);
+    for (std::size_t t = 0; t < taps; ++t)
+      for (std::size_t f = 0; f < g.filters; ++f) kernel.data()[t * stride + f] = normal(random);
+    for (std::size_t s = 0; s < samples; ++s)
+      for (std::size_t p = 0; p < pixels; ++p)
+        for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
+          for (std::size_t kw = 0; kw < g.kernel_width; ++kw)
+            for (std::size_t c = 0; c < g.channels; ++c)
+              columns.data()[(s * pixels + p) * taps + (kh * g.kernel_width + kw) * g.channels + c] =
+                  tap_value(g, x.data() + s * in_stride, p / g.out_width, p % g.out_width, kh, kw, c);
+    const RegularizerSpec regularizer{.l1 = 0.01f, .l2 = 0.02f};
 
-  Buffers unblocked(inputs * stride);
-  codegen::kernel_gradient(shape, regularizer, x.data(), rows, delta.data(), kernel.data(), unblocked.data(), 1);
-  for (std::size_t i = 0; i < inputs; ++i)
-    for (std::size_t o = 0; o < outputs; ++o) {
-      double sum = 0.0;
-      for (std::size_t r = 0; r < rows; ++r) sum += double(x.data()[r * inputs + i]) * delta.data()[r * stride + o];
-      const double w = kernel.data()[i * stride + o];
-      sum += regularizer.l1 * (w > 0 ? 1.0 : w < 0 ? -1.0 : 0.0) + 2.0 * regularizer.l2 * w;
-      INFO("dW(" << i << ", " << o << ")");
-      CHECK(unblocked.data()[i * stride + o] == Approx(sum).epsilon(1e-4).margin(1e-3));
+    Buffers dense(taps * stride);
+    const codegen::DenseShape shape{taps, g.filters, taps};
+    codegen::kernel_gradient(shape, regularizer, columns.data(), rows, delta.data(), kernel.data(), dense.data(), 1);
+    for (std::size_t t = 0; t < taps; ++t)
+      for (std::size_t f = 0; f < g.filters; ++f) {
+        double sum = 0.0;
+        for (std::size_t r = 0; r < rows; ++r) sum += double(columns.data()[r * taps + t]) * delta.data()[r * stride + f];
+        const double w = kernel.data()[t * stride + f];
+        sum += regularizer.l1 * (w > 0 ? 1.0 : w < 0 ? -1.0 : 0.0) + 2.0 * regularizer.l2 * w;
+        INFO("dW(" << t << ", " << f << ")");
+        CHECK(dense.data()[t * stride + f] == Approx(sum).epsilon(1e-4).margin(1e-3));
+      }
+
+    // The samples as conv2d_kernel_gradient reads them: their padded copies when g reads padding.
+    const bool padded = codegen::reads_padding(g);
+    const std::size_t image_stride = padded ? codegen::padded_image_floats(g) : in_stride;
+    Buffers images(samples * image_stride);
+    if (padded)
+      for (std::size_t s = 0; s < samples; ++s) codegen::pad_image(g, x.data() + s * in_stride, images.data() + s * image_stride);
+    for (const std::size_t threads : {1, 3}) {
+      INFO(threads << " threads");
+      Buffers packed(taps * stride), panels(codegen::packed_columns_floats(g)), running(taps * stride);
+      codegen::conv2d_kernel_gradient(g, regularizer, padded ? images.data() : x.data(), image_stride, samples, delta.data(),
+                                      kernel.data(), panels.data(), running.data(), codegen::StoreGradient{packed.data()},
+                                      threads);
+      CHECK(std::memcmp(packed.data(), dense.data(), taps * stride * sizeof(float)) == 0);
     }
-
-  for (const std::size_t threads : {1, 3}) {
-    INFO(threads << " threads");
-    Buffers blocked(inputs * stride);
-    codegen::kernel_gradient_blocked(shape, regularizer, x.data(), rows, delta.data(), kernel.data(), running.data(),
-                                     codegen::StoreGradient{blocked.data()}, threads);
-    CHECK(std::memcmp(blocked.data(), unblocked.data(), inputs * stride * sizeof(float)) == 0);
   }
 }
