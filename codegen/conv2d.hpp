@@ -11,8 +11,10 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 #include "activation_kernels.hpp"
+#include "backward_epilogue.hpp"
 #include "dense_backward.hpp"
 #include "gemm.hpp"
 #include "image_kernels.hpp"
@@ -67,6 +69,21 @@ inline void pad_image(const ConvGeometry& g, const float* x, float* padded_image
   }
 }
 
+// One sample of conv2d_forward: y = act(conv(x, kernel) + bias), out_floats floats with zeros after
+// the pixels; through padded_image (padded_image_floats(g) floats) unless it is null.
+template <class Act>
+void conv_sample(const ConvGeometry& g, const float* x, const float* kernel, const float* bias, float* y,
+                 std::size_t out_floats, float* padded_image) {
+  const auto activation = [](floats z) { return activation_kernel<Act>::forward(z); };
+  if (padded_image) {
+    pad_image(g, x, padded_image);
+    conv_image(padded_geometry(g), g.padded_filters(), padded_image, kernel, bias, y, activation);
+  } else {
+    conv_image(g, g.padded_filters(), x, kernel, bias, y, activation);
+  }
+  std::fill(y + g.out_pixels() * g.filters, y + out_floats, 0.0f);
+}
+
 // y = act(conv(x, kernel) + bias) for `rows` samples: x rows of in_stride floats, y rows of
 // out_stride floats (each sample's out_pixels x filters values, then zeros). The kernel is taps x
 // padded(filters) floats, then the bias. Split over samples; each sample is image_kernels.inc's
@@ -76,22 +93,12 @@ template <class Act>
 void conv2d_forward(const ConvGeometry& g, const float* x, std::size_t rows, std::size_t in_stride, const float* kernel,
                     const float* bias, float* y, std::size_t out_stride, std::size_t threads = 1,
                     float* padded_images = nullptr) {
-  const std::size_t pixels = g.out_pixels(), image_floats = padded_image_floats(g);
-  const ConvGeometry padded = padded_geometry(g);
-  const auto activation = [](floats z) { return activation_kernel<Act>::forward(z); };
-  parallel_ranges(threads, rows, 1, rows_worth_a_thread(pixels * g.taps() * g.padded_filters()),
+  const std::size_t image_floats = padded_image_floats(g);
+  parallel_ranges(threads, rows, 1, rows_worth_a_thread(g.out_pixels() * g.taps() * g.padded_filters()),
                   [&](std::size_t first, std::size_t end) {
-                    for (std::size_t s = first; s < end; ++s) {
-                      float* out = y + s * out_stride;
-                      if (padded_images && image_floats != 0) {
-                        float* image = padded_images + s * image_floats;
-                        pad_image(g, x + s * in_stride, image);
-                        conv_image(padded, g.padded_filters(), image, kernel, bias, out, activation);
-                      } else {
-                        conv_image(g, g.padded_filters(), x + s * in_stride, kernel, bias, out, activation);
-                      }
-                      std::fill(out + pixels * g.filters, out + out_stride, 0.0f);
-                    }
+                    for (std::size_t s = first; s < end; ++s)
+                      conv_sample<Act>(g, x + s * in_stride, kernel, bias, y + s * out_stride, out_stride,
+                                       padded_images && image_floats ? padded_images + s * image_floats : nullptr);
                   });
 }
 
@@ -125,13 +132,25 @@ inline void turn_kernel(const ConvGeometry& g, const float* kernel, float* turne
 
 // dx (rows of in_stride floats, zeros after each sample's pixels) of a stride-1 convolution from
 // dz (rows of out_stride floats), with turn_kernel's kernel and padded_images of rows x
-// padded_image_floats(input_gradient_geometry(g)) floats. Split over samples.
-inline void conv2d_input_gradient(const ConvGeometry& g, const float* dz, std::size_t rows, std::size_t out_stride,
-                                  const float* turned_kernel, float* padded_images, float* dx, std::size_t in_stride,
-                                  std::size_t threads = 1) {
+// padded_image_floats(input_gradient_geometry(g)) floats; each sample's dx then takes the backward
+// steps of the layers below (a BackwardEpilogue) while it is in cache. Split over samples.
+template <class Epilogue>
+void conv2d_input_gradient(const ConvGeometry& g, const float* dz, std::size_t rows, std::size_t out_stride,
+                           const float* turned_kernel, float* padded_images, float* dx, std::size_t in_stride,
+                           const Epilogue& steps_below, std::size_t threads = 1) {
   const ConvGeometry t = input_gradient_geometry(g);
-  conv2d_forward<Linear>(t, dz, rows, out_stride, turned_kernel, turned_kernel + t.taps() * t.padded_filters(), dx,
-                         in_stride, threads, padded_images);
+  const std::size_t image_floats = padded_image_floats(t);
+  const float* zero_bias = turned_kernel + t.taps() * t.padded_filters();
+  parallel_ranges(threads, rows, 1, rows_worth_a_thread(t.out_pixels() * t.taps() * t.padded_filters()),
+                  [&](std::size_t first, std::size_t end) {
+                    for (std::size_t s = first; s < end; ++s) {
+                      conv_sample<Linear>(t, dz + s * out_stride, turned_kernel, zero_bias, dx + s * in_stride, in_stride,
+                                          image_floats ? padded_images + s * image_floats : nullptr);
+                      if constexpr (!std::is_same_v<Epilogue, NoBackwardSteps>)
+                        for (std::size_t at = s * in_stride; at < (s + 1) * in_stride; at += lanes)
+                          steps_below(at, floats::load_aligned(dx + at)).store_aligned(dx + at);
+                    }
+                  });
 }
 
 // --- The kernel gradient dW = columns^T dZ, summed over every output pixel of the batch, where the

@@ -22,15 +22,30 @@ struct StoreGradient {
   void operator()(std::size_t at, floats g) const { g.store_aligned(gradient + at); }
 };
 
-// db = column sums of dZ over the batch.
+namespace detail {
+
+// The sums over the rows of columns [c0, c0 + Width * lanes) of delta.
+template <std::size_t Width, class Sink>
+void column_sums(const float* delta, std::size_t row_floats, std::size_t rows, std::size_t c0, Sink& sink) {
+  floats sums[Width];
+  for (std::size_t j = 0; j < Width; ++j) sums[j] = floats(0.0f);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t j = 0; j < Width; ++j) sums[j] += floats::load_aligned(delta + r * row_floats + c0 + j * lanes);
+  for (std::size_t j = 0; j < Width; ++j) sink(c0 + j * lanes, sums[j]);
+}
+
+}  // namespace detail
+
+// db = column sums of dZ over the batch: up to 8 vectors of columns per pass over the rows (a
+// convolution's batch has tens of thousands of rows), each column summed in row order.
 template <Extent Stride, class Sink>
 void bias_gradient(Stride stride, const float* delta, std::size_t rows, Sink&& sink) {
   const std::size_t row_floats = stride;
-  CTNN_UNROLL for (std::size_t c = 0; c < row_floats; c += lanes) {
-    floats sum(0.0f);
-    for (std::size_t r = 0; r < rows; ++r) sum += floats::load_aligned(delta + r * row_floats + c);
-    sink(c, sum);
-  }
+  std::size_t c = 0;
+  for (; c + 8 * lanes <= row_floats; c += 8 * lanes) detail::column_sums<8>(delta, row_floats, rows, c, sink);
+  if (c + 4 * lanes <= row_floats) detail::column_sums<4>(delta, row_floats, rows, c, sink), c += 4 * lanes;
+  if (c + 2 * lanes <= row_floats) detail::column_sums<2>(delta, row_floats, rows, c, sink), c += 2 * lanes;
+  if (c < row_floats) detail::column_sums<1>(delta, row_floats, rows, c, sink);
 }
 template <Extent Stride>
 void bias_gradient(Stride stride, const float* delta, std::size_t rows, float* gradient) {

@@ -76,7 +76,7 @@ struct Conv2D {
     const std::size_t pixels = g.out_pixels(), taps = g.taps(), padded_filters = simd::padded(filters);
     ScratchList list{{"padded input", codegen::padded_image_floats(g), 0, Lifetime::kept},
                      {"packed columns", 0, codegen::packed_columns_floats(g), Lifetime::step},
-                     {"padded output gradient", pixels * padded_filters, 0, Lifetime::step}};
+                     {"padded output gradient", output_rows_padded() ? 0 : pixels * padded_filters, 0, Lifetime::step}};
     if (stride == 1) {
       list.push_back({"turned kernel", 0, codegen::turned_kernel_floats(g), Lifetime::step, true});
       list.push_back({"padded output gradient images", codegen::padded_image_floats(codegen::input_gradient_geometry(g)), 0,
@@ -137,7 +137,8 @@ struct Conv2D {
       if (stride == 1) codegen::turn_kernel(g, io.parameters, gradient_kernel);
       else codegen::transpose_kernel(shape, io.parameters, gradient_kernel);
     }
-    codegen::pad_pixels(io.output_gradient, io.rows, io.output_stride, pixels, filters, padded_gradient, io.threads);
+    if (output_rows_padded()) padded_gradient = io.output_gradient;
+    else codegen::pad_pixels(io.output_gradient, io.rows, io.output_stride, pixels, filters, padded_gradient, io.threads);
     codegen::bias_gradient(shape.stride(), padded_gradient, rows, io.sink_for(bias_of(io, g)));
     const bool padded = codegen::reads_padding(g);  // forward kept the padded copies
     codegen::conv2d_kernel_gradient(g, regularizer, padded ? padded_input : io.input,
@@ -146,17 +147,21 @@ struct Conv2D {
                                     io.threads);
     if (!io.input_gradient) return;
     if (stride == 1) {
-      codegen::conv2d_input_gradient(g, io.output_gradient, io.rows, io.output_stride, gradient_kernel, gradient_images,
-                                     io.input_gradient, io.input_stride, io.threads);
-    } else {
-      codegen::input_gradient(shape, padded_gradient, rows, gradient_kernel, codegen::NoBackwardSteps{}, gradient_images,
-                              io.threads);
-      codegen::col2im(g, gradient_images, shape.padded_inputs(), io.rows, io.input_gradient, io.input_stride, io.threads);
+      io.with_epilogue([&](const auto& steps_below) {
+        codegen::conv2d_input_gradient(g, io.output_gradient, io.rows, io.output_stride, gradient_kernel, gradient_images,
+                                       io.input_gradient, io.input_stride, steps_below, io.threads);
+      });
+      return;
     }
+    codegen::input_gradient(shape, padded_gradient, rows, gradient_kernel, codegen::NoBackwardSteps{}, gradient_images,
+                            io.threads);
+    codegen::col2im(g, gradient_images, shape.padded_inputs(), io.rows, io.input_gradient, io.input_stride, io.threads);
     apply_steps_below(io);
   }
 
  private:
+  // Whether dZ's pixels are already rows of padded(filters) floats (the products read it so).
+  constexpr bool output_rows_padded() const { return filters % simd::lanes == 0; }
   // "32x3x3:relu:same", and ":stride=2" when the stride is not 1.
   constexpr std::string architecture_value() const {
     std::string text;

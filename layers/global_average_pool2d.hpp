@@ -48,9 +48,10 @@ struct GlobalAveragePool2D {
   template <class Io>
   void backward(const Io& io) const {
     if (!io.input_gradient) return;
-    codegen::pool_backward<false>(geometry(input_image_shape(io)), io.input, io.rows, io.input_stride, io.output_gradient,
-                                  io.output_stride, io.input_gradient, io.threads);
-    apply_steps_below(io);
+    io.with_epilogue([&](const auto& steps_below) {
+      codegen::pool_backward<false>(geometry(input_image_shape(io)), io.input, io.rows, io.input_stride, io.output_gradient,
+                                    io.output_stride, io.input_gradient, steps_below, io.threads);
+    });
   }
 
 };
