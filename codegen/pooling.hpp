@@ -2,11 +2,12 @@
 // over each pool_height x pool_width window taken every `stride` pixels (Keras's padding "valid"),
 // or the mean over the whole image per channel (global average pooling). Backward passes each
 // output's gradient to the input its window's maximum came from (the first, scanning rows then
-// columns), or spreads it evenly over the window.
+// columns; training's forward pass keeps where that was), or spreads it evenly over the window.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 
 #include "backward_epilogue.hpp"
@@ -31,40 +32,91 @@ void pool_forward(const PoolGeometry& g, const float* x, std::size_t rows, std::
   });
 }
 
+// Where each output's maximum was in its window (i * pool_width + j), kept by training's forward pass
+// for backward: the first of equals, as window_max finds it, and 0 (the window's first input) when
+// the maximum is a NaN. A float, exact up to 2^24 positions, so that backward compares it in vector
+// registers with no conversion (two-byte indices, converted, made the forward pass slower).
+using PoolIndex = float;
+inline constexpr std::size_t max_pool_positions = std::size_t(1) << 24;
+
+// One sample of max pooling in training: y as pool_image<true> computes it, bit for bit, and argmax.
+inline void max_pool_image_indexed(const PoolGeometry& g, const float* x, float* y, PoolIndex* argmax) {
+  const std::size_t channels = g.channels, pixels = g.out_pixels(), vector_channels = channels / lanes * lanes;
+  for (std::size_t p = 0; p < pixels; ++p) {
+    const std::size_t origin = g.window_origin(p);
+    for (std::size_t c = 0; c < vector_channels; c += lanes) {
+      floats best = floats::load_unaligned(x + origin * channels + c), where(0.0f);
+      for (std::size_t i = 0, k = 0; i < g.pool_height; ++i)
+        for (std::size_t j = 0; j < g.pool_width; ++j, ++k) {
+          const floats value = floats::load_unaligned(x + (origin + i * g.in_width + j) * channels + c);
+          const auto greater = value > best;
+          best = xsimd::select(greater, value, best);
+          where = xsimd::select(greater, floats(float(k)), where);
+        }
+      best.store_unaligned(y + p * channels + c);
+      where.store_unaligned(argmax + p * channels + c);
+    }
+    for (std::size_t c = vector_channels; c < channels; ++c) {
+      float best = x[origin * channels + c];
+      PoolIndex where = 0;
+      for (std::size_t i = 0, k = 0; i < g.pool_height; ++i)
+        for (std::size_t j = 0; j < g.pool_width; ++j, ++k)
+          if (const float value = x[(origin + i * g.in_width + j) * channels + c]; value > best) best = value, where = PoolIndex(k);
+      y[p * channels + c] = best;
+      argmax[p * channels + c] = where;
+    }
+  }
+}
+
+// Max pooling in training: pool_forward<true>'s y, and each sample's argmax (out_pixels x channels
+// indices, argmax_stride apart). Split over samples.
+inline void max_pool_forward_indexed(const PoolGeometry& g, const float* x, std::size_t rows, std::size_t in_stride, float* y,
+                                     std::size_t out_stride, PoolIndex* argmax, std::size_t argmax_stride,
+                                     std::size_t threads = 1) {
+  const std::size_t outputs = g.out_pixels() * g.channels;
+  parallel_ranges(threads, rows, 1, rows_worth_a_thread(in_stride), [&](std::size_t first, std::size_t end) {
+    for (std::size_t s = first; s < end; ++s) {
+      float* out = y + s * out_stride;
+      max_pool_image_indexed(g, x + s * in_stride, out, argmax + s * argmax_stride);
+      std::fill(out + outputs, out + out_stride, 0.0f);
+    }
+  });
+}
+
 // One sample's dx from its dy: each output's gradient goes to the input its window's maximum came
-// from (Max: the first of equals, as window_argmax finds it; the window's first input when the
-// maximum is a NaN), or to every input of its window divided by the window's size. Channels in
-// vectors, the last ones one at a time. Windows that do not overlap (the stride at least the pool)
-// store each input's gradient once, zero where the maximum is not; overlapping ones add into a
-// zeroed dx, every input receiving its additions in the same order either way.
-template <bool Max>
-void pool_image_backward(const PoolGeometry& g, const float* x, const float* dy, float* dx, std::size_t in_floats) {
+// from (Max: argmax, as max_pool_image_indexed kept it), or to every input of its window divided by
+// the window's size; then the backward steps of the layers below (a BackwardEpilogue; `at` is the
+// sample's offset in the batch's gradient). Channels in vectors, the last ones one at a time.
+// Windows that do not overlap (the stride at least the pool) store each input's gradient once, zero
+// where the maximum is not, and when they cover the image and its pixels are whole vectors, take
+// the steps on the way; otherwise dx adds up in a zeroed sample and takes them in a pass of its own.
+template <bool Max, class Epilogue>
+void pool_image_backward(const PoolGeometry& g, const PoolIndex* argmax, const float* dy, float* dx, std::size_t in_floats,
+                         const Epilogue& steps_below, std::size_t at) {
   const std::size_t channels = g.channels, pixels = g.out_pixels(), vector_channels = channels / lanes * lanes;
   const float window = float(g.pool_height * g.pool_width);
   const bool disjoint = g.stride >= g.pool_height && g.stride >= g.pool_width;
   const bool covered = disjoint && g.stride == g.pool_height && g.stride == g.pool_width &&
                        g.out_height * g.stride == g.in_height && g.out_width * g.stride == g.in_width;
+  constexpr bool has_steps = !std::is_same_v<Epilogue, NoBackwardSteps>;
+  const bool steps_on_the_way = has_steps && covered && channels % lanes == 0;
   if (covered) std::fill(dx + g.in_pixels() * channels, dx + in_floats, 0.0f);  // only the sample's padding
   else std::fill_n(dx, in_floats, 0.0f);
-  // Adds (or, with disjoint windows, stores) g into dx at `at`.
-  const auto give = [&](std::size_t at, floats gradient) {
-    if (disjoint) gradient.store_unaligned(dx + at);
-    else (floats::load_unaligned(dx + at) + gradient).store_unaligned(dx + at);
+  // Adds (or, with disjoint windows, stores) g into dx at `i`.
+  const auto give = [&](std::size_t i, floats gradient) {
+    if (steps_on_the_way) steps_below(at + i, gradient).store_aligned(dx + i);
+    else if (disjoint) gradient.store_unaligned(dx + i);
+    else (floats::load_unaligned(dx + i) + gradient).store_unaligned(dx + i);
   };
   for (std::size_t p = 0; p < pixels; ++p) {
     const std::size_t origin = g.window_origin(p);
     for (std::size_t c = 0; c < vector_channels; c += lanes) {
       const floats g_out = floats::load_unaligned(dy + p * channels + c);
       if constexpr (Max) {
-        const floats best = window_max(g, x, p, c);
-        auto pending = best == best || best != best;  // every lane
-        for (std::size_t i = 0; i < g.pool_height; ++i)
-          for (std::size_t j = 0; j < g.pool_width; ++j) {
-            const std::size_t at = (origin + i * g.in_width + j) * channels + c;
-            const auto hit = pending && (floats::load_unaligned(x + at) == best || best != best);
-            give(at, xsimd::select(hit, g_out, floats(0.0f)));
-            pending = pending && !hit;
-          }
+        const floats where = floats::load_unaligned(argmax + p * channels + c);
+        for (std::size_t i = 0, k = 0; i < g.pool_height; ++i)
+          for (std::size_t j = 0; j < g.pool_width; ++j, ++k)
+            give((origin + i * g.in_width + j) * channels + c, xsimd::select(where == floats(float(k)), g_out, floats(0.0f)));
       } else {
         const floats share = g_out / floats(window);
         for (std::size_t i = 0; i < g.pool_height; ++i)
@@ -77,7 +129,8 @@ void pool_image_backward(const PoolGeometry& g, const float* x, const float* dy,
         if (disjoint)
           for (std::size_t i = 0; i < g.pool_height; ++i)
             for (std::size_t j = 0; j < g.pool_width; ++j) dx[(origin + i * g.in_width + j) * channels + c] = 0.0f;
-        dx[window_argmax(g, x, p, c) * channels + c] += g_out;
+        const std::size_t where = std::size_t(argmax[p * channels + c]);
+        dx[(origin + where / g.pool_width * g.in_width + where % g.pool_width) * channels + c] += g_out;
       } else {
         for (std::size_t i = 0; i < g.pool_height; ++i)
           for (std::size_t j = 0; j < g.pool_width; ++j) {
@@ -87,22 +140,22 @@ void pool_image_backward(const PoolGeometry& g, const float* x, const float* dy,
       }
     }
   }
+  if constexpr (has_steps)
+    for (std::size_t i = steps_on_the_way ? g.in_pixels() * channels : 0; i < in_floats; i += lanes)
+      steps_below(at + i, floats::load_aligned(dx + i)).store_aligned(dx + i);
 }
 
-// dx from dy (same layouts as forward); x is the forward pass's input, where the maxima are found
-// again (cheaper than keeping an index per output: a window's few loads, vectorised). Each sample's
-// dx then takes the backward steps of the layers below (a BackwardEpilogue) while it is in cache.
-// Split over samples.
+// dx from dy (same layouts as forward; Max: with the argmax training's forward pass kept,
+// argmax_stride indices per sample), each sample's dx taking the backward steps of the layers below
+// (a BackwardEpilogue) while it is in cache. Split over samples.
 template <bool Max, class Epilogue>
-void pool_backward(const PoolGeometry& g, const float* x, std::size_t rows, std::size_t in_stride, const float* dy,
-                   std::size_t out_stride, float* dx, const Epilogue& epilogue, std::size_t threads = 1) {
+void pool_backward(const PoolGeometry& g, const PoolIndex* argmax, std::size_t argmax_stride, std::size_t rows,
+                   std::size_t in_stride, const float* dy, std::size_t out_stride, float* dx, const Epilogue& steps_below,
+                   std::size_t threads = 1) {
   parallel_ranges(threads, rows, 1, rows_worth_a_thread(in_stride), [&](std::size_t first, std::size_t end) {
-    for (std::size_t s = first; s < end; ++s) {
-      pool_image_backward<Max>(g, x + s * in_stride, dy + s * out_stride, dx + s * in_stride, in_stride);
-      if constexpr (!std::is_same_v<Epilogue, NoBackwardSteps>)
-        for (std::size_t at = s * in_stride; at < (s + 1) * in_stride; at += lanes)
-          epilogue(at, floats::load_aligned(dx + at)).store_aligned(dx + at);
-    }
+    for (std::size_t s = first; s < end; ++s)
+      pool_image_backward<Max>(g, Max ? argmax + s * argmax_stride : nullptr, dy + s * out_stride, dx + s * in_stride,
+                               in_stride, steps_below, s * in_stride);
   });
 }
 

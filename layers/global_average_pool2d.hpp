@@ -49,8 +49,8 @@ struct GlobalAveragePool2D {
   void backward(const Io& io) const {
     if (!io.input_gradient) return;
     io.with_epilogue([&](const auto& steps_below) {
-      codegen::pool_backward<false>(geometry(input_image_shape(io)), io.input, io.rows, io.input_stride, io.output_gradient,
-                                    io.output_stride, io.input_gradient, steps_below, io.threads);
+      codegen::pool_backward<false>(geometry(input_image_shape(io)), nullptr, 0, io.rows, io.input_stride,
+                                    io.output_gradient, io.output_stride, io.input_gradient, steps_below, io.threads);
     });
   }
 

@@ -36,11 +36,18 @@ struct Pooling2D {
     if (pool_height > input.extents[0] || pool_width > input.extents[1])
       throw ShapeError(std::string(keras_type) + "'s pool (" + std::to_string(pool_height) + "x" + std::to_string(pool_width) +
                        ") is larger than its " + input.text() + " input");
+    if (Max && pool_height * pool_width > codegen::max_pool_positions)
+      throw ShapeError("MaxPooling2D's pool (" + std::to_string(pool_height) + "x" + std::to_string(pool_width) +
+                       ") has more than 2^24 positions");
     const codegen::PoolGeometry g = geometry(input);
     return Shape(g.out_height, g.out_width, g.channels);
   }
   constexpr Tensors parameters(const Shape&) const { return {}; }
-  constexpr ScratchList scratch(const Shape&) const { return {}; }
+  // Max: where each maximum was (codegen::PoolIndex per output), kept from forward for backward.
+  constexpr ScratchList scratch(const Shape& input) const {
+    if constexpr (Max) return {{"argmax", argmax_stride(geometry(input)) * sizeof(codegen::PoolIndex) / sizeof(float), 0, Lifetime::kept}};
+    else return {};
+  }
   constexpr LayerTraits traits() const { return {}; }
   constexpr BackwardSteps backward_steps() const { return {}; }
 
@@ -68,7 +75,13 @@ struct Pooling2D {
   }
   template <class Io>
   void forward_training(const Io& io) const {
-    forward_inference(io);
+    if constexpr (Max) {
+      const codegen::PoolGeometry g = geometry(input_image_shape(io));
+      codegen::max_pool_forward_indexed(g, io.input, io.rows, io.input_stride, io.output, io.output_stride, argmax_of(io),
+                                        argmax_stride(g), io.threads);
+    } else {
+      forward_inference(io);
+    }
   }
   std::string exported_inference(const Shape& input, const ExportedIo& io) const {
     return exported_pooling<Max>(geometry(input), io);
@@ -76,10 +89,22 @@ struct Pooling2D {
   template <class Io>
   void backward(const Io& io) const {
     if (!io.input_gradient) return;
+    const codegen::PoolGeometry g = geometry(input_image_shape(io));
     io.with_epilogue([&](const auto& steps_below) {
-      codegen::pool_backward<Max>(geometry(input_image_shape(io)), io.input, io.rows, io.input_stride, io.output_gradient,
-                                  io.output_stride, io.input_gradient, steps_below, io.threads);
+      codegen::pool_backward<Max>(g, Max ? argmax_of(io) : nullptr, argmax_stride(g), io.rows, io.input_stride,
+                                  io.output_gradient, io.output_stride, io.input_gradient, steps_below, io.threads);
     });
+  }
+
+ private:
+  // Indices per sample in the argmax scratch: the outputs, rounded up to whole floats.
+  static constexpr std::size_t argmax_stride(const codegen::PoolGeometry& g) {
+    constexpr std::size_t per_float = sizeof(float) / sizeof(codegen::PoolIndex);
+    return (g.out_pixels() * g.channels + per_float - 1) / per_float * per_float;
+  }
+  template <class Io>
+  static codegen::PoolIndex* argmax_of(const Io& io) {
+    return reinterpret_cast<codegen::PoolIndex*>(io.scratch[0]);
   }
 
 };

@@ -385,6 +385,18 @@ TEST_CASE("convolutions (same and valid, 1x1 to 5x5, stride 2), pooling and resc
   check_gradients(strided, 5, 61);
   check_inference(strided, 5, 62);
   check_net_matches_engine<Strided>(strided, 5, 63);
+
+  // Channel and filter counts that are whole vectors (dZ read in place, the im2col packed a pixel's
+  // channels at a time), a max pool whose windows tile the image (its gradient takes the ReLU
+  // derivative below on the way), dropout under a stride-1 convolution's input gradient, and a max
+  // pool with overlapping windows.
+  using Whole = Net<Input<8, 6, 16>, Conv2D<16, 3, 3, ReLU, Same>, MaxPool2D<2>, Dropout<0.3>, Conv2D<32, 3, 3, Tanh, Same>,
+                    MaxPool2D<3, 1>, Flatten, Softmax<3>>;
+  STATIC_REQUIRE(Whole::output_shapes[4] == Shape(2, 1, 32));
+  engine::Network whole{Whole::spec(), Seed{10}};
+  check_gradients(whole, 4, 64);
+  check_inference(whole, 4, 65);
+  check_net_matches_engine<Whole>(whole, 4, 66);
 }
 
 TEST_CASE("BatchNorm on feature maps normalises each channel over the batch and the pixels, on both backends") {
