@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <type_traits>
 
 #include "../codegen/backward_epilogue.hpp"
 #include "../codegen/pooling.hpp"
@@ -43,9 +44,9 @@ struct Pooling2D {
     return Shape(g.out_height, g.out_width, g.channels);
   }
   constexpr Tensors parameters(const Shape&) const { return {}; }
-  // Max: where each maximum was (codegen::PoolIndex per output), kept from forward for backward.
+  // Max: where each maximum was (a codegen::PoolIndex per output), kept from forward for backward.
   constexpr ScratchList scratch(const Shape& input) const {
-    if constexpr (Max) return {{"argmax", argmax_stride(geometry(input)) * sizeof(codegen::PoolIndex) / sizeof(float), 0, Lifetime::kept}};
+    if constexpr (Max) return {{"argmax", argmax_stride(geometry(input)), 0, Lifetime::kept}};
     else return {};
   }
   constexpr LayerTraits traits() const { return {}; }
@@ -97,14 +98,11 @@ struct Pooling2D {
   }
 
  private:
-  // Indices per sample in the argmax scratch: the outputs, rounded up to whole floats.
-  static constexpr std::size_t argmax_stride(const codegen::PoolGeometry& g) {
-    constexpr std::size_t per_float = sizeof(float) / sizeof(codegen::PoolIndex);
-    return (g.out_pixels() * g.channels + per_float - 1) / per_float * per_float;
-  }
+  static_assert(std::is_same_v<codegen::PoolIndex, float>, "the argmax scratch holds one float per output");
+  static constexpr std::size_t argmax_stride(const codegen::PoolGeometry& g) { return g.out_pixels() * g.channels; }
   template <class Io>
   static codegen::PoolIndex* argmax_of(const Io& io) {
-    return reinterpret_cast<codegen::PoolIndex*>(io.scratch[0]);
+    return io.scratch[0];
   }
 
 };
