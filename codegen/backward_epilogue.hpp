@@ -43,11 +43,15 @@ using NoBackwardSteps = BackwardEpilogue<Linear, std::nullptr_t>;
 
 // The steps as a pass of their own over a stored gradient (rows x row_floats), for a gradient
 // whose kernel could not take them: the same operations in the same order as when fused.
+// On floats [first, end) of it only (first a multiple of lanes): one sample's, while it is in cache.
+template <class Epilogue>
+void apply_backward_steps(const Epilogue& epilogue, float* gradient, std::size_t first, std::size_t end) {
+  for (std::size_t at = first; at < end; at += lanes)
+    epilogue(at, floats::load_aligned(gradient + at)).store_aligned(gradient + at);
+}
 template <class Epilogue>
 void apply_backward_steps(const Epilogue& epilogue, std::size_t row_floats, std::size_t rows, float* gradient) {
-  const std::size_t size = rows * row_floats;
-  for (std::size_t at = 0; at < size; at += lanes)
-    epilogue(at, floats::load_aligned(gradient + at)).store_aligned(gradient + at);
+  apply_backward_steps(epilogue, gradient, 0, rows * row_floats);
 }
 
 }  // namespace ctnn::codegen

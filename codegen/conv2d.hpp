@@ -147,8 +147,7 @@ void conv2d_input_gradient(const ConvGeometry& g, const float* dz, std::size_t r
                       conv_sample<Linear>(t, dz + s * out_stride, turned_kernel, zero_bias, dx + s * in_stride, in_stride,
                                           image_floats ? padded_images + s * image_floats : nullptr);
                       if constexpr (!std::is_same_v<Epilogue, NoBackwardSteps>)
-                        for (std::size_t at = s * in_stride; at < (s + 1) * in_stride; at += lanes)
-                          steps_below(at, floats::load_aligned(dx + at)).store_aligned(dx + at);
+                        apply_backward_steps(steps_below, dx, s * in_stride, (s + 1) * in_stride);
                     }
                   });
 }

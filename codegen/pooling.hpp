@@ -139,9 +139,8 @@ void pool_image_backward(const PoolGeometry& g, const PoolIndex* argmax, const f
       }
     }
   }
-  if constexpr (has_steps)
-    for (std::size_t i = steps_on_the_way ? g.in_pixels() * channels : 0; i < in_floats; i += lanes)
-      steps_below(at + i, floats::load_aligned(dx + i)).store_aligned(dx + i);
+  if constexpr (has_steps)  // dx - at: the batch's gradient
+    apply_backward_steps(steps_below, dx - at, at + (steps_on_the_way ? g.in_pixels() * channels : 0), at + in_floats);
 }
 
 // dx from dy (same layouts as forward; Max: with the argmax training's forward pass kept,
