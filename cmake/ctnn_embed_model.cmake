@@ -5,6 +5,7 @@
 #   #include "<name>.hpp"
 # The header is regenerated whenever the model file or ctnn-export changes. It needs only the
 # standard library and xsimd, whose include directory is added too: <target> need not link ctnn.
+# <target> is compiled as C++20 with ctnn's floating-point and instruction-set flags.
 function(ctnn_embed_model target model_file name)
   cmake_parse_arguments(PARSE_ARGV 3 arg "" "CLASSES" "")
   if(arg_UNPARSED_ARGUMENTS)
@@ -31,8 +32,21 @@ function(ctnn_embed_model target model_file name)
     VERBATIM)
   target_sources(${target} PRIVATE "${header}")
   target_include_directories(${target} PRIVATE "${directory}")
-  # As ctnn itself compiles: no product fused unless the kernels say so, for predict's exact numbers.
+  # The header is C++20, and it predicts bit for bit what Model<Net>::predict does only when compiled
+  # as ctnn compiles: no product fused unless the kernels say so (-ffp-contract=off) and the same
+  # instruction set (ctnn's -march, when it was built with CTNN_NATIVE), which decides xsimd's width.
+  target_compile_features(${target} PRIVATE cxx_std_20)
+  get_target_property(ctnn_target ctnn::ctnn ALIASED_TARGET)
+  if(NOT ctnn_target)
+    set(ctnn_target ctnn::ctnn)
+  endif()
+  get_target_property(ctnn_options ${ctnn_target} INTERFACE_COMPILE_OPTIONS)
   target_compile_options(${target} PRIVATE -ffp-contract=off)
+  foreach(option IN LISTS ctnn_options)
+    if(option MATCHES "^-march=")
+      target_compile_options(${target} PRIVATE ${option})
+    endif()
+  endforeach()
   find_package(xsimd 8 REQUIRED)
   target_include_directories(${target} SYSTEM PRIVATE ${xsimd_INCLUDE_DIRS})
 endfunction()

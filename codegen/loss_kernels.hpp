@@ -14,6 +14,9 @@
 
 namespace ctnn::codegen {
 
+using simd::floats;
+using simd::lanes;
+
 struct LossSums {
   double loss = 0.0;        // sum over the batch of each sample's loss
   std::size_t correct = 0;  // samples whose most probable class is the label

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include "../codegen/thread_pool.hpp"
 #include "../dsl/random.hpp"
 #include "../dsl/summary.hpp"
+#include "../dsl/training_progress.hpp"
 #include "../layers/activation.hpp"
 #include "../layers/derived.hpp"
 #include "../layers/initialize.hpp"
@@ -91,8 +93,10 @@ class Network {
   std::string describe() const { return spec().to_string(); }
   // What model files and exported headers check (see layers/derived.hpp).
   std::string architecture() const { return spec().architecture(); }
-  // Keras's model.summary() table, as Model<Net>::summary() prints it for the same network.
-  std::string summary() const {
+  // Keras's model.summary() table, as Model<Net>::summary() gives it for the same network;
+  // print_summary() prints it, as Keras's does.
+  void print_summary(std::FILE* out = stdout) const { std::fputs(summary().c_str(), out); }
+  [[nodiscard("summary() returns the table; print_summary() prints it")]] std::string summary() const {
     std::vector<SummaryRow> rows;
     for (std::size_t i = 0; i < layers_.size(); ++i) rows.push_back(layers::summary_row(layers_[i]->keras_type(), shapes_[i], tensors_[i]));
     return format_summary(rows);
@@ -100,7 +104,12 @@ class Network {
 
   // Every tensor from its initialiser (layers/initialize.hpp): with the same seed, the same weights
   // as Model<Net> of the equivalent type.
-  void initialize(Seed seed) { layers::initialize_parameters(*this, seed); }
+  // Forgets what earlier fits left (training_progress()): the next fit starts as on a new network.
+  void initialize(Seed seed) { layers::initialize_parameters(*this, seed), progress_ = {}; }
+
+  // What the last fit() left for the next one, as Model<Net>::training_progress().
+  TrainingProgress& training_progress() { return progress_; }
+  const TrainingProgress& training_progress() const { return progress_; }
 
   // All parameters as one flat array, padding included (the optimiser's view).
   std::span<float> parameters() { return {parameter_data(), parameter_floats_}; }
@@ -247,6 +256,7 @@ class Network {
   Arena parameters_{0};
   Arena pingpong_{0};
   std::size_t threads_ = default_thread_count();
+  TrainingProgress progress_;
 };
 
 }  // namespace ctnn::engine

@@ -61,8 +61,7 @@ std::uint32_t big_endian(const std::vector<std::uint8_t>& bytes, std::size_t at)
 }
 
 void print(const std::string& name, const std::uint8_t* image) {
-  float probability = 0.0f;
-  const std::size_t predicted = model::classify(image, &probability);
+  const auto [predicted, probability] = model::classify(image);
   std::printf("%s: %s (%.1f%%)\n", name.c_str(), model::class_names[predicted], 100.0 * probability);
 }
 

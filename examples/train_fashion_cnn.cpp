@@ -53,7 +53,7 @@ struct Protocol {
 template <class N, std::size_t BatchSize>
 void train(const examples::TrainingFlags& flags, const Dataset& train_data, const Dataset& validation,
            const Dataset& test, bool scheduled) {
-  std::fputs(N::summary().c_str(), stdout);
+  N::print_summary();
   std::printf("%s, batch size %zu, epochs: %zu, %zu training and %zu validation images of %s\n",
               flags.describe_optimizer().c_str(), BatchSize, flags.epochs, train_data.count, validation.count,
               flags.data.c_str());

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     examples::for_each_argument(argc, argv, usage.c_str(),
                                 [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
     const auto data = ctnn::io::load_data_set(flags.data);
-    std::fputs(KerasMlp::summary().c_str(), stdout);
+    KerasMlp::print_summary();
     std::printf("%s, batch size %zu, epochs: %zu, data: %s\n", flags.describe_optimizer().c_str(), batch_size,
                 flags.epochs, flags.data.c_str());
 

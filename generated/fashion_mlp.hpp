@@ -8,8 +8,8 @@
 //
 //   float probabilities[fashion_mlp::outputs];
 //   fashion_mlp::predict(input, probabilities);             // input: fashion_mlp::inputs floats
-//   std::size_t c = fashion_mlp::classify(pixels);          // pixels: fashion_mlp::inputs bytes, 0-255
-//   std::puts(fashion_mlp::class_names[c]);
+//   const auto [c, p] = fashion_mlp::classify(pixels);      // pixels: fashion_mlp::inputs bytes, 0-255
+//   std::printf("%s (%.0f%%)\n", fashion_mlp::class_names[c], 100.0 * p);
 //
 // Both use the stack only (about fashion_mlp::stack_bytes of it): no heap allocation, safe to call from any
 // number of threads at once.
@@ -515,6 +515,11 @@ inline constexpr std::string_view architecture = "784-64:relu-10:softmax";
 inline constexpr std::uint64_t fingerprint = 0x8537981e973d1a01u;
 inline constexpr std::size_t inputs = 784, outputs = 10;
 inline constexpr std::array<const char*, outputs> class_names{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+// What classify returns: the most probable class (an index into class_names) and its probability.
+struct Classification {
+  std::size_t class_index;
+  float probability;
+};
 // What predict takes of the stack, beside the caller's arrays; classify takes inputs + outputs
 // floats more, for the scaled pixels and the probabilities.
 inline constexpr std::size_t stack_bytes = 2 * 64 * sizeof(float);
@@ -9109,14 +9114,13 @@ inline void predict(const float* input, float* out) {
 }
 
 // The most probable class of an image of `inputs` bytes (0-255, scaled by 1/255 as ctnn's IDX
-// reader does); its probability goes to *probability when given.
-inline std::size_t classify(const std::uint8_t* pixels, float* probability = nullptr) {
+// reader does), and its probability.
+inline Classification classify(const std::uint8_t* pixels) {
   float input[inputs], out[outputs];
   for (std::size_t i = 0; i < inputs; ++i) input[i] = float(pixels[i]) / 255.0f;
   predict(input, out);
   const std::size_t best = std::size_t(std::max_element(out, out + outputs) - out);
-  if (probability) *probability = out[best];
-  return best;
+  return {best, out[best]};
 }
 
 }  // namespace fashion_mlp

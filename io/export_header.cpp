@@ -154,8 +154,8 @@ std::string exported_header(const ModelFile& file, std::string_view name, const 
 //
 //   float probabilities[NAME::outputs];
 //   NAME::predict(input, probabilities);             // input: NAME::inputs floats
-//   std::size_t c = NAME::classify(pixels);          // pixels: NAME::inputs bytes, 0-255
-//   std::puts(NAME::class_names[c]);
+//   const auto [c, p] = NAME::classify(pixels);      // pixels: NAME::inputs bytes, 0-255
+//   std::printf("%s (%.0f%%)\n", NAME::class_names[c], 100.0 * p);
 //
 // Both use the stack only (about NAME::stack_bytes of it): no heap allocation, safe to call from any
 // number of threads at once.
@@ -193,6 +193,8 @@ namespace detail {
   out.append("inline constexpr std::array<const char*, outputs> class_names{");
   for (std::size_t c = 0; c < outputs; ++c) out.append(c ? ", " : "").append(string_literal(class_names[c]));
   out.append("};\n");
+  out.append("// What classify returns: the most probable class (an index into class_names) and its probability.\n"
+             "struct Classification {\n  std::size_t class_index;\n  float probability;\n};\n");
   out.append("// What predict takes of the stack, beside the caller's arrays; classify takes inputs + outputs\n"
              "// floats more, for the scaled pixels and the probabilities.\n"
              "inline constexpr std::size_t stack_bytes = 2 * ").append(number(buffer_floats)).append(" * sizeof(float);\n\n");
@@ -243,20 +245,19 @@ namespace detail {
   }
   out.append("  std::copy_n(").append(current).append(", outputs, out);\n}\n\n");
   out.append(named(rescales_pixels ? R"(// The most probable class of an image of `inputs` bytes (0-255, given as they are: the network
-// starts with its own Rescaling); its probability goes to *probability when given.
-inline std::size_t classify(const std::uint8_t* pixels, float* probability = nullptr) {
+// starts with its own Rescaling), and its probability.
+inline Classification classify(const std::uint8_t* pixels) {
   float input[inputs], out[outputs];
   for (std::size_t i = 0; i < inputs; ++i) input[i] = float(pixels[i]);
 )" : R"(// The most probable class of an image of `inputs` bytes (0-255, scaled by 1/255 as ctnn's IDX
-// reader does); its probability goes to *probability when given.
-inline std::size_t classify(const std::uint8_t* pixels, float* probability = nullptr) {
+// reader does), and its probability.
+inline Classification classify(const std::uint8_t* pixels) {
   float input[inputs], out[outputs];
   for (std::size_t i = 0; i < inputs; ++i) input[i] = float(pixels[i]) / 255.0f;
 )"));
   out.append(named(R"(  predict(input, out);
   const std::size_t best = std::size_t(std::max_element(out, out + outputs) - out);
-  if (probability) *probability = out[best];
-  return best;
+  return {best, out[best]};
 }
 
 }  // namespace NAME

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/hana/for_each.hpp>
 #include <cstddef>
+#include <cstdio>
 #include <mutex>
 #include <span>
 #include <string>
@@ -15,6 +16,7 @@
 #include "../codegen/matrix_view.hpp"
 #include "../codegen/thread_pool.hpp"
 #include "../dsl/random.hpp"
+#include "../dsl/training_progress.hpp"
 #include "../error.hpp"
 #include "../layers/initialize.hpp"
 #include "../layers/tensor_names.hpp"
@@ -43,7 +45,12 @@ class Model {
 
   // Every tensor from its initialiser (layers/initialize.hpp): the same weights as engine::Network
   // of the same layers and seed.
-  void initialize(Seed seed) { layers::initialize_parameters(*this, seed); }
+  // Forgets what earlier fits left (training_progress()): the next fit starts as on a new model.
+  void initialize(Seed seed) { layers::initialize_parameters(*this, seed), progress_ = {}; }
+
+  // What the last fit() left for the next one (dsl/training_progress.hpp); reset it to forget it.
+  TrainingProgress& training_progress() { return progress_; }
+  const TrainingProgress& training_progress() const { return progress_; }
 
   // --- The layers, as the protocol describes them.
   static constexpr std::size_t layer_count() { return N::layer_count; }
@@ -158,8 +165,9 @@ class Model {
   }
 
   static std::string describe() { return N::describe(); }
-  // Keras's model.summary() table (see dsl/summary.hpp).
-  static std::string summary() { return N::summary(); }
+  // Keras's model.summary() table (see dsl/summary.hpp); print_summary() prints it, as Keras's does.
+  [[nodiscard("summary() returns the table; print_summary() prints it")]] static std::string summary() { return N::summary(); }
+  static void print_summary(std::FILE* out = stdout) { std::fputs(summary().c_str(), out); }
 
   // The arena, for the training code that grows it into a training plan.
   std::byte* arena() { return arena_.data(); }
@@ -195,6 +203,7 @@ class Model {
 
   Arena arena_;
   std::size_t threads_ = default_thread_count();
+  TrainingProgress progress_;
   mutable PredictionLock prediction_lock_;
 };
 

@@ -7,6 +7,7 @@
 #include <array>
 #include <boost/hana/range.hpp>
 #include <cstddef>
+#include <cstdio>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -167,7 +168,10 @@ struct NetOf {
     for (std::size_t i = 0; i < layer_count; ++i) rows[i] = layers::summary_row(keras_types[i], output_shapes[i], tensors[i]);
     return rows;
   }();
-  static std::string summary() { return format_summary(summary_rows); }
+  [[nodiscard("summary() returns the table; print_summary() prints it")]] static std::string summary() {
+    return format_summary(summary_rows);
+  }
+  static void print_summary(std::FILE* out = stdout) { std::fputs(summary().c_str(), out); }
 
   // The type as it reads in source, defaults spelt out: "Net<Dense<784, 400, ReLU>, Softmax<10>>".
   static std::string describe() {

@@ -56,7 +56,7 @@ struct Run {
 };
 
 const testing::Batch& data() {
-  static const testing::Batch batch = testing::random_batch(400, 20, 4, 31);  // 15 batches of 20 per epoch
+  static const testing::Batch batch = testing::random_batch(400, 20, 4, 31);  // 20 batches of 20 per epoch
   return batch;
 }
 
@@ -126,8 +126,13 @@ TEST_CASE("a backup of another run, of another network or damaged is refused wit
   const auto path = dir / "backup" / "training_state.ctnnbak";
   FitOptions options{.epochs = 3, .optimizer = Adam{}, .seed = 4, .verbose = false};
   options.callbacks = {BackupAndRestore{.backup_dir = dir / "backup", .delete_checkpoint = false}};
+  Model<Resumable> trained{Seed{1}};
+  fit<batch_size>(trained, data().view(), options);
+  // A trained model continues its training (a "continues" line in the run's settings), so the backup is
+  // not its own: refused. The other checks resume, as a restarted program does, on a new model.
+  CHECK_THROWS_WITH(fit<batch_size>(trained, data().view(), options),
+                    Catch::Matchers::Contains("this run has \"continues: 3 epochs, 60 updates\""));
   Model<Resumable> model{Seed{1}};
-  fit<batch_size>(model, data().view(), options);
 
   CHECK_THROWS_WITH(fit<10>(model, data().view(), options),
                     Catch::Matchers::Contains("training_state.ctnnbak: this backup belongs to another training run") &&

@@ -170,3 +170,67 @@ TEST_CASE("CSVLogger writes the history so far after every epoch, whole") {
   CHECK(written == to_csv(history));
   CHECK_THAT(written, Catch::StartsWith("epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds\n0,"));
 }
+
+TEST_CASE("ModelCheckpoint and EarlyStopping say what they do, as Keras's verbose callbacks; History knows the best epoch") {
+  using Small = Net<Dense<20, 16, ReLU>, Softmax<4>>;
+  const testing::Batch batch = testing::random_batch(500, 20, 4, 3);
+  testing::TempDir dir;
+  const std::filesystem::path log_path = dir / "log.txt", best = dir / "best.ctnn";
+  std::FILE* log = std::fopen(log_path.c_str(), "w");
+  REQUIRE(log);
+  FitOptions options{.epochs = 12, .optimizer = SGD{.learning_rate = 0.4f}, .validation_split = 0.2, .seed = 2, .log = log};
+  options.callbacks = {ModelCheckpoint{.path = best, .monitor = "val_loss", .save_best_only = true},
+                       EarlyStopping{.monitor = "val_accuracy", .patience = 2, .restore_best_weights = true}};
+  Model<Small> model{Seed{1}};
+  const History history = fit<50>(model, batch.view(), options);
+  std::fclose(log);
+  std::ifstream file(log_path);
+  const std::string text{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+
+  // The best epochs by Keras's rule, worked out here from the history: the smallest val_loss, the largest val_accuracy.
+  std::size_t best_loss = 0, best_accuracy = 0;
+  for (std::size_t e = 1; e < history.epochs(); ++e) {
+    if (history.val_loss[e] < history.val_loss[best_loss]) best_loss = e;
+    if (history.val_accuracy[e] > history.val_accuracy[best_accuracy]) best_accuracy = e;
+  }
+  CHECK(history.best_epoch("val_loss") == best_loss);
+  CHECK(history.best_epoch() == best_loss);
+  CHECK(history.best_epoch("val_accuracy") == best_accuracy);
+  CHECK(history.best_epoch("val_acc") == history.epochs());  // not a series: no best epoch
+
+  char first[128];
+  std::snprintf(first, sizeof first, "Epoch 1: val_loss improved from inf to %.5f, saving model to %s\n", history.val_loss[0],
+                best.c_str());
+  CHECK_THAT(text, Catch::Contains(first));
+  CHECK_THAT(text, Catch::Contains("did not improve from"));
+  CHECK_THAT(text, Catch::Contains("Restoring model weights from the end of the best epoch: " +
+                                   std::to_string(best_accuracy + 1) + ".\nEpoch " + std::to_string(history.epochs()) +
+                                   ": early stopping\n"));
+
+  // verbose = false on the callbacks: fit's epoch lines only.
+  std::FILE* quiet_log = std::fopen(log_path.c_str(), "w");
+  options.log = quiet_log;
+  options.callbacks = {ModelCheckpoint{.path = best, .save_best_only = true, .verbose = false},
+                       EarlyStopping{.monitor = "val_accuracy", .patience = 2, .restore_best_weights = true, .verbose = false}};
+  Model<Small> quiet{Seed{1}};
+  fit<50>(quiet, batch.view(), options);
+  std::fclose(quiet_log);
+  std::ifstream quiet_file(log_path);
+  const std::string quiet_text{std::istreambuf_iterator<char>(quiet_file), std::istreambuf_iterator<char>()};
+  CHECK_THAT(quiet_text, !Catch::Contains("saving model") && !Catch::Contains("early stopping"));
+}
+
+TEST_CASE("argmax and predict_classes: the first most probable class of each row") {
+  const std::vector<float> probabilities{0.1f, 0.7f, 0.2f, /**/ 0.5f, 0.5f, 0.0f, /**/ 0.0f, 0.0f, 1.0f};
+  CHECK(argmax(probabilities, 3) == std::vector<std::size_t>{1, 0, 2});
+  using Small = Net<Dense<20, 16, ReLU>, Softmax<4>>;
+  const testing::Batch batch = testing::random_batch(37, 20, 4, 9);
+  Model<Small> model{Seed{1}};
+  const std::vector<std::size_t> classes = predict_classes(model, batch.view());
+  REQUIRE(classes.size() == 37);
+  for (std::size_t r = 0; r < 37; ++r) {
+    float p[4];
+    model.predict(batch.view().sample(r), p);
+    CHECK(classes[r] == std::size_t(std::max_element(p, p + 4) - p));
+  }
+}

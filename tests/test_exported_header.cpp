@@ -52,8 +52,7 @@ TEST_CASE("the exported Fashion-MNIST model predicts what its model file predict
     check_identical<10>(expected, got);
     std::uint8_t pixels[784];  // the file's bytes again: the reader scaled them by 1/255
     for (std::size_t p = 0; p < 784; ++p) pixels[p] = std::uint8_t(std::lround(image[p] * 255.0f));
-    float probability = 0.0f;
-    const std::size_t predicted = fashion_mlp::classify(pixels, &probability);
+    const auto [predicted, probability] = fashion_mlp::classify(pixels);
     CHECK(predicted == std::size_t(std::max_element(expected, expected + 10) - expected));
     CHECK(probability == expected[predicted]);
     correct += predicted == images.labels[i];
@@ -122,8 +121,7 @@ TEST_CASE("exported convolutional networks of every image layer kind match their
     image_net::predict(x, got);
     check_identical<4>(expected, got);
     // The network rescales its own input, so classify passes the bytes as they are.
-    float probability = 0.0f;
-    const std::size_t predicted = image_net::classify(pixels, &probability);
+    const auto [predicted, probability] = image_net::classify(pixels);
     CHECK(predicted == std::size_t(std::max_element(expected, expected + 4) - expected));
     CHECK(probability == expected[predicted]);
     first_probabilities.insert(std::bit_cast<std::uint32_t>(expected[0]));

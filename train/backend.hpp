@@ -11,6 +11,7 @@
 #include "../codegen/batch_result.hpp"
 #include "../codegen/simd.hpp"
 #include "../dsl/losses.hpp"
+#include "../dsl/training_progress.hpp"
 
 namespace ctnn {
 
@@ -23,6 +24,7 @@ concept Backend = requires(M& model, const M& const_model, const float* samples,
   { const_model.threads() } -> std::convertible_to<std::size_t>;
   model.set_threads(count);
   model.predict(samples, count, probabilities);
+  { model.training_progress() } -> std::same_as<TrainingProgress&>;
 };
 
 // A backend's training step: a batch in, gradients out, and flat views of parameters, gradients

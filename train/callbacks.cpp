@@ -20,6 +20,7 @@ bool EarlyStopping::State::should_stop(const EpochLogs& logs, bool& improved) {
   improved = improvement.improves(current);
   if (improved) {
     improvement.set_best(current);
+    best_epoch = logs.epoch;
     wait = 0;
     return false;
   }

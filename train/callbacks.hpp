@@ -61,6 +61,7 @@ struct EarlyStopping {
   std::size_t patience = 0;
   Mode mode = Mode::automatic;
   bool restore_best_weights = false;  // when it stops, go back to the weights of the best epoch
+  bool verbose = true;                // say when it stops and which weights it restores (with fit's verbose)
 
   struct State;  // the running decisions; defined below
 };
@@ -72,6 +73,7 @@ struct EarlyStopping::State {
   EarlyStopping options;
   detail::Improvement improvement;
   std::size_t wait = 0;
+  std::size_t best_epoch = 0;  // of the best value so far, counted from 0
 };
 
 // Multiplies the learning rate by `factor` when the monitored quantity has not improved for
@@ -109,6 +111,7 @@ struct ModelCheckpoint {
   std::string monitor = "val_loss";
   bool save_best_only = false;
   Mode mode = Mode::automatic;
+  bool verbose = true;  // say what it saves, and when the monitored quantity did not improve (with fit's verbose)
 
   struct State;  // the running decisions; defined below
 };

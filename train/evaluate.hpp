@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "../codegen/loss_kernels.hpp"
@@ -43,12 +44,19 @@ Evaluation evaluate_checked(M& model, const DatasetView& data, const Loss& loss_
 
 }  // namespace detail
 
-// The loss defaults to sparse categorical cross-entropy; pass the one the model was trained with.
+// Loss and accuracy under `loss`.
 template <Backend M>
-Evaluation evaluate(M& model, const DatasetView& data, const Loss& loss = {}) {
+Evaluation evaluate(M& model, const DatasetView& data, const Loss& loss) {
   check_loss(loss);
   check_fits(model, data, "evaluation data");
   return detail::evaluate_checked(model, data, loss);
+}
+
+// Under the loss the model was last trained with (as Keras's evaluate uses the compiled loss); sparse
+// categorical cross-entropy for a model not trained yet.
+template <Backend M>
+Evaluation evaluate(M& model, const DatasetView& data) {
+  return evaluate(model, data, model.training_progress().loss);
 }
 
 // Probabilities for every sample of `data`: count x output_size, row-major.
@@ -58,6 +66,23 @@ std::vector<float> predict(M& model, const DatasetView& data) {
   std::vector<float> probabilities(data.count * model.output_size());
   model.predict(data.images, data.count, probabilities.data());
   return probabilities;
+}
+
+// The most probable class of each row of `probabilities` (rows x classes, row-major, as predict()
+// returns them): NumPy's argmax(axis=1), the first of equal maxima.
+inline std::vector<std::size_t> argmax(std::span<const float> probabilities, std::size_t classes) {
+  std::vector<std::size_t> best(classes ? probabilities.size() / classes : 0);
+  for (std::size_t r = 0; r < best.size(); ++r) {
+    const float* row = probabilities.data() + r * classes;
+    best[r] = std::size_t(std::max_element(row, row + classes) - row);
+  }
+  return best;
+}
+
+// The most probable class of every sample of `data`: argmax(predict(model, data)).
+template <Backend M>
+std::vector<std::size_t> predict_classes(M& model, const DatasetView& data) {
+  return argmax(predict(model, data), model.output_size());
 }
 
 }  // namespace ctnn

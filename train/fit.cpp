@@ -26,7 +26,7 @@ void check_learning_rate(float learning_rate, const char* source) {
 
 // What a resumed run must share with the run that wrote the backup, one "key: value" line each.
 std::string run_identity(const DatasetView& data, const DatasetView& validation, std::size_t batch_size,
-                         const FitOptions& options) {
+                         const FitOptions& options, const TrainingProgress& progress) {
   std::string identity;
   const auto line = [&](const char* key, const std::string& value) { identity.append(key).append(": ").append(value).append("\n"); };
   line("training rows", std::to_string(data.count));
@@ -44,7 +44,17 @@ std::string run_identity(const DatasetView& data, const DatasetView& validation,
     kinds.append(kinds.empty() ? "" : ", ").append(names[callback.index()]);
   }
   line("callbacks", kinds.empty() ? "none" : kinds);
+  // A fit that continues earlier ones (absent on a new model, so that older backups still match).
+  if (progress.trained() || progress.epochs > 0)
+    line("continues", std::to_string(progress.epochs) + " epochs, " + std::to_string(progress.updates) + " updates");
   return identity;
+}
+
+// The optimiser's identity for continuing its state: every coefficient but the learning rate.
+std::string continuation_key(const Optimizer& optimizer) {
+  Optimizer without_rate = optimizer;
+  set_learning_rate(without_rate, 1.0f);
+  return optimizer_text(without_rate);
 }
 
 // Refuses a backup written by a run with other settings, naming the first that differs.
@@ -74,19 +84,21 @@ void check_same_run(const std::string& written, const std::string& current, cons
 // A backup's counters must fit this run (the settings already match): a file that passed its checksum
 // but holds impossible counters is refused rather than replayed for ever.
 void check_counters(const TrainingState& state, std::size_t batches, std::size_t rows, std::size_t epochs,
-                    const std::filesystem::path& path) {
+                    std::uint64_t updates_before, const std::filesystem::path& path) {
   if (state.epoch > epochs + 1)
     throw Error(path.string() + ": the backup is at epoch " + std::to_string(state.epoch) + ", past this run's " +
                 std::to_string(epochs) + " epochs; run at least " + std::to_string(state.epoch - 1) +
                 " epochs, or delete the backup to start over");
   if (state.batches_done >= batches || state.seen > rows || state.correct > state.seen ||
-      state.iteration > state.epoch * batches || state.history.epochs() >= state.epoch)
+      state.iteration < updates_before || state.iteration - updates_before > state.epoch * batches ||
+      state.history.epochs() >= state.epoch)
     throw Error(path.string() + ": corrupted: its counters (epoch " + std::to_string(state.epoch) + ", batch " +
                 std::to_string(state.batches_done) + " of " + std::to_string(batches) + ", update " +
                 std::to_string(state.iteration) + ") do not fit this run");
 }
 
-void shuffle(std::vector<std::uint32_t>& order, std::uint64_t seed, std::size_t epoch) {
+// `epoch` counts every epoch the model trained, in this fit and the ones before.
+void shuffle(std::vector<std::uint32_t>& order, std::uint64_t seed, std::uint64_t epoch) {
   Rng rng(seed, epoch);
   for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
 }
@@ -99,15 +111,31 @@ CallbackRecord record_of(const CallbackState& callback) {
   return {};
 }
 
-void restore_record(CallbackState& callback, const CallbackRecord& record) {
+void restore_record(CallbackState& callback, const CallbackRecord& record, const History& history) {
   if (auto* early = std::get_if<EarlyStopping::State>(&callback)) {
     early->improvement.set_best(record.best), early->wait = std::size_t(record.wait);
+    // The best value is one the history logged: its first epoch is the best epoch.
+    const std::vector<double>* series = history.series(early->options.monitor);
+    if (series) early->best_epoch = std::size_t(std::ranges::find(*series, record.best) - series->begin());
   } else if (auto* plateau = std::get_if<ReduceLROnPlateau::State>(&callback)) {
     plateau->improvement.set_best(record.best), plateau->wait = std::size_t(record.wait);
     plateau->cooldown_left = std::size_t(record.cooldown_left);
   } else if (auto* checkpoint = std::get_if<ModelCheckpoint::State>(&callback)) {
     checkpoint->improvement.set_best(record.best);
   }
+}
+
+// As Keras's ModelCheckpoint(verbose=1) says it.
+void say_checkpoint(std::FILE* log, std::size_t epoch, const ModelCheckpoint& checkpoint, double best_before,
+                    const EpochLogs& logs, bool saved) {
+  const std::string path = checkpoint.path.string();
+  if (!checkpoint.save_best_only)
+    std::fprintf(log, "Epoch %zu: saving model to %s\n", epoch, path.c_str());
+  else if (saved)
+    std::fprintf(log, "Epoch %zu: %s improved from %.5f to %.5f, saving model to %s\n", epoch, checkpoint.monitor.c_str(),
+                 best_before, logs.get(checkpoint.monitor), path.c_str());
+  else
+    std::fprintf(log, "Epoch %zu: %s did not improve from %.5f\n", epoch, checkpoint.monitor.c_str(), best_before);
 }
 
 const BackupAndRestore* find_backup(const std::vector<Callback>& callbacks) {
@@ -140,10 +168,16 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
   check_learning_rate(learning_rate_of(options.optimizer), "FitOptions::optimizer");
   const BackupAndRestore* backup = find_backup(options.callbacks);
   const std::size_t batch_size = target.batch_size();
-  const std::string identity = run_identity(data, validation, batch_size, options);
+  // What earlier fits of this model left: this one goes on from there.
+  TrainingProgress& carried = target.progress();
+  const std::string optimizer_key = continuation_key(options.optimizer);
+  const std::uint64_t updates_before = carried.optimizer == optimizer_key ? carried.updates : 0;
+  const std::uint64_t epochs_before = carried.epochs, dropout_steps_before = carried.dropout_steps;
+  const std::string identity = run_identity(data, validation, batch_size, options, carried);
 
   // Everything a backup holds, and so everything that decides what the rest of the run does.
   TrainingState state;
+  state.iteration = updates_before;
   state.learning_rate = learning_rate_of(options.optimizer);
   std::vector<CallbackState> callbacks = start_callbacks(options.callbacks);
   const bool resuming = backup && std::filesystem::exists(backup_file(*backup));
@@ -151,14 +185,22 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
     const std::filesystem::path path = backup_file(*backup);
     state = read_training_state(path);
     check_same_run(state.run, identity, path);
-    check_counters(state, (data.count + batch_size - 1) / batch_size, data.count, options.epochs, path);
+    check_counters(state, (data.count + batch_size - 1) / batch_size, data.count, options.epochs, updates_before, path);
     if (state.callbacks.size() != callbacks.size())
       throw Error(path.string() + ": corrupted: it holds the state of " + std::to_string(state.callbacks.size()) +
                   " callbacks where this run has " + std::to_string(callbacks.size()));
     target.restore(state.weights, path.string());
-    for (std::size_t c = 0; c < callbacks.size(); ++c) restore_record(callbacks[c], state.callbacks[c]);
+    for (std::size_t c = 0; c < callbacks.size(); ++c) restore_record(callbacks[c], state.callbacks[c], state.history);
   }
-  target.start(options.loss, options.seed, state.iteration);
+  target.start(options.loss, options.seed, dropout_steps_before + (state.iteration - updates_before));
+  if (updates_before > 0 && !resuming) {
+    const std::span<float> optimizer_state = target.optimizer_state();
+    if (carried.optimizer_state.size() != optimizer_state.size())
+      throw Error("fit: the model's optimiser state holds " + std::to_string(carried.optimizer_state.size()) +
+                  " values where its training step needs " + std::to_string(optimizer_state.size()) +
+                  "; call initialize() or reset training_progress() to start training afresh");
+    std::ranges::copy(carried.optimizer_state, optimizer_state.begin());
+  }
   if (resuming) {
     const std::span<float> optimizer_state = target.optimizer_state();
     if (state.optimizer_state.size() != optimizer_state.size())
@@ -192,12 +234,27 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
   ThreadTuner tuner(target.threads(), options.adapt_threads);
 
   const std::size_t batches = (data.count + batch_size - 1) / batch_size;
+  // Each epoch shuffles the order the one before left, that of an earlier fit's last epoch too when it
+  // shuffled the same rows with the same seed: a resumed run replays the shuffles done.
   std::vector<std::uint32_t> order(data.count);
   std::iota(order.begin(), order.end(), 0u);
-  // Each epoch shuffles the order the one before left: a resumed run replays the shuffles done.
+  if (options.shuffle && carried.order.size() == data.count && carried.shuffle_seed == options.seed)
+    order = carried.order;
   const std::size_t shuffled_epochs = state.batches_done > 0 ? state.epoch : state.epoch - 1;
   if (options.shuffle)
-    for (std::size_t epoch = 1; epoch <= shuffled_epochs; ++epoch) shuffle(order, options.seed, epoch);
+    for (std::size_t epoch = 1; epoch <= shuffled_epochs; ++epoch) shuffle(order, options.seed, epochs_before + epoch);
+  // After every epoch, what a later fit continues from.
+  const auto record_carried = [&] {
+    const std::span<const float> optimizer_state = target.optimizer_state();
+    carried.optimizer = optimizer_key;
+    carried.optimizer_state.assign(optimizer_state.begin(), optimizer_state.end());
+    carried.updates = state.iteration;
+    carried.epochs = epochs_before + state.history.epochs();
+    carried.dropout_steps = dropout_steps_before + (state.iteration - updates_before);
+    carried.shuffle_seed = options.seed;
+    carried.order = order;
+    carried.loss = options.loss;
+  };
 
   if (resuming && options.verbose) {
     const std::string path = backup_file(*backup).string();
@@ -219,7 +276,7 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
           state.learning_rate = scheduler->schedule(epoch - 1, state.learning_rate);
           check_learning_rate(state.learning_rate, "LearningRateScheduler");
         }
-      if (options.shuffle) shuffle(order, options.seed, epoch);
+      if (options.shuffle) shuffle(order, options.seed, epochs_before + epoch);
       state.loss_sum = 0.0;  // sum over samples of (loss + the penalty of its batch)
       state.correct = state.seen = 0;
     }
@@ -278,8 +335,12 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
         if (improved && early->options.restore_best_weights) state.best_weights = target.snapshot();
         if (stop_here) {
           state.finished = true;
-          if (early->options.restore_best_weights && state.best_weights) target.restore(*state.best_weights, "best weights");
-          if (options.verbose) std::fprintf(options.log, "Epoch %zu: early stopping\n", epoch);
+          const bool say = options.verbose && early->options.verbose;
+          if (early->options.restore_best_weights && state.best_weights) {
+            if (say) std::fprintf(options.log, "Restoring model weights from the end of the best epoch: %zu.\n", early->best_epoch + 1);
+            target.restore(*state.best_weights, "best weights");
+          }
+          if (say) std::fprintf(options.log, "Epoch %zu: early stopping\n", epoch);
         }
       } else if (auto* plateau = std::get_if<ReduceLROnPlateau::State>(&callback)) {
         const float reduced = plateau->next_learning_rate(logs, state.learning_rate);
@@ -287,12 +348,16 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
           std::fprintf(options.log, "Epoch %zu: ReduceLROnPlateau reducing learning rate to %g.\n", epoch, double(reduced));
         state.learning_rate = reduced;
       } else if (auto* checkpoint = std::get_if<ModelCheckpoint::State>(&callback)) {
-        if (checkpoint->should_save(logs)) target.save(checkpoint->options.path);
+        const double best_before = checkpoint->improvement.best();
+        const bool save = checkpoint->should_save(logs);
+        if (save) target.save(checkpoint->options.path);
+        if (options.verbose && checkpoint->options.verbose) say_checkpoint(options.log, epoch, checkpoint->options, best_before, logs, save);
       } else if (const auto* logger = std::get_if<CSVLogger>(&callback)) {
         save_csv(history, logger->filename);
       }
     }
     if (epoch == options.epochs) state.finished = true;
+    record_carried();
     // The state after this epoch, as the next one starts from it. A finished run whose backup is
     // about to be deleted has nothing to write: killed before the deletion, it redoes the last epoch.
     if (backup && !(state.finished && backup->delete_checkpoint)) {
@@ -301,6 +366,7 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
       --state.epoch;
     }
   }
+  record_carried();
   if (backup && backup->delete_checkpoint) {
     std::error_code error;
     std::filesystem::remove(backup_file(*backup), error);

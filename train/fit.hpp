@@ -76,8 +76,10 @@ class FitTarget {
   virtual std::size_t threads() const = 0;
   virtual void set_threads(std::size_t count) = 0;
   virtual std::size_t batch_size() const = 0;
+  // What earlier fits of the model left; the loop continues from it and updates it.
+  virtual TrainingProgress& progress() = 0;
   // Before the first batch: the loss to minimise, zero optimiser state, the dropout masks' seed and
-  // how many steps were done already (when a run resumes).
+  // how many steps were done already (by earlier fits, and before a backup when a run resumes).
   virtual void start(const Loss& loss, std::uint64_t seed, std::uint64_t steps_done) = 0;
   virtual std::span<float> optimizer_state() = 0;
   // One update from the samples `rows` of `data`; iteration counts the updates, this one included.
@@ -106,6 +108,7 @@ class FitTargetOf final : public FitTarget {
   std::size_t threads() const override { return model_.threads(); }
   void set_threads(std::size_t count) override { model_.set_threads(count); }
   std::size_t batch_size() const override { return step_.batch_size(); }
+  TrainingProgress& progress() override { return model_.training_progress(); }
   void start(const Loss& loss, std::uint64_t seed, std::uint64_t steps_done) override {
     step_.set_loss(loss);
     std::ranges::fill(step_.optimizer_state(), 0.0f);
@@ -148,7 +151,10 @@ History fit_with_step(M& model, Step& step, const DatasetView& data, const FitOp
 
 // Trains `model` (a Model<Net> or an engine::Network) on `data` in mini-batches of Batch samples
 // (the last one may be smaller). Throws ctnn::Error if the data does not fit the network or the
-// loss stops being finite.
+// loss stops being finite. A second fit on the same model continues the first as Keras's does: the
+// optimiser's state and step count (when its coefficients other than the learning rate are the same),
+// the shuffling and the dropout masks go on, so fit(10 epochs) then fit(25) equals fit(35) bit for bit
+// (model.training_progress() holds what carries over; model.initialize() forgets it).
 template <std::size_t Batch = 32, Backend M>
 History fit(M& model, const DatasetView& data, const FitOptions& options = {}) {
   static_assert(Batch > 0, "ctnn::fit<Batch>: the mini-batch size must be at least 1");
