@@ -98,7 +98,17 @@ def sgd(lr):
 BN, D2, D4, D5 = ("bn",), ("dropout", 0.2), ("dropout", 0.4), ("dropout", 0.5)
 
 # name, published, layers, optimizer, batch, epochs (a list: several fits on the same model), validation
+def seed001_width(units):
+    return (f"784-{units}:relu:l2=0.01-10:softmax", None, [dense(units, l2=0.01), out()], rmsprop(1e-3), 32, [200])
+
+
+SEED001_PUBLISHED = {1: 38.3, 2: 66.9, 10: 92.7, 30: 96.5, 80: 96.5, 130: 97.1, 200: 96.5, 500: 96.5}
+
 NOTEBOOKS = {
+    "seed001": ("mnist", "early", [
+        (name, SEED001_PUBLISHED[units], layers, optimizer, batch, fits)
+        for units in SEED001_PUBLISHED
+        for name, _, layers, optimizer, batch, fits in [seed001_width(units)]]),
     "seed000": ("mnist", "test", [
         ("784-400r-20r-10s, 10 epochs then 25 more on the same model", 95.67, [dense(400), dense(20), out()], sgd(0.01), 200, [10, 25]),
         ("784-400r-20r-10s, 25 epochs from scratch", 94.77, [dense(400), dense(20), out()], sgd(0.01), 200, [25]),
@@ -150,13 +160,26 @@ def accuracy(model, x, y):
     return correct / len(x)
 
 
-def train(layers, optimizer, batch, fits, train_set, seed, quick):
+def val_metrics(model, x, y):
+    model.eval()
+    with torch.no_grad():
+        logits, penalty = model(x)
+        loss = float(F.cross_entropy(logits, y)) + float(penalty)
+        accuracy = float((logits.argmax(1) == y).float().mean())
+    model.train()
+    return loss, accuracy
+
+
+def train(layers, optimizer, batch, fits, train_set, seed, quick, early=None):
+    """early: validation rows for seed 001's protocol: EarlyStopping(val_accuracy, patience 2) and the
+    weights of the best val_loss kept (ModelCheckpoint(save_best_only)), which the model ends with."""
     torch.manual_seed(seed)
     x, y = train_set
     model = Mlp(x.shape[1], layers)
     opt = optimizer(model.parameters())  # one optimiser for every fit: a second fit continues, as in Keras
     generator = torch.Generator().manual_seed(seed)
     epochs = 0
+    best_loss, best_accuracy, best_state, wait = float("inf"), -1.0, None, 0
     for fit_epochs in fits:
         for _ in range(1 if quick else fit_epochs):
             order = torch.randperm(len(x), generator=generator)
@@ -168,6 +191,18 @@ def train(layers, optimizer, batch, fits, train_set, seed, quick):
                 loss.backward()
                 opt.step()
             epochs += 1
+            if early is not None:
+                loss, accuracy_now = val_metrics(model, *early)
+                if loss < best_loss:
+                    best_loss, best_state = loss, {k: v.clone() for k, v in model.state_dict().items()}
+                if accuracy_now > best_accuracy:
+                    best_accuracy, wait = accuracy_now, 0
+                else:
+                    wait += 1
+                    if wait >= 2 and epochs > 1:
+                        break
+    if early is not None:
+        model.load_state_dict(best_state)
     return model, epochs
 
 
@@ -192,13 +227,16 @@ def main():
             continue
         runs = []
         for seed in range(1, args.seeds + 1):
-            train_x, train_y = x, y
+            train_x, train_y, early = x, y, None
+            if validation == "early":  # Keras's validation_split: the last 5,000 of 60,000 rows
+                cut = len(x) - len(x) * 5000 // 60000
+                train_x, train_y, early = x[:cut], y[:cut], (x[cut:], y[cut:])
             if validation == "split":  # a seeded shuffled fifth held out (it only validates: not used here)
                 keep = torch.randperm(len(x), generator=torch.Generator().manual_seed(1000 + seed))[len(x) // 5:]
                 keep, _ = keep.sort()
                 train_x, train_y = x[keep], y[keep]
             started = time.perf_counter()
-            model, epochs = train(layers, optimizer, batch, fits, (train_x, train_y), seed, args.quick)
+            model, epochs = train(layers, optimizer, batch, fits, (train_x, train_y), seed, args.quick, early)
             seconds = time.perf_counter() - started
             result = accuracy(model, test_x, test_y)
             print(f"== {name}, seed {seed}: test accuracy {100 * result:.2f}% after {epochs} epochs, {seconds:.1f} s", flush=True)

@@ -88,6 +88,15 @@ struct Outcome {
   double seconds = 0.0;
 };
 
+// What the notebook printed for a model: its test accuracy in percent (none when the notebook gives
+// none), and the epochs it ran when early stopping decided them (0: not given).
+struct Published {
+  Published(double percent, std::size_t epochs_run = 0) : accuracy(percent), epochs(epochs_run) {}
+  Published(std::nullopt_t) {}
+  std::optional<double> accuracy;
+  std::size_t epochs = 0;
+};
+
 // The notebook's models in the order trained, each with its runs.
 class Table {
  public:
@@ -95,7 +104,7 @@ class Table {
 
   // Runs train(seed) -> Outcome for every seed (the outcome's seconds are measured here, around the call).
   template <class Train>
-  void run(const std::string& model, std::optional<double> published, Train&& train) {
+  void run(const std::string& model, Published published, Train&& train) {
     if (!flags_.only.empty() && model.find(flags_.only) == std::string::npos) return;
     Row row{model, published, {}};
     for (std::size_t seed = 1; seed <= flags_.seeds; ++seed) {
@@ -115,9 +124,10 @@ class Table {
   void print() const {
     std::printf("\n%s%s: test accuracy, published beside ctnn's (mean of %zu seed%s)\n", notebook_.c_str(),
                 flags_.quick ? " (quick run: not comparable)" : "", flags_.seeds, flags_.seeds > 1 ? "s" : "");
-    std::printf("| %-66s | %9s | %14s | %10s | %6s | %8s |\n", "model", "published", "ctnn", "difference", "epochs", "seconds");
+    std::printf("| %-66s | %9s | %14s | %10s | %12s | %8s |\n", "model", "published", "ctnn", "difference",
+                "epochs (pub.)", "seconds");
     std::printf("|%s|%s|%s|%s|%s|%s|\n", std::string(68, '-').c_str(), std::string(11, '-').c_str(),
-                std::string(16, '-').c_str(), std::string(12, '-').c_str(), std::string(8, '-').c_str(),
+                std::string(16, '-').c_str(), std::string(12, '-').c_str(), std::string(14, '-').c_str(),
                 std::string(10, '-').c_str());
     double total_seconds = 0.0;
     for (const Row& row : rows_) {
@@ -128,13 +138,16 @@ class Table {
       double spread = 0.0;
       for (const Outcome& run : row.runs) spread += (run.test_accuracy - mean) * (run.test_accuracy - mean);
       spread = row.runs.size() > 1 ? std::sqrt(spread / (n - 1)) : 0.0;
-      char published[16] = "-", ctnn_text[32], difference[16] = "-";
-      if (row.published) std::snprintf(published, sizeof published, "%.2f%%", *row.published);
+      char published[16] = "-", ctnn_text[32], difference[16] = "-", epochs_text[32];
+      const std::optional<double>& percent = row.published.accuracy;
+      if (percent) std::snprintf(published, sizeof published, "%.2f%%", *percent);
+      if (row.published.epochs) std::snprintf(epochs_text, sizeof epochs_text, "%.1f (%zu)", epochs, row.published.epochs);
+      else std::snprintf(epochs_text, sizeof epochs_text, "%.1f", epochs);
       if (row.runs.size() > 1) std::snprintf(ctnn_text, sizeof ctnn_text, "%.2f%% ±%.2f", 100.0 * mean, 100.0 * spread);
       else std::snprintf(ctnn_text, sizeof ctnn_text, "%.2f%%", 100.0 * mean);
-      if (row.published) std::snprintf(difference, sizeof difference, "%+.2f", 100.0 * mean - *row.published);
-      std::printf("| %-66s | %9s | %14s | %10s | %6.1f | %8.1f |\n", row.model.c_str(), published, ctnn_text, difference,
-                  epochs, seconds / n);
+      if (percent) std::snprintf(difference, sizeof difference, "%+.2f", 100.0 * mean - *percent);
+      std::printf("| %-66s | %9s | %14s | %10s | %12s | %8.1f |\n", row.model.c_str(), published, ctnn_text, difference,
+                  epochs_text, seconds / n);
     }
     std::printf("whole experiment: %.1f s on %s, SIMD %s\n", total_seconds, machine_name().c_str(),
                 ctnn::simd::architecture_name());
@@ -147,7 +160,7 @@ class Table {
       for (std::size_t s = 0; s < row.runs.size(); ++s) {
         char line[512];
         std::snprintf(line, sizeof line, "%s,\"%s\",%s,%zu,%.6f,%zu,%.3f\n", notebook_.c_str(), row.model.c_str(),
-                      row.published ? std::to_string(*row.published).c_str() : "", s + 1, row.runs[s].test_accuracy,
+                      row.published.accuracy ? std::to_string(*row.published.accuracy).c_str() : "", s + 1, row.runs[s].test_accuracy,
                       row.runs[s].epochs, row.runs[s].seconds);
         text += line;
       }
@@ -162,7 +175,7 @@ class Table {
  private:
   struct Row {
     std::string model;
-    std::optional<double> published;
+    Published published;
     std::vector<Outcome> runs;
   };
   static std::string machine_name() {
@@ -195,6 +208,23 @@ constexpr std::size_t non_trainable_count() {
     for (const auto& tensor : list)
       if (!tensor.trainable) total += tensor.elements();
   return total;
+}
+
+// A notebook program's main: its flags and data, then body(flags, data, table) trains the models into
+// the table, which is printed (and written with --csv) at the end; a ctnn::Error ends it with its message.
+template <class Body>
+int run_notebook(int argc, char** argv, const char* program, const char* about, const char* default_data, Body&& body) {
+  try {
+    const Flags flags = parse_flags(argc, argv, program, about, default_data);
+    const Data data = load(flags);
+    Table table(program, flags);
+    body(flags, data, table);
+    table.finish();
+    return 0;
+  } catch (const ctnn::Error& error) {
+    std::fprintf(stderr, "%s: %s\n", program, error.what());
+    return 1;
+  }
 }
 
 // The epochs a protocol runs: its own, or one in quick mode.

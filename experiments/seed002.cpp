@@ -14,39 +14,35 @@ using WideDropout = Net<Dense<784, 400, ReLU>, Dropout<0.4>, Dense<400, 300, ReL
 using WideDropoutL2 = Net<Dense<784, 400, ReLU, L2<0.01>>, Dropout<0.4>, Dense<400, 300, ReLU, L2<0.01>>, Dropout<0.4>,
                           Softmax<10, L2<0.01>>>;
 
-int main(int argc, char** argv) {
-  try {
-    const experiments::Flags flags = experiments::parse_flags(
-        argc, argv, "seed002", "Notebook seed 002: dropout MLPs on MNIST with RMSprop, and L2 on every layer.", "mnist");
-    const experiments::Data data = experiments::load(flags);
-    experiments::Table table("seed 002", flags);
-    const auto options = [&](std::size_t epochs, float learning_rate, std::uint64_t seed) {
-      return FitOptions{.epochs = experiments::epochs(flags, epochs), .optimizer = RMSprop{.learning_rate = learning_rate},
-                        .loss = CategoricalCrossentropy{}, .validation = data.test, .seed = seed, .threads = flags.threads};
-    };
-    const auto outcome = [](const History& history) {
-      return experiments::Outcome{history.val_accuracy.back(), history.epochs()};
-    };
+void train_models(const experiments::Flags& flags, const experiments::Data& data, experiments::Table& table) {
+  const auto options = [&](std::size_t epochs, float learning_rate, std::uint64_t seed) {
+    return FitOptions{.epochs = experiments::epochs(flags, epochs), .optimizer = RMSprop{.learning_rate = learning_rate},
+                      .loss = CategoricalCrossentropy{}, .validation = data.test, .seed = seed, .threads = flags.threads};
+  };
+  const auto outcome = [](const History& history) {
+    return experiments::Outcome{history.val_accuracy.back(), history.epochs()};
+  };
 
-    table.run("A 784-64r-D0.2-64r-D0.2-10s, batch 128, 30 epochs", 97.50, [&](std::uint64_t seed) {
-      Model<SmallDropout> model{Seed{seed}};
-      return outcome(fit<128>(model, data.train, options(30, 0.001f, seed)));
-    });
-    table.run("B 784-400r-D0.4-300r-D0.4-10s, batch 128, 20 epochs", 98.45, [&](std::uint64_t seed) {
-      Model<WideDropout> model{Seed{seed}};
-      return outcome(fit<128>(model, data.train, options(20, 0.001f, seed)));
-    });
-    table.run("C B + L2(0.01) on every Dense, batch 100, lr 0.001 (what ran)", 98.19, [&](std::uint64_t seed) {
-      Model<WideDropoutL2> model{Seed{seed}};
-      return outcome(fit<100>(model, data.train, options(20, 0.001f, seed)));
-    });
-    table.run("C at lr 0.01 (what the notebook wrote)", std::nullopt, [&](std::uint64_t seed) {
-      Model<WideDropoutL2> model{Seed{seed}};
-      return outcome(fit<100>(model, data.train, options(20, 0.01f, seed)));
-    });
-    table.finish();
-  } catch (const ctnn::Error& error) {
-    std::fprintf(stderr, "seed002: %s\n", error.what());
-    return 1;
-  }
+  table.run("A 784-64r-D0.2-64r-D0.2-10s, batch 128, 30 epochs", 97.50, [&](std::uint64_t seed) {
+    Model<SmallDropout> model{Seed{seed}};
+    return outcome(fit<128>(model, data.train, options(30, 0.001f, seed)));
+  });
+  table.run("B 784-400r-D0.4-300r-D0.4-10s, batch 128, 20 epochs", 98.45, [&](std::uint64_t seed) {
+    Model<WideDropout> model{Seed{seed}};
+    return outcome(fit<128>(model, data.train, options(20, 0.001f, seed)));
+  });
+  table.run("C B + L2(0.01) on every Dense, batch 100, lr 0.001 (what ran)", 98.19, [&](std::uint64_t seed) {
+    Model<WideDropoutL2> model{Seed{seed}};
+    return outcome(fit<100>(model, data.train, options(20, 0.001f, seed)));
+  });
+  table.run("C at lr 0.01 (what the notebook wrote)", std::nullopt, [&](std::uint64_t seed) {
+    Model<WideDropoutL2> model{Seed{seed}};
+    return outcome(fit<100>(model, data.train, options(20, 0.01f, seed)));
+  });
+}
+
+int main(int argc, char** argv) {
+  return experiments::run_notebook(argc, argv, "seed002",
+                                   "Notebook seed 002: dropout MLPs on MNIST with RMSprop, and L2 on every layer.",
+                                   "mnist", train_models);
 }

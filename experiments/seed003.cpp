@@ -29,33 +29,28 @@ static_assert(M5::param_count == 553'885 && experiments::non_trainable_count<M5>
 static_assert(M6::param_count == 890'710);
 static_assert(M7::param_count == 896'310 && experiments::non_trainable_count<M7>() == 2'800);
 
+void train_models(const experiments::Flags& flags, const experiments::Data& data, experiments::Table& table) {
+  const auto train = [&]<class N>(std::uint64_t seed) {
+    Model<N> model{Seed{seed}};
+    const History history = fit<128>(model, data.train,
+                                     {.epochs = experiments::epochs(flags, 20), .optimizer = Adam{.learning_rate = 0.001f},
+                                      .loss = CategoricalCrossentropy{}, .validation = data.test, .seed = seed,
+                                      .threads = flags.threads});
+    return experiments::Outcome{history.val_accuracy.back(), history.epochs()};
+  };
+  table.run("1 600(.062)-100(.125)", 98.38, [&](std::uint64_t seed) { return train.operator()<M1>(seed); });
+  table.run("2 600(.039)-BN-100(.55)-BN", 97.96, [&](std::uint64_t seed) { return train.operator()<M2>(seed); });
+  table.run("3 600(.039)-BN-D.5-100(.55)-BN-D.5", 98.16, [&](std::uint64_t seed) { return train.operator()<M3>(seed); });
+  table.run("4 500(.062)-250(.125)-125(.125)", 98.08, [&](std::uint64_t seed) { return train.operator()<M4>(seed); });
+  table.run("5 500(.039)-BN-D.5-250(.55)-BN-D.5-125(.55)-BN-D.5", std::nullopt,
+            [&](std::uint64_t seed) { return train.operator()<M5>(seed); });
+  table.run("6 700(.062)-350(.125)-200-100-50 (.125)", 97.76, [&](std::uint64_t seed) { return train.operator()<M6>(seed); });
+  table.run("7 700(.039)-350(.25)-200(.55)-100(.15)-50(.3), each BN-D.5", 98.11,
+            [&](std::uint64_t seed) { return train.operator()<M7>(seed); });
+}
+
 int main(int argc, char** argv) {
-  try {
-    const experiments::Flags flags = experiments::parse_flags(
-        argc, argv, "seed003", "Notebook seed 003: MLPs with RandomNormal kernels, batch norm and dropout, Adam, on MNIST.",
-        "mnist");
-    const experiments::Data data = experiments::load(flags);
-    experiments::Table table("seed 003", flags);
-    const auto train = [&]<class N>(std::uint64_t seed) {
-      Model<N> model{Seed{seed}};
-      const History history = fit<128>(model, data.train,
-                                       {.epochs = experiments::epochs(flags, 20), .optimizer = Adam{.learning_rate = 0.001f},
-                                        .loss = CategoricalCrossentropy{}, .validation = data.test, .seed = seed,
-                                        .threads = flags.threads});
-      return experiments::Outcome{history.val_accuracy.back(), history.epochs()};
-    };
-    table.run("1 600(.062)-100(.125)", 98.38, [&](std::uint64_t seed) { return train.operator()<M1>(seed); });
-    table.run("2 600(.039)-BN-100(.55)-BN", 97.96, [&](std::uint64_t seed) { return train.operator()<M2>(seed); });
-    table.run("3 600(.039)-BN-D.5-100(.55)-BN-D.5", 98.16, [&](std::uint64_t seed) { return train.operator()<M3>(seed); });
-    table.run("4 500(.062)-250(.125)-125(.125)", 98.08, [&](std::uint64_t seed) { return train.operator()<M4>(seed); });
-    table.run("5 500(.039)-BN-D.5-250(.55)-BN-D.5-125(.55)-BN-D.5", std::nullopt,
-              [&](std::uint64_t seed) { return train.operator()<M5>(seed); });
-    table.run("6 700(.062)-350(.125)-200-100-50 (.125)", 97.76, [&](std::uint64_t seed) { return train.operator()<M6>(seed); });
-    table.run("7 700(.039)-350(.25)-200(.55)-100(.15)-50(.3), each BN-D.5", 98.11,
-              [&](std::uint64_t seed) { return train.operator()<M7>(seed); });
-    table.finish();
-  } catch (const ctnn::Error& error) {
-    std::fprintf(stderr, "seed003: %s\n", error.what());
-    return 1;
-  }
+  return experiments::run_notebook(argc, argv, "seed003",
+                                   "Notebook seed 003: MLPs with RandomNormal kernels, batch norm and dropout, Adam, on MNIST.",
+                                   "mnist", train_models);
 }

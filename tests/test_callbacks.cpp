@@ -234,3 +234,26 @@ TEST_CASE("argmax and predict_classes: the first most probable class of each row
     CHECK(classes[r] == std::size_t(std::max_element(p, p + 4) - p));
   }
 }
+
+TEST_CASE("the epoch line shows the learning rate while a callback sets it, as Keras's does") {
+  using Small = Net<Dense<20, 16, ReLU>, Softmax<4>>;
+  const testing::Batch batch = testing::random_batch(100, 20, 4, 3);
+  testing::TempDir dir;
+  const auto log_of = [&](std::vector<Callback> callbacks) {
+    const std::filesystem::path path = dir / "log.txt";
+    std::FILE* log = std::fopen(path.c_str(), "w");
+    REQUIRE(log);
+    FitOptions options{.epochs = 2, .optimizer = SGD{.learning_rate = 0.5f}, .seed = 2, .log = log};
+    options.callbacks = std::move(callbacks);
+    Model<Small> model{Seed{1}};
+    fit<50>(model, batch.view(), options);
+    std::fclose(log);
+    std::ifstream file(path);
+    return std::string{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  };
+  const std::string scheduled =
+      log_of({LearningRateScheduler{[](std::size_t epoch, float rate) { return epoch == 0 ? rate : 1e-4f; }}});
+  CHECK_THAT(scheduled, Catch::Matches("Epoch 1/2 - [^\n]* - accuracy: [0-9.]+ - learning_rate: 0\\.5000\n"
+                                       "Epoch 2/2 - [^\n]* - accuracy: [0-9.]+ - learning_rate: 1\\.0000e-04\n"));
+  CHECK_THAT(log_of({}), !Catch::Contains("learning_rate"));
+}

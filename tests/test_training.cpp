@@ -369,3 +369,34 @@ TEST_CASE("a shuffled split holds out the asked number of samples, the same ones
                     "shuffled_split: cannot hold out 1000 of the 1000 samples of images.idx for validation (at least "
                     "1, and fewer than all)");
 }
+
+TEST_CASE("a stratified split holds out each class in proportion, largest remainders first") {
+  // 7 classes of 300, 250, 150, 120, 100, 50 and 30 samples (1,000 in all), interleaved; sample i holds i.
+  const std::array<std::size_t, 7> sizes{300, 250, 150, 120, 100, 50, 30};
+  Dataset data;
+  data.features = 1, data.images_source = "images.idx";
+  std::array<std::size_t, 7> left = sizes;
+  while (data.count < 1000)
+    for (std::size_t c = 0; c < 7; ++c)
+      if (left[c] > 0) --left[c], data.images.push_back(float(data.count++)), data.labels.push_back(std::uint8_t(c));
+  // Holding out 123: shares 36.9, 30.75, 18.45, 14.76, 12.3, 6.15, 3.69 -> 36, 30, 18, 14, 12, 6, 3 (119), and
+  // the 4 missing to the largest remainders .9, .76, .75, .69: classes 0, 3, 1, 6.
+  const std::array<std::size_t, 7> expected{37, 31, 18, 15, 12, 6, 4};
+  const DatasetSplit split = stratified_split(data, 123, Seed{9});
+  REQUIRE(split.validation.count == 123);
+  REQUIRE(split.train.count == 877);
+  std::array<std::size_t, 7> held{};
+  std::vector<int> seen(1000, 0);
+  for (const Dataset* part : {&split.train, &split.validation})
+    for (std::size_t i = 0; i < part->count; ++i) {
+      CHECK(data.labels[std::size_t(part->sample(i)[0])] == part->labels[i]);
+      CHECK((i == 0 || part->sample(i)[0] > part->sample(i - 1)[0]));
+      ++seen[std::size_t(part->sample(i)[0])];
+      if (part == &split.validation) ++held[part->labels[i]];
+    }
+  CHECK(held == expected);
+  CHECK(std::ranges::all_of(seen, [](int n) { return n == 1; }));
+  CHECK(stratified_split(data, 123, Seed{9}).validation.images == split.validation.images);
+  CHECK(stratified_split(data, 123, Seed{10}).validation.images != split.validation.images);
+  CHECK_THROWS_WITH(stratified_split(data, 0, Seed{9}), Catch::Matchers::Contains("stratified_split: cannot hold out 0"));
+}

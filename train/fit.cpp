@@ -267,6 +267,10 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
                    batches);
   }
   ProgressReport progress(options.log, options.verbose, options.epochs, batches);
+  // Keras's epoch line shows the rate while a callback sets it.
+  const bool sets_learning_rate = std::ranges::any_of(options.callbacks, [](const Callback& callback) {
+    return std::holds_alternative<LearningRateScheduler>(callback) || std::holds_alternative<ReduceLROnPlateau>(callback);
+  });
   History& history = state.history;
   for (; !state.finished && state.epoch <= options.epochs; ++state.epoch, state.batches_done = 0) {
     const std::size_t epoch = std::size_t(state.epoch);
@@ -324,7 +328,8 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
     history.learning_rate.push_back(state.learning_rate);
     const bool validated = !history.val_loss.empty();
     progress.end_epoch(epoch, history.seconds.back(), history.loss.back(), history.accuracy.back(),
-                       validated ? &history.val_loss.back() : nullptr, validated ? &history.val_accuracy.back() : nullptr);
+                       validated ? &history.val_loss.back() : nullptr, validated ? &history.val_accuracy.back() : nullptr,
+                       sets_learning_rate ? &history.learning_rate.back() : nullptr);
 
     EpochLogs logs{epoch - 1, history.loss.back(), history.accuracy.back(), {}, {}, state.learning_rate};
     if (validated) logs.val_loss = history.val_loss.back(), logs.val_accuracy = history.val_accuracy.back();

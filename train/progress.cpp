@@ -1,5 +1,7 @@
 #include "progress.hpp"
 
+#include <cmath>
+
 namespace ctnn {
 
 void ProgressReport::batch_done(std::size_t batch, double loss, double accuracy) {
@@ -17,11 +19,13 @@ void ProgressReport::batch_done(std::size_t batch, double loss, double accuracy)
 }
 
 void ProgressReport::end_epoch(std::size_t epoch, double seconds, double loss, double accuracy, const double* val_loss,
-                 const double* val_accuracy) {
+                               const double* val_accuracy, const double* learning_rate) {
   if (!enabled_) return;
   if (live_) std::fputs("\r\033[K", out_);
   std::fprintf(out_, "Epoch %zu/%zu - %.2fs - loss: %.4f - accuracy: %.4f", epoch, epochs_, seconds, loss, accuracy);
   if (val_loss) std::fprintf(out_, " - val_loss: %.4f - val_accuracy: %.4f", *val_loss, *val_accuracy);
+  // As Keras's progress bar writes a value: 4 decimals, or 4 significant digits below 0.001.
+  if (learning_rate) std::fprintf(out_, std::abs(*learning_rate) > 1e-3 ? " - learning_rate: %.4f" : " - learning_rate: %.4e", *learning_rate);
   std::fputc('\n', out_);
   std::fflush(out_);
 }

@@ -26,8 +26,9 @@ class ProgressReport {
 
   double seconds_since_epoch_start() const { return seconds_since(epoch_start_); }
 
+  // The epoch's line, as Keras's; the learning rate when given (Keras shows it while a callback sets it).
   void end_epoch(std::size_t epoch, double seconds, double loss, double accuracy, const double* val_loss,
-                 const double* val_accuracy);
+                 const double* val_accuracy, const double* learning_rate = nullptr);
 
  private:
   static int digits(std::size_t n) { return int(std::to_string(n).size()); }
