@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,8 @@
 #include <ctnn/dsl/losses.hpp>
 #include <ctnn/dsl/optimizers.hpp>
 #include <ctnn/train/callbacks.hpp>
+#include <ctnn/train/fit.hpp>
+#include <ctnn/train/history_files.hpp>
 #include <ctnn/train/run_folder.hpp>
 
 namespace examples {
@@ -48,6 +51,26 @@ void for_each_argument(int argc, char** argv, const char* usage, Handle&& handle
   }
 }
 
+inline std::vector<std::string_view> split_colons(std::string_view text) {
+  std::vector<std::string_view> parts;
+  for (std::size_t at = 0; at <= text.size();) {
+    const std::size_t end = std::min(text.find(':', at), text.size());
+    parts.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return parts;
+}
+
+inline bool is_monitor(std::string_view name) {
+  return name == "loss" || name == "accuracy" || name == "val_loss" || name == "val_accuracy";
+}
+
+inline std::string_view check_monitor(std::string_view flag, std::string_view name) {
+  if (!is_monitor(name))
+    throw ctnn::Error(std::string(flag) + ": '" + std::string(name) + "' is not a monitor (loss, accuracy, val_loss, val_accuracy)");
+  return name;
+}
+
 // The flags every training example takes.
 struct TrainingFlags {
   std::size_t epochs = 10;
@@ -60,6 +83,16 @@ struct TrainingFlags {
   std::string report;  // run folder to write, if any (see ctnn/train/run_folder.hpp)
   std::string backup;  // folder of the training state, to resume an interrupted run (BackupAndRestore)
   std::size_t backup_every = 0;  // batches between backups; 0: at the end of each epoch
+  std::size_t batch_size = 0;    // rows per update; 0: the example's own
+  float momentum = 0.0f;         // SGD's and RMSprop's
+  bool nesterov = false;
+  std::string validation;        // "test", "none", or empty: the example's own choice
+  double validation_split = 0.0;  // the last rows of the training set, as Keras's validation_split
+  std::optional<ctnn::EarlyStopping> early_stopping;
+  std::optional<ctnn::ModelCheckpoint> checkpoint;
+  std::optional<ctnn::ReduceLROnPlateau> reduce_lr;
+  std::vector<std::pair<std::size_t, float>> schedule;  // (first epoch, counted from 1; rate), in order
+  std::string history_file;      // for the history: .csv (Keras's CSVLogger) or .json (history.history)
 
   std::string epochs_default;  // the help's words for the default epochs, when they depend on other flags
 
@@ -84,23 +117,69 @@ struct TrainingFlags {
            "                     predictions, confusion matrix, sample and misclassified images\n"
            "  --backup DIR       keep the whole training state in DIR after each epoch; the same command run\n"
            "                     again after a crash or a kill resumes where it stopped, bit for bit\n"
-           "  --backup-every N   also back up every N batches (with --backup)\n";
+           "  --backup-every N   also back up every N batches (with --backup)\n"
+           "  --batch-size N     rows per update (at most the example's own batch size, for which it is compiled)\n"
+           "  --momentum X       SGD's or RMSprop's momentum (default 0); --nesterov: Nesterov's (SGD)\n"
+           "  --validation-split X  hold out the last fraction X of the training images for validation\n"
+           "  --validation test|none  validate on the test set after each epoch, or not at all\n"
+           "  --early-stopping MONITOR[:PATIENCE[:restore]]  Keras's EarlyStopping (e.g. val_accuracy:2:restore)\n"
+           "  --checkpoint FILE[:MONITOR]  save the model after each epoch, or only when MONITOR improves\n"
+           "  --reduce-lr MONITOR[:FACTOR[:PATIENCE]]  Keras's ReduceLROnPlateau (defaults 0.1 and 10)\n"
+           "  --schedule E:RATE,...  from epoch E (counted from 1) on, train at RATE (e.g. 1:0.01,11:0.001)\n"
+           "  --history FILE     write the history after training: FILE.csv (CSVLogger) or FILE.json\n";
   }
 
   // The chosen optimiser with Keras's defaults and the chosen learning rate.
   ctnn::Optimizer make_optimizer() const {
-    ctnn::Optimizer chosen = optimizer == "rmsprop" ? ctnn::Optimizer{ctnn::RMSprop{}}
+    if ((momentum != 0.0f || nesterov) && optimizer == "adam")
+      throw ctnn::Error("--momentum and --nesterov are SGD's (and --momentum RMSprop's), not Adam's");
+    if (nesterov && optimizer != "sgd") throw ctnn::Error("--nesterov is SGD's");
+    ctnn::Optimizer chosen = optimizer == "rmsprop" ? ctnn::Optimizer{ctnn::RMSprop{.momentum = momentum}}
                              : optimizer == "adam"  ? ctnn::Optimizer{ctnn::Adam{}}
-                                                    : ctnn::Optimizer{ctnn::SGD{}};
+                                                    : ctnn::Optimizer{ctnn::SGD{.momentum = momentum, .nesterov = nesterov}};
     if (learning_rate != 0.0f) ctnn::set_learning_rate(chosen, learning_rate);
     return chosen;
   }
+
+  // The options of fit() the flags ask for; `validation` is the example's own validation data (its
+  // test set, a held-out split, or none), which --validation and --validation-split replace.
+  ctnn::FitOptions fit_options(const ctnn::DatasetView& own_validation, double own_split = 0.0) const {
+    ctnn::FitOptions options{.epochs = epochs, .optimizer = make_optimizer(), .loss = loss,
+                             .validation = own_validation, .validation_split = own_split,
+                             .callbacks = callbacks(), .batch_size = batch_size, .seed = seed};
+    if (validation == "none" || validation_split > 0.0) options.validation = {}, options.validation_split = 0.0;
+    if (validation_split > 0.0) options.validation_split = validation_split;
+    if (early_stopping) options.callbacks.push_back(*early_stopping);
+    if (checkpoint) options.callbacks.push_back(*checkpoint);
+    if (reduce_lr) options.callbacks.push_back(*reduce_lr);
+    if (!schedule.empty())
+      options.callbacks.push_back(ctnn::LearningRateScheduler{[steps = schedule](std::size_t epoch, float rate) {
+        for (const auto& [from, value] : steps)
+          if (epoch + 1 >= from) rate = value;
+        return rate;
+      }});
+    return options;
+  }
+
+  // The rows per update: --batch-size's, else the example's own.
+  std::size_t batch_or(std::size_t own) const { return batch_size ? batch_size : own; }
+
+  // Writes the history when --history was given.
+  void write_history_if_asked(const ctnn::History& trained) const {
+    if (history_file.empty()) return;
+    if (history_file.ends_with(".json")) ctnn::save_json(trained, history_file);
+    else ctnn::save_csv(trained, history_file);
+    std::printf("wrote the history to %s\n", history_file.c_str());
+  }
   // "RMSprop with learning rate 0.001, loss sparse_categorical_crossentropy"
   std::string describe_optimizer() const {
-    char text[96];
+    char text[160];
     const ctnn::Optimizer chosen = make_optimizer();
-    std::snprintf(text, sizeof text, "%s with learning rate %g, loss ", ctnn::optimizer_name(chosen),
-                  double(ctnn::learning_rate_of(chosen)));
+    const std::string momentum_text = momentum == 0.0f && !nesterov ? ""
+                                      : " (momentum " + std::to_string(momentum).erase(std::to_string(momentum).find_last_not_of('0') + 1) +
+                                            (nesterov ? ", Nesterov)" : ")");
+    std::snprintf(text, sizeof text, "%s%s with learning rate %g, loss ", ctnn::optimizer_name(chosen),
+                  momentum_text.c_str(), double(ctnn::learning_rate_of(chosen)));
     return text + ctnn::loss_name(loss);
   }
 
@@ -129,16 +208,16 @@ struct TrainingFlags {
 
   // Writes the run folder when --report was given.
   template <class M>
-  void report_if_asked(const char* program, M& model, const ctnn::History& history, const ctnn::Dataset& test,
-                       std::size_t batch_size) const {
+  void report_if_asked(const char* program, M& model, const ctnn::History& trained, const ctnn::Dataset& test,
+                       std::size_t rows_per_update) const {
     if (report.empty()) return;
-    ctnn::write_run_folder(report, model, history, test,
+    ctnn::write_run_folder(report, model, trained, test,
                            {.program = program,
                             .data = data,
                             .class_names = std::vector<std::string>(ctnn::io::class_names_of(data).begin(),
                                                                     ctnn::io::class_names_of(data).end()),
                             .options = {{"optimizer", describe_optimizer()},
-                                        {"batch size", std::to_string(batch_size)},
+                                        {"batch size", std::to_string(rows_per_update)},
                                         {"epochs", std::to_string(epochs)},
                                         {"seed", std::to_string(seed)}}},
                            loss);
@@ -172,6 +251,72 @@ struct TrainingFlags {
     else if (flag == "--backup-every") {
       backup_every = parse_number<std::size_t>(flag, value());
       if (backup_every == 0) throw ctnn::Error("--backup-every takes a number of batches of at least 1");
+    }
+    else if (flag == "--batch-size") {
+      batch_size = parse_number<std::size_t>(flag, value());
+      if (batch_size == 0) throw ctnn::Error("--batch-size takes a number of rows of at least 1");
+    }
+    else if (flag == "--momentum") {
+      const std::string_view text = value();
+      momentum = parse_number<float>(flag, text);
+      if (!(momentum >= 0.0f && momentum < 1.0f)) throw ctnn::Error("--momentum " + std::string(text) + " is outside [0, 1)");
+    }
+    else if (flag == "--nesterov") nesterov = true;
+    else if (flag == "--validation") {
+      validation = value();
+      if (validation != "test" && validation != "none") throw ctnn::Error("--validation takes test or none, not '" + validation + "'");
+    }
+    else if (flag == "--validation-split") {
+      const std::string_view text = value();
+      validation_split = parse_number<double>(flag, text);
+      if (!(validation_split > 0.0 && validation_split < 1.0))
+        throw ctnn::Error("--validation-split " + std::string(text) + " is outside (0, 1)");
+    }
+    else if (flag == "--early-stopping") {
+      const std::vector<std::string_view> parts = split_colons(value());
+      if (parts.size() > 3 || (parts.size() == 3 && parts[2] != "restore"))
+        throw ctnn::Error("--early-stopping takes MONITOR[:PATIENCE[:restore]], e.g. val_accuracy:2:restore");
+      early_stopping = ctnn::EarlyStopping{.monitor = std::string(check_monitor(flag, parts[0])),
+                                           .patience = parts.size() > 1 ? parse_number<std::size_t>(flag, parts[1]) : 0,
+                                           .restore_best_weights = parts.size() == 3};
+    }
+    else if (flag == "--checkpoint") {
+      const std::string_view text = value();
+      const std::size_t colon = text.rfind(':');
+      const bool monitored = colon != std::string_view::npos && is_monitor(text.substr(colon + 1));
+      const std::string_view path = monitored ? text.substr(0, colon) : text;
+      if (path.empty()) throw ctnn::Error("--checkpoint takes FILE[:MONITOR], e.g. best.ctnn:val_loss");
+      checkpoint = ctnn::ModelCheckpoint{.path = std::string(path),
+                                         .monitor = monitored ? std::string(text.substr(colon + 1)) : "val_loss",
+                                         .save_best_only = monitored};
+    }
+    else if (flag == "--reduce-lr") {
+      const std::vector<std::string_view> parts = split_colons(value());
+      if (parts.size() > 3) throw ctnn::Error("--reduce-lr takes MONITOR[:FACTOR[:PATIENCE]], e.g. val_loss:0.5:3");
+      reduce_lr = ctnn::ReduceLROnPlateau{.monitor = std::string(check_monitor(flag, parts[0]))};
+      if (parts.size() > 1) reduce_lr->factor = parse_number<double>(flag, parts[1]);
+      if (parts.size() > 2) reduce_lr->patience = parse_number<std::size_t>(flag, parts[2]);
+      ctnn::ReduceLROnPlateau::State check(*reduce_lr);  // its coefficients' rules, now rather than after an epoch
+    }
+    else if (flag == "--schedule") {
+      schedule.clear();
+      const std::string_view text = value();
+      for (std::size_t at = 0; at <= text.size();) {
+        const std::size_t end = std::min(text.find(',', at), text.size());
+        const std::vector<std::string_view> step = split_colons(text.substr(at, end - at));
+        if (step.size() != 2) throw ctnn::Error("--schedule takes EPOCH:RATE,... (e.g. 1:0.01,11:0.001), not '" + std::string(text) + "'");
+        const std::size_t from = parse_number<std::size_t>(flag, step[0]);
+        const float rate = parse_number<float>(flag, step[1]);
+        if (from == 0 || (!schedule.empty() && from <= schedule.back().first) || !(rate > 0.0f && rate <= 10.0f))
+          throw ctnn::Error("--schedule: epochs count from 1 and rise, rates are in (0, 10]: '" + std::string(text) + "'");
+        schedule.emplace_back(from, rate);
+        at = end + 1;
+      }
+    }
+    else if (flag == "--history") {
+      history_file = value();
+      if (!history_file.ends_with(".csv") && !history_file.ends_with(".json"))
+        throw ctnn::Error("--history writes FILE.csv or FILE.json, not '" + history_file + "'");
     }
     else return false;
     return true;

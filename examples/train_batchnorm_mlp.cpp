@@ -30,24 +30,19 @@ int main(int argc, char** argv) {
                                 [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
     const auto data = ctnn::io::load_data_set(flags.data);
     BatchNormMlp::print_summary();
-    std::printf("%s, batch size %zu, epochs: %zu, data: %s\n", flags.describe_optimizer().c_str(), batch_size,
+    std::printf("%s, batch size %zu, epochs: %zu, data: %s\n", flags.describe_optimizer().c_str(), flags.batch_or(batch_size),
                 flags.epochs, flags.data.c_str());
 
     ctnn::Model<BatchNormMlp> model{ctnn::Seed{flags.seed}};
-    std::vector<ctnn::Callback> callbacks = flags.callbacks();
-    callbacks.push_back(ctnn::EarlyStopping{.monitor = "val_accuracy", .patience = 2, .restore_best_weights = true});
-    const ctnn::History history = ctnn::fit<batch_size>(
-        model, data.train,
-        {.epochs = flags.epochs,
-         .optimizer = flags.make_optimizer(),
-         .loss = flags.loss,
-         .validation_split = 5000.0 / 60000.0,
-         .callbacks = callbacks,
-         .seed = flags.seed});
+    ctnn::FitOptions options = flags.fit_options({}, 5000.0 / 60000.0);
+    if (!flags.early_stopping)
+      options.callbacks.push_back(ctnn::EarlyStopping{.monitor = "val_accuracy", .patience = 2, .restore_best_weights = true});
+    const ctnn::History history = ctnn::fit<batch_size>(model, data.train, options);
+    flags.write_history_if_asked(history);
     std::printf("trained %zu epochs\n", history.epochs());
     examples::print_test_report(model, data.test, flags.data, flags.loss);
     flags.save_if_asked(model);
-    flags.report_if_asked("train_batchnorm_mlp", model, history, data.test, batch_size);
+    flags.report_if_asked("train_batchnorm_mlp", model, history, data.test, flags.batch_or(batch_size));
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_batchnorm_mlp: %s\n(train_batchnorm_mlp --help lists the flags)\n", error.what());
     return 1;

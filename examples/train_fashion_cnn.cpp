@@ -55,20 +55,16 @@ void train(const examples::TrainingFlags& flags, const Dataset& train_data, cons
            const Dataset& test, bool scheduled) {
   N::print_summary();
   std::printf("%s, batch size %zu, epochs: %zu, %zu training and %zu validation images of %s\n",
-              flags.describe_optimizer().c_str(), BatchSize, flags.epochs, train_data.count, validation.count,
+              flags.describe_optimizer().c_str(), flags.batch_or(BatchSize), flags.epochs, train_data.count, validation.count,
               flags.data.c_str());
   Model<N> model{Seed{flags.seed}};
-  FitOptions options{.epochs = flags.epochs,
-                     .optimizer = flags.make_optimizer(),
-                     .loss = flags.loss,
-                     .validation = validation,
-                     .callbacks = flags.callbacks(),
-                     .seed = flags.seed};
-  if (scheduled) options.callbacks.push_back(LearningRateScheduler{seed_schedule});
+  FitOptions options = flags.fit_options(validation);
+  if (scheduled && flags.schedule.empty()) options.callbacks.push_back(LearningRateScheduler{seed_schedule});
   const History history = fit<BatchSize>(model, train_data, options);
+  flags.write_history_if_asked(history);
   examples::print_test_report(model, test, flags.data, flags.loss);
   flags.save_if_asked(model);
-  flags.report_if_asked("train_fashion_cnn", model, history, test, BatchSize);
+  flags.report_if_asked("train_fashion_cnn", model, history, test, flags.batch_or(BatchSize));
 }
 
 }  // namespace

@@ -27,17 +27,16 @@ int main(int argc, char** argv) {
                                 [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
     const auto data = ctnn::io::load_data_set(flags.data);
     KerasMlp::print_summary();
-    std::printf("%s, batch size %zu, epochs: %zu, data: %s\n", flags.describe_optimizer().c_str(), batch_size,
+    std::printf("%s, batch size %zu, epochs: %zu, data: %s\n", flags.describe_optimizer().c_str(), flags.batch_or(batch_size),
                 flags.epochs, flags.data.c_str());
 
     ctnn::Model<KerasMlp> model{ctnn::Seed{flags.seed}};
     const ctnn::History history =
-        ctnn::fit<batch_size>(model, data.train,
-                              {.epochs = flags.epochs, .optimizer = flags.make_optimizer(), .loss = flags.loss,
-                               .validation = data.test, .callbacks = flags.callbacks(), .seed = flags.seed});
+        ctnn::fit<batch_size>(model, data.train, flags.fit_options(data.test));
+    flags.write_history_if_asked(history);
     examples::print_test_report(model, data.test, flags.data, flags.loss);
     flags.save_if_asked(model);
-    flags.report_if_asked("train_keras_mlp", model, history, data.test, batch_size);
+    flags.report_if_asked("train_keras_mlp", model, history, data.test, flags.batch_or(batch_size));
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_keras_mlp: %s\n(train_keras_mlp --help lists the flags)\n", error.what());
     return 1;

@@ -33,19 +33,15 @@ int main(int argc, char** argv) {
     std::printf("%s: %zu parameters\n", SeedNet::describe().c_str(), SeedNet::param_count);
     std::printf("data: %zu training and %zu test images of %zux%zu from %s\n", data.train.count, data.test.count,
                 data.train.image_rows, data.train.image_cols, flags.data.c_str());
-    std::printf("%s, batch size %zu, epochs: %zu, SIMD: %s\n", flags.describe_optimizer().c_str(), batch_size,
+    std::printf("%s, batch size %zu, epochs: %zu, SIMD: %s\n", flags.describe_optimizer().c_str(), flags.batch_or(batch_size),
                 flags.epochs, ctnn::simd::architecture_name());
 
     ctnn::Model<SeedNet> model{ctnn::Seed{flags.seed}};
-    const ctnn::History history = ctnn::fit<batch_size>(model, data.train,
-                                                        {.epochs = flags.epochs,
-                                                         .optimizer = flags.make_optimizer(), .loss = flags.loss,
-                                                         .validation = data.test,
-                                                         .callbacks = flags.callbacks(),
-                                                         .seed = flags.seed});
+    const ctnn::History history = ctnn::fit<batch_size>(model, data.train, flags.fit_options(data.test));
+    flags.write_history_if_asked(history);
     examples::print_test_report(model, data.test, flags.data, flags.loss);
     flags.save_if_asked(model);
-    flags.report_if_asked("train_seed", model, history, data.test, batch_size);
+    flags.report_if_asked("train_seed", model, history, data.test, flags.batch_or(batch_size));
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_seed: %s\n", error.what());
     std::fprintf(stderr, "(train_seed --help lists the flags)\n");

@@ -23,7 +23,7 @@ Flags parse_flags(int argc, char** argv) {
       "usage: train_spec SPEC [--batch N] [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N] "
       "[--save FILE] [--report DIR] [--backup DIR]\n"
       "  SPEC               the network, e.g. 784-400:relu:l2=0.01-20:relu-10:softmax, or @FILE for a spec file\n"
-      "  --batch N          mini-batch size (default 200)\n" +
+      "  --batch N          mini-batch size (default 200; --batch-size N says the same)\n" +
       flags.usage();
   bool have_spec = false;
   examples::for_each_argument(argc, argv, usage.c_str(), [&](std::string_view argument, auto&& value) {
@@ -49,19 +49,15 @@ int main(int argc, char** argv) {
     const auto data = ctnn::io::load_data_set(flags.data);
     ctnn::engine::Network network{flags.spec, ctnn::Seed{flags.seed}};
     std::printf("%s (generic engine): %zu parameters\n", network.describe().c_str(), network.param_count());
-    std::printf("%s, batch size %zu, epochs: %zu, SIMD: %s\n", flags.describe_optimizer().c_str(),
-                flags.batch, flags.epochs, ctnn::simd::architecture_name());
-    const ctnn::History history = ctnn::engine::fit(network, data.train, flags.batch,
-                                                    {.epochs = flags.epochs,
-                                                     .optimizer = flags.make_optimizer(),
-                                                     .loss = flags.loss,
-                                                     .validation = data.test,
-                                                     .callbacks = flags.callbacks(),
-                                                     .seed = flags.seed});
+    const std::size_t batch = flags.batch_size ? flags.batch_size : flags.batch;  // --batch-size, or --batch
+    std::printf("%s, batch size %zu, epochs: %zu, SIMD: %s\n", flags.describe_optimizer().c_str(), batch, flags.epochs,
+                ctnn::simd::architecture_name());
+    const ctnn::History history = ctnn::engine::fit(network, data.train, batch, flags.fit_options(data.test));
+    flags.write_history_if_asked(history);
     const ctnn::Evaluation test = ctnn::evaluate(network, data.test, flags.loss);
     std::printf("test loss %.4f, test accuracy %.4f\n", test.loss, test.accuracy);
     flags.save_if_asked(network);
-    flags.report_if_asked("train_spec", network, history, data.test, flags.batch);
+    flags.report_if_asked("train_spec", network, history, data.test, batch);
   } catch (const ctnn::Error& error) {
     std::fprintf(stderr, "train_spec: %s\n(train_spec --help lists the flags)\n", error.what());
     return 1;

@@ -91,3 +91,22 @@ TEST_CASE("evaluate uses the loss the model was trained with unless told another
   CHECK(evaluate(model, batch.view()).loss == smoothed_loss);
   CHECK(evaluate(model, batch.view(), SparseCategoricalCrossentropy{}).loss != smoothed_loss);
 }
+
+TEST_CASE("FitOptions::batch_size trains in fewer rows than fit<Batch> plans for, as fit of that batch does") {
+  const testing::Batch batch = testing::random_batch(230, 20, 4, 14);
+  Model<Continued> planned_for_64{Seed{9}}, planned_for_32{Seed{9}};
+  FitOptions options = options_for(Adam{.learning_rate = 0.01f}, 2);
+  options.validation = batch.view().slice(0, 70);
+  const History smaller = fit<64>(planned_for_64, batch.view(), [&] { FitOptions o = options; o.batch_size = 32; return o; }());
+  const History exact = fit<32>(planned_for_32, batch.view(), options);
+  CHECK(testing::parameter_bits(planned_for_64) == testing::parameter_bits(planned_for_32));
+  CHECK(smaller.loss == exact.loss);
+  CHECK(smaller.val_loss == exact.val_loss);
+  CHECK(planned_for_64.training_progress().updates == 2 * 8);
+
+  engine::Network network{Continued::spec(), Seed{9}};
+  FitOptions too_many = options;
+  too_many.batch_size = 65;
+  CHECK_THROWS_WITH(fit<64>(network, batch.view(), too_many),
+                    Catch::Matchers::Contains("batch_size 65 is more than the 64 rows the training step was planned for"));
+}

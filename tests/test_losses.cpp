@@ -155,3 +155,42 @@ TEST_CASE("losses are parsed from Keras's names, and bad coefficients are refuse
   CHECK_THROWS_WITH(evaluate(model, data.view(), CategoricalCrossentropy{.label_smoothing = std::nan("")}),
                     Contains("label_smoothing must be in [0, 1], not nan"));
 }
+
+TEST_CASE("evaluation adds the activity penalties per batch, as Keras 3 does, and validation uses fit's batch size") {
+  using Active = Net<Dense<20, 33, ReLU, ActivityL1<1e-3>>, Dropout<0.25>, Dense<33, 9, Tanh, ActivityL1<0.01>>, Softmax<3>>;
+  const testing::Batch data = testing::random_batch(230, 20, 3, 17);
+  Model<Active> model{Seed{8}};
+  engine::Network twin{Active::spec(), Seed{8}};
+  // The reference: each sample's loss from its probabilities, each sample's penalty c * sum |a| from the
+  // layers' outputs (the analysis pass), the penalties summed per batch and weighted by the batch's size.
+  const std::vector<float> p = predict(model, data.view());
+  const std::vector<Matrix> outputs = layer_outputs(model, data.x, data.rows);
+  std::vector<double> penalty(data.rows, 0.0);
+  double mean_loss = 0.0;
+  for (std::size_t r = 0; r < data.rows; ++r) {
+    mean_loss += -std::log(double(std::clamp(p[r * 3 + data.labels[r]], 1e-7f, 1.0f - 1e-7f))) / double(data.rows);
+    for (std::size_t u = 0; u < 33; ++u) penalty[r] += 1e-3 * std::abs(double(outputs[0](r, u)));
+    for (std::size_t u = 0; u < 9; ++u) penalty[r] += 0.01 * std::abs(double(outputs[2](r, u)));
+  }
+  const auto expected = [&](std::size_t batch) {
+    double weighted = 0.0;
+    for (std::size_t first = 0; first < data.rows; first += batch) {
+      const std::size_t rows = std::min(batch, data.rows - first);
+      double sum = 0.0;
+      for (std::size_t r = first; r < first + rows; ++r) sum += penalty[r];
+      weighted += double(rows) * sum;
+    }
+    return mean_loss + weighted / double(data.rows);
+  };
+  for (const std::size_t batch : {std::size_t{32}, std::size_t{50}, std::size_t{1}}) {
+    INFO("batch " << batch);
+    CHECK(evaluate(model, data.view(), SparseCategoricalCrossentropy{}, batch).loss == Approx(expected(batch)).epsilon(1e-5));
+    CHECK(evaluate(twin, data.view(), SparseCategoricalCrossentropy{}, batch).loss ==
+          evaluate(model, data.view(), SparseCategoricalCrossentropy{}, batch).loss);
+  }
+  CHECK(evaluate(model, data.view()).loss == evaluate(model, data.view(), SparseCategoricalCrossentropy{}, 32).loss);
+  // fit's validation: batches of the training's size.
+  const History history = fit<50>(model, data.view(), {.epochs = 1, .validation = data.view(), .verbose = false});
+  CHECK(history.val_loss[0] == evaluate(model, data.view(), SparseCategoricalCrossentropy{}, 50).loss);
+  CHECK(history.val_loss[0] != evaluate(model, data.view(), SparseCategoricalCrossentropy{}, 32).loss);
+}

@@ -7,9 +7,11 @@
 #include <span>
 #include <vector>
 
+#include "../codegen/arena.hpp"
 #include "../codegen/loss_kernels.hpp"
 #include "../codegen/prediction_rows.hpp"
 #include "../dsl/losses.hpp"
+#include "../layers/dense.hpp"
 #include "backend.hpp"
 #include "data_checks.hpp"
 
@@ -20,11 +22,43 @@ struct Evaluation {
   double accuracy = 0.0;
 };
 
+// Keras's evaluate() batch size, which decides the activity penalty's share of the loss (see below).
+inline constexpr std::size_t keras_evaluation_batch = 32;
+
 namespace detail {
+
+// The activity penalties' part of an evaluation loss, as Keras 3 counts it: a layer's activity regulariser
+// adds c * sum |a| over a batch to that batch's loss in evaluation too, and the batches' losses are averaged
+// weighted by their sizes; so it depends on the batch size, which is fit's for validation and 32 for
+// evaluate. Zero for a network without activity regularisers, which costs no pass.
+template <Backend M>
+double activity_penalty_in_evaluation(const M& model, const DatasetView& data, std::size_t batch_size) {
+  std::vector<std::size_t> regularised;
+  for (std::size_t i = 0; i < model.layer_count(); ++i)
+    if (const layers::Dense* dense = model.template layer_as<layers::Dense>(i); dense && dense->activity_l1 > 0.0f)
+      regularised.push_back(i);
+  if (regularised.empty() || data.count == 0) return 0.0;
+  std::vector<Arena> buffers;
+  for (std::size_t i = 0; i < model.layer_count(); ++i)
+    buffers.emplace_back(batch_size * simd::padded(model.output_shape(i).elements()) * sizeof(float));
+  double weighted = 0.0;
+  for (std::size_t first = 0; first < data.count; first += batch_size) {
+    const std::size_t rows = std::min(batch_size, data.count - first);
+    model.forward(data.sample(first), rows, [&](std::size_t i) { return in_arena(buffers[i].data(), 0); });
+    double batch_penalty = 0.0;
+    for (const std::size_t i : regularised)
+      batch_penalty += codegen::activity_penalty(model.template layer_as<layers::Dense>(i)->activity_l1,
+                                                 model.output_shape(i).elements(), simd::padded(model.output_shape(i).elements()),
+                                                 in_arena(buffers[i].data(), 0), rows);
+    weighted += double(rows) * batch_penalty;
+  }
+  return weighted / double(data.count);
+}
 
 // evaluate() on data already checked by check_fits().
 template <Backend M>
-Evaluation evaluate_checked(M& model, const DatasetView& data, const Loss& loss_function) {
+Evaluation evaluate_checked(M& model, const DatasetView& data, const Loss& loss_function,
+                            std::size_t batch_size = keras_evaluation_batch) {
   const std::size_t classes = model.output_size();
   std::vector<float> probabilities(prediction_rows * classes);
   double loss = 0.0;
@@ -39,17 +73,20 @@ Evaluation evaluate_checked(M& model, const DatasetView& data, const Loss& loss_
       correct += codegen::predicts(p, classes, label);
     }
   }
-  return {loss / double(data.count) + model.regularization_penalty(), double(correct) / double(data.count)};
+  return {loss / double(data.count) + model.regularization_penalty() + activity_penalty_in_evaluation(model, data, batch_size),
+          double(correct) / double(data.count)};
 }
 
 }  // namespace detail
 
-// Loss and accuracy under `loss`.
+// Loss and accuracy under `loss`. The batch size matters only to a network with activity regularisers,
+// whose penalty Keras counts per batch (32 is Keras's evaluate default).
 template <Backend M>
-Evaluation evaluate(M& model, const DatasetView& data, const Loss& loss) {
+Evaluation evaluate(M& model, const DatasetView& data, const Loss& loss, std::size_t batch_size = keras_evaluation_batch) {
   check_loss(loss);
   check_fits(model, data, "evaluation data");
-  return detail::evaluate_checked(model, data, loss);
+  if (batch_size == 0) throw Error("evaluate: the batch size must be at least 1");
+  return detail::evaluate_checked(model, data, loss, batch_size);
 }
 
 // Under the loss the model was last trained with (as Keras's evaluate uses the compiled loss); sparse

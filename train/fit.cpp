@@ -167,7 +167,12 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
   check_loss(options.loss);
   check_learning_rate(learning_rate_of(options.optimizer), "FitOptions::optimizer");
   const BackupAndRestore* backup = find_backup(options.callbacks);
-  const std::size_t batch_size = target.batch_size();
+  if (options.batch_size > target.batch_size())
+    throw Error("fit: batch_size " + std::to_string(options.batch_size) + " is more than the " +
+                std::to_string(target.batch_size()) + " rows the training step was planned for (fit<" +
+                std::to_string(target.batch_size()) + ">); plan for at least as many: fit<" +
+                std::to_string(options.batch_size) + ">, or engine::fit with a run-time batch size");
+  const std::size_t batch_size = options.batch_size ? options.batch_size : target.batch_size();
   // What earlier fits of this model left: this one goes on from there.
   TrainingProgress& carried = target.progress();
   const std::string optimizer_key = continuation_key(options.optimizer);
@@ -320,7 +325,8 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
     history.loss.push_back(state.loss_sum / double(state.seen));
     history.accuracy.push_back(double(state.correct) / double(state.seen));
     if (!validation.empty()) {
-      const Evaluation validated = target.evaluate(validation, options.loss);
+      // In batches of the training's size, as Keras's validation_batch_size defaults.
+      const Evaluation validated = target.evaluate(validation, options.loss, batch_size);
       history.val_loss.push_back(validated.loss);
       history.val_accuracy.push_back(validated.accuracy);
     }

@@ -40,6 +40,9 @@ struct FitOptions {
   DatasetView validation{};   // evaluated after every epoch when not empty
   double validation_split = 0.0;  // or: this fraction of `data`, its last rows (as Keras), held out for validation
   std::vector<Callback> callbacks{};
+  // Rows per update: 0 for fit<Batch>'s Batch, or fewer (the training step is planned for Batch rows at
+  // most). Validation runs in batches of this size too (it matters only to activity penalties).
+  std::size_t batch_size = 0;
   bool shuffle = true;
   std::uint64_t seed = 0;     // of the shuffling and the dropout masks; the same seed gives the same run
   std::size_t threads = 0;    // 0: the model's setting (CTNN_NUM_THREADS, else all hardware threads)
@@ -87,7 +90,7 @@ class FitTarget {
   virtual BatchResult train_batch(const DatasetView& data, std::span<const std::uint32_t> rows,
                                   const Optimizer& optimizer, std::uint64_t iteration,
                                   const GradientExchange& exchange) = 0;
-  virtual Evaluation evaluate(const DatasetView& data, const Loss& loss) = 0;
+  virtual Evaluation evaluate(const DatasetView& data, const Loss& loss, std::size_t batch_size) = 0;
   virtual io::ModelFile snapshot() const = 0;
   virtual void restore(const io::ModelFile& weights, const std::string& source) = 0;
   virtual void save(const std::filesystem::path& path) const = 0;
@@ -127,7 +130,9 @@ class FitTargetOf final : public FitTarget {
     result.finite_gradients = step_.apply_update(update);
     return result;
   }
-  Evaluation evaluate(const DatasetView& data, const Loss& loss) override { return evaluate_checked(model_, data, loss); }
+  Evaluation evaluate(const DatasetView& data, const Loss& loss, std::size_t batch_size) override {
+    return evaluate_checked(model_, data, loss, batch_size);
+  }
   io::ModelFile snapshot() const override { return io::snapshot(model_); }
   void restore(const io::ModelFile& weights, const std::string& source) override {
     io::assign_parameters(model_, weights, source);
