@@ -27,12 +27,9 @@ inline constexpr std::size_t keras_evaluation_batch = 32;
 
 namespace detail {
 
-// The activity penalties' part of an evaluation loss, as Keras 3 counts it: a layer's activity regulariser
-// adds c * sum |a| over a batch to that batch's loss in evaluation too, and the batches' losses are averaged
-// weighted by their sizes; so it depends on the batch size, which is fit's for validation and 32 for
-// evaluate. Zero for a network without activity regularisers, which costs no pass.
+// activity_penalty_in_evaluation's forward pass, batch by batch.
 template <Backend M>
-double activity_penalty_in_evaluation(const M& model, const DatasetView& data, std::size_t batch_size) {
+double activity_penalty_pass(const M& model, const DatasetView& data, std::size_t batch_size) {
   std::vector<std::size_t> regularised;
   for (std::size_t i = 0; i < model.layer_count(); ++i)
     if (const layers::Dense* dense = model.template layer_as<layers::Dense>(i); dense && dense->activity_l1 > 0.0f)
@@ -53,6 +50,27 @@ double activity_penalty_in_evaluation(const M& model, const DatasetView& data, s
     weighted += double(rows) * batch_penalty;
   }
   return weighted / double(data.count);
+}
+
+// The activity penalties' part of an evaluation loss, as Keras 3 counts it: a layer's activity regulariser
+// adds c * sum |a| over a batch to that batch's loss in evaluation too, and the batches' losses are averaged
+// weighted by their sizes; so it depends on the batch size, which is fit's for validation and 32 for
+// evaluate. Zero for a network without activity regularisers, which costs no pass.
+template <Backend M>
+double activity_penalty_in_evaluation(const M& model, const DatasetView& data, std::size_t batch_size) {
+  // A network type (Model<Net>) without activity regularisers does not even compile the pass.
+  if constexpr (requires { std::bool_constant<(M::layer_count(), true)>{}; }) {
+    constexpr bool regularises = [] {
+      for (std::size_t i = 0; i < M::layer_count(); ++i)
+        if (const layers::Dense* dense = M::template layer_as<layers::Dense>(i); dense && dense->activity_l1 > 0.0f)
+          return true;
+      return false;
+    }();
+    if constexpr (!regularises) return 0.0;
+    else return activity_penalty_pass(model, data, batch_size);
+  } else {
+    return activity_penalty_pass(model, data, batch_size);
+  }
 }
 
 // evaluate() on data already checked by check_fits().
