@@ -72,11 +72,13 @@ ctnn::Optimizer TrainingFlags::make_optimizer() const {
   return chosen;
 }
 
-ctnn::FitOptions TrainingFlags::fit_options(const ctnn::DatasetView& own_validation, double own_split) const {
+ctnn::FitOptions TrainingFlags::fit_options(const ctnn::DatasetView& own_validation, const ctnn::DatasetView& test,
+                                            double own_split) const {
   ctnn::FitOptions options{.epochs = epochs, .optimizer = make_optimizer(), .loss = loss,
                            .validation = own_validation, .validation_split = own_split,
                            .callbacks = callbacks(), .batch_size = batch_size, .seed = seed};
-  if (validation == "none" || validation_split > 0.0) options.validation = {}, options.validation_split = 0.0;
+  if (!validation.empty() || validation_split > 0.0) options.validation = {}, options.validation_split = 0.0;
+  if (validation == "test") options.validation = test;
   if (validation_split > 0.0) options.validation_split = validation_split;
   if (early_stopping) options.callbacks.push_back(*early_stopping);
   if (checkpoint) options.callbacks.push_back(*checkpoint);

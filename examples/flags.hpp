@@ -83,9 +83,10 @@ struct TrainingFlags {
   // The chosen optimiser with Keras's defaults and the chosen learning rate.
   ctnn::Optimizer make_optimizer() const;
 
-  // The options of fit() the flags ask for; `validation` is the example's own validation data (its
-  // test set, a held-out split, or none), which --validation and --validation-split replace.
-  ctnn::FitOptions fit_options(const ctnn::DatasetView& own_validation, double own_split = 0.0) const;
+  // The options of fit() the flags ask for: the example's own validation (data, or a split of the
+  // training rows), unless --validation (the test set, or none) or --validation-split replaces it.
+  ctnn::FitOptions fit_options(const ctnn::DatasetView& own_validation, const ctnn::DatasetView& test,
+                               double own_split = 0.0) const;
 
   // The rows per update: --batch-size's, else the example's own.
   std::size_t batch_or(std::size_t own) const { return batch_size ? batch_size : own; }

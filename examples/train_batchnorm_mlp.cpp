@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
                 flags.epochs, flags.data.c_str());
 
     ctnn::Model<BatchNormMlp> model{ctnn::Seed{flags.seed}};
-    ctnn::FitOptions options = flags.fit_options({}, 5000.0 / 60000.0);
+    ctnn::FitOptions options = flags.fit_options({}, data.test, 5000.0 / 60000.0);
     if (!flags.early_stopping)
       options.callbacks.push_back(ctnn::EarlyStopping{.monitor = "val_accuracy", .patience = 2, .restore_best_weights = true});
     const ctnn::History history = ctnn::fit<batch_size>(model, data.train, options);

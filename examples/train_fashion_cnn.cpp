@@ -58,7 +58,7 @@ void train(const examples::TrainingFlags& flags, const Dataset& train_data, cons
               flags.describe_optimizer().c_str(), flags.batch_or(BatchSize), flags.epochs, train_data.count, validation.count,
               flags.data.c_str());
   Model<N> model{Seed{flags.seed}};
-  FitOptions options = flags.fit_options(validation);
+  FitOptions options = flags.fit_options(validation, test);
   if (scheduled && flags.schedule.empty()) options.callbacks.push_back(LearningRateScheduler{seed_schedule});
   const History history = fit<BatchSize>(model, train_data, options);
   flags.write_history_if_asked(history);

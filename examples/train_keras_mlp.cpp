@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
 
     ctnn::Model<KerasMlp> model{ctnn::Seed{flags.seed}};
     const ctnn::History history =
-        ctnn::fit<batch_size>(model, data.train, flags.fit_options(data.test));
+        ctnn::fit<batch_size>(model, data.train, flags.fit_options(data.test, data.test));
     flags.write_history_if_asked(history);
     examples::print_test_report(model, data.test, flags.data, flags.loss);
     flags.save_if_asked(model);

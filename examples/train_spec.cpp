@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     const std::size_t batch = flags.batch_size ? flags.batch_size : flags.batch;  // --batch-size, or --batch
     std::printf("%s, batch size %zu, epochs: %zu, SIMD: %s\n", flags.describe_optimizer().c_str(), batch, flags.epochs,
                 ctnn::simd::architecture_name());
-    const ctnn::History history = ctnn::engine::fit(network, data.train, batch, flags.fit_options(data.test));
+    const ctnn::History history = ctnn::engine::fit(network, data.train, batch, flags.fit_options(data.test, data.test));
     flags.write_history_if_asked(history);
     const ctnn::Evaluation test = ctnn::evaluate(network, data.test, flags.loss);
     std::printf("test loss %.4f, test accuracy %.4f\n", test.loss, test.accuracy);
