@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <span>
+#include <tuple>
 #include <vector>
 
 #include "../codegen/arena.hpp"
@@ -26,6 +27,9 @@ struct Evaluation {
 inline constexpr std::size_t keras_evaluation_batch = 32;
 
 namespace detail {
+
+constexpr float activity_l1_of(const layers::Dense& dense) { return dense.activity_l1; }
+constexpr float activity_l1_of(const auto&) { return 0.0f; }
 
 // activity_penalty_in_evaluation's forward pass, batch by batch.
 template <Backend M>
@@ -59,13 +63,10 @@ double activity_penalty_pass(const M& model, const DatasetView& data, std::size_
 template <Backend M>
 double activity_penalty_in_evaluation(const M& model, const DatasetView& data, std::size_t batch_size) {
   // A network type (Model<Net>) without activity regularisers does not even compile the pass.
-  if constexpr (requires { std::bool_constant<(M::layer_count(), true)>{}; }) {
-    constexpr bool regularises = [] {
-      for (std::size_t i = 0; i < M::layer_count(); ++i)
-        if (const layers::Dense* dense = M::template layer_as<layers::Dense>(i); dense && dense->activity_l1 > 0.0f)
-          return true;
-      return false;
-    }();
+  if constexpr (requires { M::net::kinds; }) {
+    // Over the kinds themselves: a pointer compared in constant evaluation is not constant under UBSan.
+    constexpr bool regularises = std::apply(
+        [](const auto&... kind) { return ((activity_l1_of(kind) > 0.0f) || ...); }, M::net::kinds);
     if constexpr (!regularises) return 0.0;
     else return activity_penalty_pass(model, data, batch_size);
   } else {
