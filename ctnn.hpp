@@ -25,6 +25,7 @@
 #include "engine/training_step.hpp"
 #include "error.hpp"
 #include "dsl/dataset.hpp"
+#include "dsl/dataset_columns.hpp"
 #include "dsl/dataset_split.hpp"
 #include "io/atomic_file.hpp"
 #include "io/idx.hpp"
@@ -53,3 +54,4 @@
 #include "dsl/optimizers.hpp"
 #include "train/thread_tuner.hpp"
 #include "train/training_state.hpp"
+#include "transform/pca.hpp"

@@ -10,29 +10,27 @@ namespace ctnn::io {
 
 namespace {
 
-// One part of a Keras-style .npz data set: images x (count, height, width) and labels y (count).
-Dataset npz_part(std::map<std::string, NpyArray>& arrays, const std::string& x_name, const std::string& y_name,
-                        const std::string& archive) {
-  const auto find = [&](const std::string& name) -> NpyArray& {
-    const auto found = arrays.find(name);
-    if (found == arrays.end()) throw Error(archive + ": has no array '" + name + "' (a Keras data set has x_train, y_train, x_test and y_test)");
-    return found->second;
-  };
-  NpyArray &x = find(x_name), &y = find(y_name);
-  if (x.shape.size() != 3 || x.shape[0] == 0 || x.shape[1] == 0 || x.shape[2] == 0)
-    throw Error(archive + ": " + x_name + " has shape " + shape_text(x.shape) + "; images are (count, height, width)");
+// A data set from an images array, (count, features) or (count, height, width), and a labels array
+// (count,) of whole numbers 0 to 255. `pixels`: the images are 0 to 255 and are scaled to [0, 1] as
+// read_idx scales them; otherwise they are taken as they are (features such as PCA components).
+Dataset data_set_of(NpyArray& x, NpyArray& y, const std::string& x_where, const std::string& y_where, bool pixels) {
+  if ((x.shape.size() != 2 && x.shape.size() != 3) || x.values.empty())
+    throw Error(x_where + " has shape " + shape_text(x.shape) +
+                "; samples are (count, height, width) or (count, features), none of them zero");
   if (y.shape.size() != 1 || y.shape[0] != x.shape[0])
-    throw Error(archive + ": " + y_name + " has shape " + shape_text(y.shape) + "; it must be (" +
-                std::to_string(x.shape[0]) + ",), a label for each of " + x_name + "'s images");
+    throw Error(y_where + " has shape " + shape_text(y.shape) + "; it must be (" + std::to_string(x.shape[0]) +
+                ",), a label for each of the " + std::to_string(x.shape[0]) + " samples of " + x_where);
   Dataset data;
-  data.count = x.shape[0], data.image_rows = x.shape[1], data.image_cols = x.shape[2];
-  data.features = data.image_rows * data.image_cols;
-  data.images_source = archive + ": " + x_name, data.labels_source = archive + ": " + y_name;
-  for (float& pixel : x.values) {
-    if (!(pixel >= 0.0f && pixel <= 255.0f))
-      throw Error(data.images_source + ": holds the pixel value " + std::to_string(pixel) + "; pixels are 0 to 255");
-    pixel /= 255.0f;
-  }
+  data.count = x.shape[0];
+  if (x.shape.size() == 3) data.image_rows = x.shape[1], data.image_cols = x.shape[2];
+  data.features = x.values.size() / data.count;
+  data.images_source = x_where, data.labels_source = y_where;
+  if (pixels)
+    for (float& pixel : x.values) {
+      if (!(pixel >= 0.0f && pixel <= 255.0f))
+        throw Error(data.images_source + ": holds the pixel value " + std::to_string(pixel) + "; pixels are 0 to 255");
+      pixel /= 255.0f;
+    }
   data.images = std::move(x.values);
   data.labels.reserve(data.count);
   for (std::size_t i = 0; i < data.count; ++i) {
@@ -43,6 +41,19 @@ Dataset npz_part(std::map<std::string, NpyArray>& arrays, const std::string& x_n
     data.labels.push_back(std::uint8_t(label));
   }
   return data;
+}
+
+// One part of a Keras-style .npz data set: images x (count, height, width) and labels y (count).
+Dataset npz_part(std::map<std::string, NpyArray>& arrays, const std::string& x_name, const std::string& y_name,
+                 const std::string& archive) {
+  const auto find = [&](const std::string& name) -> NpyArray& {
+    const auto found = arrays.find(name);
+    if (found == arrays.end()) throw Error(archive + ": has no array '" + name + "' (a Keras data set has x_train, y_train, x_test and y_test)");
+    return found->second;
+  };
+  NpyArray& x = find(x_name);  // looked up first, so that a missing x_train is the one reported
+  NpyArray& y = find(y_name);
+  return data_set_of(x, y, archive + ": " + x_name, archive + ": " + y_name, true);
 }
 
 }  // namespace
@@ -88,6 +99,16 @@ TrainTestData load_npz_data_set(const std::filesystem::path& path) {
     throw Error(path.string() + ": x_test's images have " + std::to_string(data.test.features) + " pixels, x_train's " +
                 std::to_string(data.train.features));
   return data;
+}
+
+Dataset load_npy_data_set(const std::filesystem::path& images, const std::filesystem::path& labels) {
+  NpyArray x = load_npy(images), y = load_npy(labels);
+  return data_set_of(x, y, images.string(), labels.string(), x.stored == NpyType::uint8);
+}
+
+void save_npy_data_set(const DatasetView& data, const std::filesystem::path& images, const std::filesystem::path& labels) {
+  save_npy(images, std::span(data.images, data.count * data.features), {data.count, data.features});
+  save_npy(labels, std::span(data.labels, data.count), {data.count});
 }
 
 TrainTestData load_data_set(const std::filesystem::path& source) {

@@ -27,6 +27,17 @@ std::span<const std::string> class_names_of(const std::filesystem::path& directo
 // A data set stored as Keras's mnist.npz stores it; pixels scaled to [0, 1] as read_idx scales them.
 TrainTestData load_npz_data_set(const std::filesystem::path& path);
 
+// A data set from two NumPy arrays, as scikit-learn and PyTorch users keep them: images (count, features)
+// or (count, height, width), and labels (count,) of whole numbers 0 to 255 (uint8, int32, int64 or
+// float). uint8 images are pixels, scaled to [0, 1] as read_idx scales them; float images are taken as
+// they are (features computed elsewhere, such as PCA components).
+Dataset load_npy_data_set(const std::filesystem::path& images, const std::filesystem::path& labels);
+
+// Writes a data set as those two arrays, atomically: images float32 (count, features), labels uint8
+// (count,), so that numpy.load gives what scikit-learn's estimators take.
+void save_npy_data_set(const DatasetView& data, const std::filesystem::path& images,
+                       const std::filesystem::path& labels);
+
 // The training and test sets a --data value names (see data_directory): an .npz archive, or the IDX
 // files of a directory.
 TrainTestData load_data_set(const std::filesystem::path& source);

@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <numeric>
 
@@ -10,8 +11,9 @@
 
 namespace ctnn::io {
 
-std::string detail::npy_header(std::span<const std::size_t> shape) {
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
+std::string detail::npy_header(std::span<const std::size_t> shape, std::string_view descr) {
+  std::string dict = "{'descr': '";
+  dict.append(descr).append("', 'fortran_order': False, 'shape': (");
   for (std::size_t d : shape) dict.append(std::to_string(d)).append(", ");
   // "(3, 4)", but "(3,)" for one dimension, as Python writes tuples.
   if (shape.size() > 1) dict.resize(dict.size() - 2);
@@ -46,6 +48,12 @@ std::string npy_bytes(std::span<const float> values, std::span<const std::size_t
   return bytes;
 }
 
+std::string npy_bytes(std::span<const std::uint8_t> values, std::span<const std::size_t> shape) {
+  std::string bytes = detail::npy_header(shape, "|u1");
+  bytes.append(reinterpret_cast<const char*>(values.data()), values.size());
+  return bytes;
+}
+
 NpyArray parse_npy(std::string_view bytes, const std::string& where) {
   static_assert(std::endian::native == std::endian::little);
   if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY") throw Error(where + ": not a .npy file");
@@ -60,13 +68,17 @@ NpyArray parse_npy(std::string_view bytes, const std::string& where) {
   const std::string_view descr = detail::npy_field(dict, "descr", where);
   if (detail::npy_field(dict, "fortran_order", where) != "False")
     throw Error(where + ": is in Fortran order; save it in C order (numpy.ascontiguousarray)");
+  using Element = NpyType;
+  Element type;
   std::size_t element = 0;
-  if (descr == "'<f4'") element = 4;
-  else if (descr == "'<f8'") element = 8;
-  else if (descr == "'|u1'") element = 1;  // uint8, as Keras's mnist.npz stores pixels and labels
+  if (descr == "'<f4'") type = Element::float32, element = 4;
+  else if (descr == "'<f8'") type = Element::float64, element = 8;
+  else if (descr == "'|u1'") type = Element::uint8, element = 1;  // as Keras's mnist.npz stores pixels and labels
+  else if (descr == "'<i4'") type = Element::int32, element = 4;
+  else if (descr == "'<i8'") type = Element::int64, element = 8;  // numpy's default for labels and indices
   else
     throw Error(where + ": holds " + std::string(descr) +
-                " values; float32 ('<f4'), float64 ('<f8') or uint8 ('|u1') only");
+                " values; float32 ('<f4'), float64 ('<f8'), uint8 ('|u1'), int32 ('<i4') or int64 ('<i8') only");
   NpyArray array;
   std::string_view shape = detail::npy_field(dict, "shape", where);
   if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')')
@@ -89,20 +101,62 @@ NpyArray parse_npy(std::string_view bytes, const std::string& where) {
     throw Error(where + ": holds " + std::to_string(bytes.size() - data_start) + " bytes of data; its shape needs " +
                 std::to_string(count * element));
   array.values.resize(count);
+  array.stored = type;
   const char* data = bytes.data() + data_start;
+  // Integers become floats only where float32 holds them exactly, so an index or a label is never rounded.
+  const auto exact_integer = [&](std::int64_t value, std::size_t i) {
+    constexpr std::int64_t exact_limit = std::int64_t{1} << 24;
+    if (value > exact_limit || value < -exact_limit)
+      throw Error(where + ": value " + std::to_string(i) + " is the integer " + std::to_string(value) +
+                  ", which float32 cannot hold exactly (ctnn reads integers up to 2^24 in magnitude)");
+    return float(value);
+  };
   for (std::size_t i = 0; i < count; ++i) {
-    if (element == 4) std::memcpy(&array.values[i], data + 4 * i, 4);
-    else if (element == 1) array.values[i] = float(std::uint8_t(data[i]));
-    else {
-      double value;
-      std::memcpy(&value, data + 8 * i, 8);
-      array.values[i] = float(value);
+    const char* at = data + element * i;
+    switch (type) {
+      case Element::float32: std::memcpy(&array.values[i], at, 4); break;
+      case Element::uint8: array.values[i] = float(std::uint8_t(*at)); break;
+      case Element::float64: {
+        double value;
+        std::memcpy(&value, at, 8);
+        array.values[i] = float(value);
+        break;
+      }
+      case Element::int32: {
+        std::int32_t value;
+        std::memcpy(&value, at, 4);
+        array.values[i] = exact_integer(value, i);
+        break;
+      }
+      case Element::int64: {
+        std::int64_t value;
+        std::memcpy(&value, at, 8);
+        array.values[i] = exact_integer(value, i);
+        break;
+      }
     }
   }
   return array;
 }
 
 NpyArray load_npy(const std::filesystem::path& path) { return parse_npy(read_file_bytes(path, ".npy file"), path.string()); }
+
+std::vector<std::size_t> load_npy_indices(const std::filesystem::path& path) {
+  const NpyArray array = load_npy(path);
+  if (array.shape.size() != 1)
+    throw Error(path.string() + ": is " + std::to_string(array.shape.size()) +
+                "-dimensional; indices are one-dimensional, (count,)");
+  std::vector<std::size_t> indices;
+  indices.reserve(array.values.size());
+  for (std::size_t i = 0; i < array.values.size(); ++i) {
+    const float value = array.values[i];
+    if (!(value >= 0.0f && value <= 16777216.0f && value == std::floor(value)))
+      throw Error(path.string() + ": value " + std::to_string(i) + " is " + std::to_string(value) +
+                  "; indices are whole numbers from 0");
+    indices.push_back(std::size_t(value));
+  }
+  return indices;
+}
 
 void save_npy(const std::filesystem::path& path, std::span<const float> values,
                      std::initializer_list<std::size_t> shape) {
@@ -112,6 +166,15 @@ void save_npy(const std::filesystem::path& path, std::span<const float> values,
                 std::to_string(count));
   const std::string bytes = npy_bytes(values, std::span(shape.begin(), shape.size()));
   write_file_atomically(path, bytes);
+}
+
+void save_npy(const std::filesystem::path& path, std::span<const std::uint8_t> values,
+              std::initializer_list<std::size_t> shape) {
+  const std::size_t count = std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>{});
+  if (count != values.size())
+    throw Error(path.string() + ": save_npy was given " + std::to_string(values.size()) + " values for a shape of " +
+                std::to_string(count));
+  write_file_atomically(path, npy_bytes(values, std::span(shape.begin(), shape.size())));
 }
 
 void save_npy(const std::filesystem::path& path, MatrixView<const float> matrix) {

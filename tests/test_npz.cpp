@@ -242,7 +242,7 @@ TEST_CASE("a data set stored as Keras's mnist.npz loads: uint8 pixels scaled to 
   write_all(dir / "short.npz", archive(std::string{3, 0}, "(2,)"));
   CHECK_THROWS_WITH(io::load_data_set(dir / "short.npz"),
                     (dir / "short.npz").string() + ": y_train has shape (2,); it must be (3,), a label for each of "
-                                                   "x_train's images");
+                                                   "the 3 samples of " + (dir / "short.npz").string() + ": x_train");
   write_all(dir / "half.npz", archive(npy_f8({1.0, 2.5, 3.0}, "(3,)"), ""));
   CHECK_THROWS_WITH(io::load_data_set(dir / "half.npz"), Contains("half.npz: y_train: label 1 is 2.5"));
   Model<Small> model{Seed{1}};
