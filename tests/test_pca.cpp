@@ -189,3 +189,15 @@ TEST_CASE("PCA refuses what it cannot do, saying why") {
   const Pca pca = Pca::fit(data, {.components = 2});
   CHECK_THROWS_WITH(pca.transform(random_rows(3, 5, 1)), Contains("the test rows has 5 features; the PCA was fitted on 4"));
 }
+
+TEST_CASE("PCA(0.95) of MNIST's training rows after the first 5,000 keeps 154 components, as the notebook's scikit-learn did") {
+  // The digits come from scripts/get-mnist.sh (scripts/run-tests.sh fetches them first).
+  const TrainTestData mnist = io::load_data_set(io::data_directory("mnist"));
+  const DatasetView rows = mnist.train.slice(5000, mnist.train.count);
+  const Pca pca = Pca::fit(rows, {.variance = 0.95});
+  CHECK(pca.component_count() == 154);
+  double kept = 0.0;
+  for (float ratio : pca.explained_variance_ratio()) kept += ratio;
+  CHECK(kept > 0.95);
+  CHECK(kept - pca.explained_variance_ratio()[153] <= 0.95);
+}
