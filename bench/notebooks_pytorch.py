@@ -6,7 +6,10 @@ run-to-run spread: Glorot-uniform kernels and zero biases (or RandomNormal(0, si
 as c * sum(w^2) added to the loss, an L1 activity penalty as c * sum(|a|) over the batch (as ctnn
 computes it), the data shuffled every epoch.
 
+  CTNN_EXTRA_PACKAGES="python3-torch libopenblas0-pthread" bash scripts/install-deps.sh   # once
   /usr/bin/python3 bench/notebooks_pytorch.py seed002 [--seeds 3] [--quick] [--threads 2] [--csv FILE]
+
+Without libopenblas0 Debian's PyTorch multiplies matrices with the reference BLAS, 10-100x slower.
 
 Prints the same table as the C++ programs (experiments/seed0NN) and writes the same CSV columns."""
 
@@ -15,9 +18,14 @@ import os
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+# --threads also bounds the BLAS's own threads, which are fixed when the library loads.
+if "--threads" in sys.argv[:-1]:
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[variable] = sys.argv[sys.argv.index("--threads") + 1]
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pytorch_backend import load_fashion  # noqa: E402  (reads any MNIST-format IDX folder)
