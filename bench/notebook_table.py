@@ -5,8 +5,8 @@
   /usr/bin/python3 bench/notebook_table.py results/seed002.ctnn.csv results/seed002.torch.csv ...
 
 Files are told apart by their name: *.ctnn.csv and *.torch.csv. Each row is a model: its published test
-accuracy, the means over seeds of ctnn's and PyTorch's (with the number of seeds), and the seconds of one
-run of each."""
+accuracy, the means over seeds of ctnn's and PyTorch's (± the standard deviation over seeds, and the number
+of seeds), the mean epochs run, and the mean seconds of one run of each."""
 
 import csv
 import sys
@@ -29,15 +29,25 @@ def main():
     def mean(values, at, scale=1.0):
         return sum(v[at] for v in values) / len(values) * scale if values else None
 
-    print("| notebook | model | published | ctnn | PyTorch | ctnn s | PyTorch s |")
-    print("|---|---|---|---|---|---|---|")
+    def cell(values):
+        if not values:
+            return "-"
+        average = mean(values, 0, 100)
+        if len(values) == 1:
+            return f"{average:.2f}% (1)"
+        spread = (sum((100 * v[0] - average) ** 2 for v in values) / (len(values) - 1)) ** 0.5
+        return f"{average:.2f}% ±{spread:.2f} ({len(values)})"
+
+    def number(values, at, digits):
+        return f"{mean(values, at):.{digits}f}" if values else "-"
+
+    print("| notebook | model | published | ctnn | PyTorch | epochs ctnn / PyTorch | ctnn s | PyTorch s |")
+    print("|---|---|---|---|---|---|---|---|")
     for key in order:
         ctnn, torch = runs[key]["ctnn"], runs[key]["torch"]
-        cell = lambda values: f"{mean(values, 0, 100):.2f}% ({len(values)})" if values else "-"
-        seconds = lambda values: f"{mean(values, 1):.0f}" if values else "-"
         pub = f"{float(published[key]):.2f}%" if published[key] else "-"
-        print(f"| {key[0]} | {key[1]} | {pub} | {cell(ctnn)} | {cell(torch)} | {seconds(ctnn)} | {seconds(torch)} |")
-
+        print(f"| {key[0]} | {key[1]} | {pub} | {cell(ctnn)} | {cell(torch)} | {number(ctnn, 2, 1)} / {number(torch, 2, 1)} "
+              f"| {number(ctnn, 1, 1)} | {number(torch, 1, 1)} |")
 
 if __name__ == "__main__":
     main()

@@ -68,14 +68,13 @@ NpyArray parse_npy(std::string_view bytes, const std::string& where) {
   const std::string_view descr = detail::npy_field(dict, "descr", where);
   if (detail::npy_field(dict, "fortran_order", where) != "False")
     throw Error(where + ": is in Fortran order; save it in C order (numpy.ascontiguousarray)");
-  using Element = NpyType;
-  Element type;
+  NpyType type;
   std::size_t element = 0;
-  if (descr == "'<f4'") type = Element::float32, element = 4;
-  else if (descr == "'<f8'") type = Element::float64, element = 8;
-  else if (descr == "'|u1'") type = Element::uint8, element = 1;  // as Keras's mnist.npz stores pixels and labels
-  else if (descr == "'<i4'") type = Element::int32, element = 4;
-  else if (descr == "'<i8'") type = Element::int64, element = 8;  // numpy's default for labels and indices
+  if (descr == "'<f4'") type = NpyType::float32, element = 4;
+  else if (descr == "'<f8'") type = NpyType::float64, element = 8;
+  else if (descr == "'|u1'") type = NpyType::uint8, element = 1;  // as Keras's mnist.npz stores pixels and labels
+  else if (descr == "'<i4'") type = NpyType::int32, element = 4;
+  else if (descr == "'<i8'") type = NpyType::int64, element = 8;  // numpy's default for labels and indices
   else
     throw Error(where + ": holds " + std::string(descr) +
                 " values; float32 ('<f4'), float64 ('<f8'), uint8 ('|u1'), int32 ('<i4') or int64 ('<i8') only");
@@ -114,21 +113,21 @@ NpyArray parse_npy(std::string_view bytes, const std::string& where) {
   for (std::size_t i = 0; i < count; ++i) {
     const char* at = data + element * i;
     switch (type) {
-      case Element::float32: std::memcpy(&array.values[i], at, 4); break;
-      case Element::uint8: array.values[i] = float(std::uint8_t(*at)); break;
-      case Element::float64: {
+      case NpyType::float32: std::memcpy(&array.values[i], at, 4); break;
+      case NpyType::uint8: array.values[i] = float(std::uint8_t(*at)); break;
+      case NpyType::float64: {
         double value;
         std::memcpy(&value, at, 8);
         array.values[i] = float(value);
         break;
       }
-      case Element::int32: {
+      case NpyType::int32: {
         std::int32_t value;
         std::memcpy(&value, at, 4);
         array.values[i] = exact_integer(value, i);
         break;
       }
-      case Element::int64: {
+      case NpyType::int64: {
         std::int64_t value;
         std::memcpy(&value, at, 8);
         array.values[i] = exact_integer(value, i);
@@ -158,23 +157,28 @@ std::vector<std::size_t> load_npy_indices(const std::filesystem::path& path) {
   return indices;
 }
 
-void save_npy(const std::filesystem::path& path, std::span<const float> values,
-                     std::initializer_list<std::size_t> shape) {
-  const std::size_t count = std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>{});
-  if (count != values.size())
-    throw Error(path.string() + ": save_npy was given " + std::to_string(values.size()) + " values for a shape of " +
-                std::to_string(count));
-  const std::string bytes = npy_bytes(values, std::span(shape.begin(), shape.size()));
-  write_file_atomically(path, bytes);
-}
+namespace {
 
-void save_npy(const std::filesystem::path& path, std::span<const std::uint8_t> values,
-              std::initializer_list<std::size_t> shape) {
+// Writes the values with the shape, which must hold exactly as many.
+template <class T>
+void save_shaped(const std::filesystem::path& path, std::span<const T> values, std::initializer_list<std::size_t> shape) {
   const std::size_t count = std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>{});
   if (count != values.size())
     throw Error(path.string() + ": save_npy was given " + std::to_string(values.size()) + " values for a shape of " +
                 std::to_string(count));
   write_file_atomically(path, npy_bytes(values, std::span(shape.begin(), shape.size())));
+}
+
+}  // namespace
+
+void save_npy(const std::filesystem::path& path, std::span<const float> values,
+                     std::initializer_list<std::size_t> shape) {
+  save_shaped(path, values, shape);
+}
+
+void save_npy(const std::filesystem::path& path, std::span<const std::uint8_t> values,
+              std::initializer_list<std::size_t> shape) {
+  save_shaped(path, values, shape);
 }
 
 void save_npy(const std::filesystem::path& path, MatrixView<const float> matrix) {
