@@ -42,6 +42,8 @@ arrays = {
     "uint8": np.arange(12, dtype="u1").reshape(2, 2, 3),
     "big-endian": np.arange(4, dtype=">f4"),
     "scalar": np.array(1.5, dtype="<f4"),
+    "int32": np.arange(6, dtype="<i4").reshape(2, 3),
+    "int64-labels": np.array([7, 0, 9], dtype="<i8"),
 }
 for name, array in arrays.items():
     buffer = io.BytesIO()
