@@ -49,5 +49,15 @@ def main():
         print(f"| {key[0]} | {key[1]} | {pub} | {cell(ctnn)} | {cell(torch)} | {number(ctnn, 2, 1)} / {number(torch, 2, 1)} "
               f"| {number(ctnn, 1, 1)} | {number(torch, 1, 1)} |")
 
+    # Each notebook's whole experiment, one run of every model both sides trained.
+    print()
+    for notebook in dict.fromkeys(key[0] for key in order):
+        both = [key for key in order if key[0] == notebook and runs[key]["ctnn"] and runs[key]["torch"]]
+        if both:
+            ctnn_total = sum(mean(runs[key]["ctnn"], 1) for key in both)
+            torch_total = sum(mean(runs[key]["torch"], 1) for key in both)
+            print(f"{notebook}: one run of its {len(both)} model(s) trained on both sides: ctnn {ctnn_total:.0f} s, "
+                  f"PyTorch {torch_total:.0f} s ({torch_total / ctnn_total:.1f}x)")
+
 if __name__ == "__main__":
     main()
