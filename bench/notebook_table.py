@@ -15,7 +15,7 @@ from collections import defaultdict
 
 def main():
     runs = defaultdict(lambda: {"ctnn": [], "torch": []})
-    published, order = {}, []
+    published, order, counted = {}, [], set()
     for path in sys.argv[1:]:
         side = "torch" if path.endswith(".torch.csv") else "ctnn"
         with open(path, newline="") as file:
@@ -24,6 +24,10 @@ def main():
                 if key not in published:
                     order.append(key)
                     published[key] = row["published"]
+                seen = (key, side, row["seed"])
+                if seen in counted:  # the same seed twice (two --only runs that overlapped): counted once
+                    continue
+                counted.add(seen)
                 runs[key][side].append((float(row["test_accuracy"]), float(row["seconds"]), int(row["epochs"])))
 
     def mean(values, at, scale=1.0):
