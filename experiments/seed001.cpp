@@ -67,8 +67,10 @@ void train_reduced_features(const experiments::Flags& flags, const experiments::
       pca = Pca::fit(train, {.variance = 0.95});
       std::printf("PCA(0.95) of the %zu training rows keeps %zu components (the notebook's: 154)\n", train.count,
                   pca->component_count());
-      pca_train = pca->transform(train), pca_validation = pca->transform(validation), pca_test = pca->transform(data.test);
-      save_pca(*pca, folder / "pca.npz");  // beside the model, as a user would ship it
+      pca_train = pca->transform(train), pca_validation = pca->transform(validation);
+      // The test images go through the PCA as saved and read back, as a shipped model's inputs would.
+      save_pca(*pca, folder / "pca.npz");
+      pca_test = load_pca(folder / "pca.npz").transform(data.test);
     }
     return train_130(*pca_train, *pca_validation, *pca_test, seed);
   });
