@@ -244,6 +244,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebook", choices=sorted(NOTEBOOKS))
     parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=1, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--only", default="")
@@ -261,7 +262,7 @@ def main():
             continue
         runs = []
         reduced = None
-        for seed in range(1, args.seeds + 1):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             started = time.perf_counter()  # the first seed's time includes the reduction, as in experiments/seed001
             train_x, train_y, early, model_test_x = x, y, None, test_x
             if features:  # the first rows validate; the features are reduced once, for every seed
