@@ -29,10 +29,13 @@ inline double cross_entropy(float probability) {
   return -std::log(double(std::clamp(probability, epsilon, 1.0f - epsilon)));
 }
 
-// Whether the most probable of n classes (the first, on ties) is the label.
+// Whether the most probable of n classes (the first, on ties) is the label: max_element's
+// comparisons, as selects rather than branches that a batch's rows would mispredict.
 template <Extent N>
 bool predicts(const float* probabilities, N n, std::size_t label) {
-  return std::size_t(std::max_element(probabilities, probabilities + std::size_t(n)) - probabilities) == label;
+  std::size_t best = 0;
+  for (std::size_t c = 1; c < std::size_t(n); ++c) best = probabilities[best] < probabilities[c] ? c : best;
+  return best == label;
 }
 
 namespace detail {
@@ -81,6 +84,20 @@ LossSums loss_delta(const Loss& loss, N classes, Stride stride, const float* pro
   const bool squared_error = std::holds_alternative<MeanSquaredError>(loss);
   const floats inverse_rows(1.0f / float(rows));
   LossSums sums;
+  if (!squared_error && smoothing == 0.0) {  // the losses users train with, without a dispatch per row
+    const float label_weight = float(1.0 / double(rows));
+    for (std::size_t r = 0; r < rows; ++r) {
+      const float* p = probabilities + r * row_floats;
+      float* d = delta + r * row_floats;
+      const auto label = static_cast<std::size_t>(labels[r]);
+      sums.loss += cross_entropy(p[label]);
+      sums.correct += predicts(p, classes, label);
+      CTNN_UNROLL for (std::size_t c = 0; c < row_floats; c += lanes)
+        (floats::load_aligned(p + c) * inverse_rows).store_aligned(d + c);
+      d[label] -= label_weight;
+    }
+    return sums;
+  }
   for (std::size_t r = 0; r < rows; ++r) {
     const float* p = probabilities + r * row_floats;
     float* d = delta + r * row_floats;

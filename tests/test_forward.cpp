@@ -1,6 +1,11 @@
 // The generated forward pass against the naive double-precision reference.
 #include <catch2/catch.hpp>
+#include <ctnn/codegen/softmax.hpp>
 #include <ctnn/ctnn.hpp>
+
+#include <bit>
+#include <cstdint>
+#include <limits>
 
 #include "dense_views.hpp"
 #include "reference_mlp.hpp"
@@ -70,4 +75,46 @@ TEST_CASE("softmax outputs are probabilities even for huge logits") {
     total += v;
   }
   CHECK(total == Approx(1.0).epsilon(1e-6));
+}
+
+namespace {
+
+// softmax_rows on `rows` random rows of n classes against softmax_row on each row, bit for bit.
+template <class N, class Stride>
+void check_rows_match_single_rows(N n, Stride stride, std::size_t rows, std::uint64_t seed) {
+  const std::size_t row_floats = stride;
+  Arena arena(2 * rows * row_floats * sizeof(float));
+  float* batch = in_arena(arena.data(), 0);
+  float* single = batch + rows * row_floats;
+  Rng rng(seed, 0);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < row_floats; ++c) {
+      float value = c < std::size_t(n) ? float(20.0 * rng.uniform() - 10.0) : 0.0f;
+      if (r % 5 == 1 && c < std::size_t(n)) value = 3.0f;                          // every class tied
+      if (r % 5 == 2 && c + 1 == std::size_t(n)) value = 500.0f;                   // one class dominates
+      if (r % 5 == 3 && c == 0 && std::size_t(n) > 1) value = -std::numeric_limits<float>::infinity();
+      batch[r * row_floats + c] = single[r * row_floats + c] = value;
+    }
+  codegen::softmax_rows(n, stride, batch, rows);
+  for (std::size_t r = 0; r < rows; ++r) codegen::softmax_row(n, stride, single + r * row_floats);
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i < rows * row_floats; ++i)
+    differing += std::bit_cast<std::uint32_t>(batch[i]) != std::bit_cast<std::uint32_t>(single[i]);
+  INFO(std::size_t(n) << " classes, " << rows << " rows");
+  CHECK(differing == 0);
+}
+
+}  // namespace
+
+// softmax_rows works on blocks of rows side by side; a block must compute what one row alone does.
+TEST_CASE("softmax over a batch, rows side by side, is softmax of each row on its own, bit for bit") {
+  using codegen::fixed;
+  for (const std::size_t rows : {1, 7, 8, 9, 23, 200}) {
+    check_rows_match_single_rows(fixed<1>{}, fixed<simd::padded(1)>{}, rows, 1);
+    check_rows_match_single_rows(fixed<2>{}, fixed<simd::padded(2)>{}, rows, 2);
+    check_rows_match_single_rows(fixed<10>{}, fixed<simd::padded(10)>{}, rows, 3);
+    check_rows_match_single_rows(fixed<17>{}, fixed<simd::padded(17)>{}, rows, 4);
+    for (const std::size_t n : {3, 16, 33, 100})  // run-time extents, as the engine has them
+      check_rows_match_single_rows(n, simd::padded(n), rows, 5 + n);
+  }
 }

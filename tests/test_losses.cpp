@@ -81,6 +81,22 @@ TEST_CASE("each loss on a batch of two, by hand: values and dL/dz of the batch m
   }
 }
 
+TEST_CASE("a sample counts as correct when its label is the first of the most probable classes") {
+  alignas(64) const float tied[stride] = {0.1f, 0.4f, 0.4f, 0.1f};
+  CHECK_FALSE(codegen::predicts(tied, std::size_t{4}, 0));
+  CHECK(codegen::predicts(tied, std::size_t{4}, 1));  // the first of the two at 0.4, as std::max_element
+  CHECK_FALSE(codegen::predicts(tied, std::size_t{4}, 2));
+  alignas(64) const float last[stride] = {0.2f, 0.1f, 0.3f};
+  CHECK(codegen::predicts(last, std::size_t{3}, 2));
+  CHECK(codegen::predicts(last, codegen::fixed<3>{}, 2));
+  alignas(64) const float one[stride] = {1.0f};
+  CHECK(codegen::predicts(one, std::size_t{1}, 0));
+  HandBatch batch;  // rows {0.7, 0.2, 0.1} label 0 and {0.25, 0.25, 0.5} label 2: both right
+  CHECK(batch.run(SparseCategoricalCrossentropy{}).correct == 2);
+  batch.labels[1] = 0;
+  CHECK(batch.run(SparseCategoricalCrossentropy{}).correct == 1);
+}
+
 TEST_CASE("evaluate reports each loss as the double-precision reference computes it, on both backends") {
   using N = Net<Dense<12, 9, Tanh, L2<0.01>>, Dropout<0.3>, Dense<9, 6, Sigmoid>, Softmax<4>>;
   const testing::Batch data = testing::random_batch(300, N::input_size, N::output_size, 61);
