@@ -162,6 +162,22 @@ double activity_penalty(float c, Outputs outputs, Stride stride, const float* ou
   return double(c) * total;
 }
 
+// The backward steps below a layer (`steps(offset, g)`, offset from the start of the whole
+// gradient) on each finished vector of dX, into rows `stride` floats apart, which also hold the
+// partial sums of a product run in blocks of k.
+template <class Steps, Extent Stride>
+struct InputGradientEpilogue {
+  const Steps& steps;
+  float* out;
+  std::size_t offset;
+  Stride stride;
+  float* partial(std::size_t r, std::size_t c) const { return out + r * std::size_t(stride) + c; }
+  void operator()(std::size_t r, std::size_t c, floats acc) const {
+    const std::size_t at = r * std::size_t(stride) + c;
+    steps(offset + at, acc).store_aligned(out + at);
+  }
+};
+
 // dX = dZ W^T, each finished vector passed through `epilogue(offset, g)` before it is stored
 // (offset in floats from the start of previous_delta): the backward steps of the element-wise
 // layers below, fused (see backward_epilogue.hpp). Split over the batch's rows.
@@ -177,10 +193,8 @@ void input_gradient(Shape shape, const float* delta, std::size_t rows, const flo
                     float* delta_part = previous_delta + part;
                     gemm<AOrder::rows>(end - first, previous_stride, shape.outputs, stride, previous_stride,
                                        delta + first * row_floats, packed_transposed_kernel,
-                                       [=, &epilogue](std::size_t r, std::size_t c, floats acc) {
-                                         const std::size_t at = r * std::size_t(previous_stride) + c;
-                                         epilogue(part + at, acc).store_aligned(delta_part + at);
-                                       });
+                                       InputGradientEpilogue<Epilogue, std::remove_const_t<decltype(previous_stride)>>{
+                                           epilogue, delta_part, part, previous_stride});
                   });
 }
 

@@ -14,6 +14,19 @@
 
 namespace ctnn::codegen {
 
+// Bias and activation on each finished vector of sums, into rows `stride` floats apart, which
+// also hold the partial sums of a product run in blocks of k.
+template <class Act, Extent Stride>
+struct ForwardEpilogue {
+  float* y;
+  const float* bias;
+  Stride stride;
+  float* partial(std::size_t r, std::size_t c) const { return y + r * std::size_t(stride) + c; }
+  void operator()(std::size_t r, std::size_t c, floats acc) const {
+    Act::forward(acc + floats::load_aligned(bias + c)).store_aligned(partial(r, c));
+  }
+};
+
 // dense_forward of a batch: split over the kernel's columns or over rows.
 template <ActivationFunction Act, class Shape>
 void dense_forward_batch(Shape shape, const float* x, std::size_t rows, const float* kernel, const float* bias, float* y,
@@ -33,10 +46,7 @@ void dense_forward_batch(Shape shape, const float* x, std::size_t rows, const fl
         parallel_ranges(threads, row_floats, lanes, rows_worth_a_thread(rows * shape.inputs) * lanes,
                         [&](std::size_t first, std::size_t end) {
                           gemm<AOrder::rows>(rows, end - first, shape.inputs, shape.input_stride, stride, x, kernel + first,
-                                             [y, bias, row_floats, first](std::size_t r, std::size_t c, floats acc) {
-                                               act::forward(acc + floats::load_aligned(bias + first + c))
-                                                   .store_aligned(y + r * row_floats + first + c);
-                                             });
+                                             ForwardEpilogue<act, std::size_t>{y + first, bias + first, row_floats});
                         });
       },
       [&] {
@@ -46,10 +56,7 @@ void dense_forward_batch(Shape shape, const float* x, std::size_t rows, const fl
                           float* y_part = y + first * row_floats;
                           gemm<AOrder::rows>(end - first, stride, shape.inputs, shape.input_stride, stride,
                                              x + first * input_stride, kernel,
-                                             [y_part, bias, stride](std::size_t r, std::size_t c, floats acc) {
-                                               act::forward(acc + floats::load_aligned(bias + c))
-                                                   .store_aligned(y_part + r * std::size_t(stride) + c);
-                                             });
+                                             ForwardEpilogue<act, std::remove_const_t<decltype(stride)>>{y_part, bias, stride});
                           if constexpr (softmax) softmax_rows(shape.outputs, stride, y_part, end - first);
                         });
       });

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <concepts>
 #include <cstddef>
 #include <type_traits>
 #include <utility>
@@ -117,15 +118,86 @@ inline void for_each_binary_block(std::size_t count, F&& f) {
 
 }  // namespace detail
 
+// A product keeps the partial sums of a block of k where its epilogue says (the product's own
+// destination: partial(row, col) points at lanes floats there), so that it can run k in blocks.
+template <class E>
+concept HoldsPartialSums = requires(const E& e, std::size_t i) {
+  { e.partial(i, i) } -> std::same_as<float*>;
+};
+
+// B bigger than this goes column strip by column strip (see gemm).
+inline constexpr std::size_t l2_budget_bytes = 256 * 1024;
+
+// Packed strips of B: a strip of B's columns copied, one block of k at a time, into a contiguous
+// buffer on the stack, which the row tiles then read with unit stride. Straight from a large B whose
+// rows are kilobytes apart, every k of a tile touches another page, past the TLB's reach and past
+// what the prefetcher follows. Whether that costs depends on how much work a tile does per row of B:
+// AVX2's 6 x 2 tile (12 multiply-adds) waits on it, AVX-512's 8 x 3 tile (24) hides it. Measured with
+// bench_products, 1 thread, AMD EPYC (Zen 5), GFLOP/s unpacked -> packed: AVX2 784 x 1024 forward
+// 71 -> 103, 1024 x 512 forward 91 -> 104, its input gradient 81 -> 107, 512 x 256 forward
+// 110 -> 107; AVX-512 784 x 400 forward 221 -> 208, 784 x 1024 input gradient 219 -> 208. So only
+// tiles of fewer than 24 multiply-adds pack. The buffer is small enough for any thread's stack.
+inline constexpr bool tile_hides_strided_b = tile_rows * tile_vectors >= 24;
+inline constexpr std::size_t packed_strip_bytes = 48 * 1024;
+inline constexpr std::size_t k_block = packed_strip_bytes / (tile_vectors * lanes * sizeof(float));
+
+// Whether a product of depth k over B with rows ldb floats apart reads B from packed strips: B too
+// large for the cache, its rows 2 KiB or more apart, and k within one block unless the epilogue can
+// hold partial sums between blocks (HoldsPartialSums).
+constexpr bool packs_b(std::size_t k, std::size_t ldb, bool holds_partial_sums) {
+  return !tile_hides_strided_b && k * ldb * sizeof(float) > l2_budget_bytes && ldb * sizeof(float) >= 2048 &&
+         (holds_partial_sums || k <= k_block);
+}
+
+namespace detail {
+
+// Copies columns [col0, col0 + Vectors * lanes) of rows [k0, k0 + count) of B into `packed`.
+template <std::size_t Vectors, Extent LDB>
+[[gnu::always_inline]] inline void pack_strip(const float* b, LDB ldb, std::size_t k0, std::size_t count, std::size_t col0,
+                                              float* packed) {
+  const std::size_t b_stride = ldb;
+  for (std::size_t kk = 0; kk < count; ++kk)
+    CTNN_UNROLL for (std::size_t j = 0; j < Vectors; ++j)
+      floats::load_aligned(b + (k0 + kk) * b_stride + col0 + j * lanes).store_aligned(packed + (kk * Vectors + j) * lanes);
+}
+
+// The epilogue of one block of k of a packed strip starting at column col0: each sum resumes from
+// where the previous block left it (or from the product's own start) and goes back there, or, after
+// the last block, on to the product's epilogue.
+template <class Epilogue>
+struct KBlockEpilogue {
+  Epilogue& inner;
+  std::size_t col0;
+  bool resume, finish;
+
+  floats initial(std::size_t row, std::size_t col) const {
+    if constexpr (HoldsPartialSums<Epilogue>)
+      if (resume) return floats::load_aligned(inner.partial(row, col0 + col));
+    if constexpr (requires { inner.initial(row, col); }) return inner.initial(row, col0 + col);
+    else return floats(0.0f);
+  }
+  void operator()(std::size_t row, std::size_t col, floats acc) const {
+    if constexpr (HoldsPartialSums<Epilogue>)
+      if (!finish) return acc.store_aligned(inner.partial(row, col0 + col));
+    inner(row, col0 + col, acc);
+  }
+};
+
+}  // namespace detail
+
 // C (m x n) = A (m x k) * B (k x n). A is read as a[row * lda + kk] (AOrder::rows) or
 // a[kk * lda + row] (AOrder::transposed); B is b[kk * ldb + col], 64-byte aligned rows.
 // epilogue(row, col, acc) receives lanes consecutive results of row `row` from column `col`; an
-// epilogue with a member initial(row, col) gives the sums' starting values (zero otherwise).
+// epilogue with a member initial(row, col) gives the sums' starting values (zero otherwise), and
+// one with partial(row, col) lets the product run k in blocks (HoldsPartialSums).
+// Every sum runs over k in order, packed or not, in blocks or not: the results are the same bit
+// for bit whichever way a product goes.
 // Flattened: every tile, lambda and epilogue is inlined into it. Left to its own heuristics, GCC
 // stops inlining the epilogues in translation units with many networks, and a function call per
 // accumulator halves the speed (seen on the input gradient: 39 instead of 86 GFLOP/s).
 template <AOrder Order, Extent N, Extent K, Extent LDA, Extent LDB, class Epilogue>
 [[gnu::flatten]] void gemm(std::size_t m, N n, K k, LDA lda, LDB ldb, const float* a, const float* b, Epilogue&& epilogue) {
+  using E = std::remove_reference_t<Epilogue>;
   if constexpr (is_fixed<N> && is_fixed<LDB>)
     static_assert(N::value % lanes == 0 && LDB::value % lanes == 0, "gemm: B's columns must be padded to whole vectors");
   const std::size_t vectors = std::size_t(n) / lanes;
@@ -134,49 +206,81 @@ template <AOrder Order, Extent N, Extent K, Extent LDA, Extent LDB, class Epilog
   const std::size_t rows_left = m % tile_rows;
   const std::size_t row_tiles = full_row_tiles + (rows_left != 0);
 
-  // Row tile t against the columns [col0, col0 + Vectors * lanes); the last, partial row tile in
-  // blocks of binary heights.
-  auto tile = [&]<std::size_t Vectors>(fixed<Vectors>, std::size_t t, std::size_t col0) {
+  // Row tile t against the columns [col0, col0 + Vectors * lanes) of `from` (B, or a packed strip
+  // with its own k, A, ldb and epilogue); the last, partial row tile in blocks of binary heights.
+  auto tile = [&]<std::size_t Vectors, Extent Depth, Extent Ldb, class Tail>(fixed<Vectors>, std::size_t t, std::size_t col0,
+                                                                             Depth depth, const float* a_from, Ldb ldb_from,
+                                                                             const float* from, Tail& tail) {
     if (t < full_row_tiles) {
-      detail::micro_tile<tile_rows, Vectors, Order>(t * tile_rows, col0, k, lda, ldb, a, b, epilogue);
+      detail::micro_tile<tile_rows, Vectors, Order>(t * tile_rows, col0, depth, lda, ldb_from, a_from, from, tail);
       return;
     }
     detail::for_each_binary_block<tile_rows>(rows_left, [&]<std::size_t Rows>(fixed<Rows>, std::size_t first) {
-      detail::micro_tile<Rows, Vectors, Order>(full_row_tiles * tile_rows + first, col0, k, lda, ldb, a, b, epilogue);
+      detail::micro_tile<Rows, Vectors, Order>(full_row_tiles * tile_rows + first, col0, depth, lda, ldb_from, a_from, from,
+                                               tail);
     });
   };
-  // Column strip s: full width, or the narrower last one (a fixed width, chosen at compile time when
-  // n is fixed).
+  // f(fixed<Vectors>{}, col0) for column strip s: full width, or the narrower last one (a fixed
+  // width, chosen at compile time when n is fixed).
   const std::size_t strips = full_column_tiles + (vectors % tile_vectors != 0);
-  auto strip = [&](std::size_t t, std::size_t s) {
+  auto with_strip = [&](std::size_t s, auto&& f) {
     const std::size_t col0 = s * tile_vectors * lanes;
     if (s < full_column_tiles) {
-      tile(fixed<tile_vectors>{}, t, col0);
+      f(fixed<tile_vectors>{}, col0);
     } else if constexpr (is_fixed<N>) {
       constexpr std::size_t last_tile_vectors = N::value / lanes % tile_vectors;
-      if constexpr (last_tile_vectors != 0) tile(fixed<last_tile_vectors>{}, t, col0);
+      if constexpr (last_tile_vectors != 0) f(fixed<last_tile_vectors>{}, col0);
     } else {
-      detail::with_fixed_remainder<tile_vectors>(vectors % tile_vectors, [&](auto width) { tile(width, t, col0); });
+      detail::with_fixed_remainder<tile_vectors>(vectors % tile_vectors, [&](auto width) { f(width, col0); });
     }
   };
 
-  // The loop order decides which operand is streamed again and again. When B fits in about half
-  // of a 512 KiB L2 cache, row tiles go outermost: a tile's rows of A stay in L1 while all of B
-  // passes. Otherwise column strips go outermost: each strip of B stays in cache while all of A
-  // passes. One loop serves both orders, so each tile shape is compiled once.
-  constexpr std::size_t l2_budget_bytes = 256 * 1024;
-  const auto rows_outermost = [&] {
+  // When B fits in about half of a 512 KiB L2 cache, row tiles go outermost: a tile's rows of A stay
+  // in L1 while all of B passes. Otherwise column strips go outermost: each strip of B stays in
+  // cache while all of A passes, read straight from B or packed (packs_b).
+  const auto b_in_cache = [&] {
     if constexpr (is_fixed<K> && is_fixed<N>) return std::bool_constant<K::value * N::value * sizeof(float) <= l2_budget_bytes>{};
     else return std::size_t(k) * std::size_t(n) * sizeof(float) <= l2_budget_bytes;
   }();
-  for (std::size_t t = 0, s = 0, visited = 0; visited < row_tiles * strips; ++visited) {
-    strip(t, s);
-    if (rows_outermost) {
-      if (++s == strips) s = 0, ++t;
+  // Packing is chosen from B's depth and row stride, which the generated code has at compile time
+  // (not from the width of a thread's share), so each of its products compiles one way only.
+  const auto use_packed = [&] {
+    constexpr bool holds = HoldsPartialSums<E>;
+    if constexpr (!tile_hides_strided_b) {
+      if constexpr (is_fixed<K> && is_fixed<LDB>) return std::bool_constant<packs_b(K::value, LDB::value, holds)>{};
+      else if constexpr (holds) return packs_b(k, ldb, holds);
+      else return std::false_type{};  // a run-time depth without partial sums: a kernel gradient over a batch
     } else {
-      if (++t == row_tiles) t = 0, ++s;
+      return std::false_type{};
     }
-  }
+  }();
+  const auto unpacked = [&] {
+    for (std::size_t t = 0, s = 0, visited = 0; visited < row_tiles * strips; ++visited) {
+      with_strip(s, [&](auto width, std::size_t col0) { tile(width, t, col0, k, a, ldb, b, epilogue); });
+      if (b_in_cache) {
+        if (++s == strips) s = 0, ++t;
+      } else {
+        if (++t == row_tiles) t = 0, ++s;
+      }
+    }
+  };
+  // A template, so that nothing of it is instantiated where packing is never chosen.
+  const auto packed = [&]<class Unused = void>() {
+    alignas(64) float strip_buffer[k_block * tile_vectors * lanes];
+    const std::size_t depth = k;
+    for (std::size_t s = 0; s < strips; ++s)
+      with_strip(s, [&]<std::size_t Vectors>(fixed<Vectors> width, std::size_t col0) {
+        for (std::size_t k0 = 0; k0 < depth; k0 += k_block) {
+          const std::size_t count = std::min(k_block, depth - k0);
+          detail::pack_strip<Vectors>(b, ldb, k0, count, col0, strip_buffer);
+          detail::KBlockEpilogue<E> block{epilogue, col0, k0 != 0, k0 + count == depth};
+          const float* a_block = Order == AOrder::rows ? a + k0 : a + k0 * std::size_t(lda);
+          for (std::size_t t = 0; t < row_tiles; ++t)
+            tile(width, t, 0, count, a_block, fixed<Vectors * lanes>{}, strip_buffer, block);
+        }
+      });
+  };
+  choose(use_packed, packed, unpacked);
 }
 
 }  // namespace ctnn::codegen

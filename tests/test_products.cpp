@@ -95,3 +95,65 @@ TEST_CASE("a convolution's kernel gradient, packed a block of rows at a time, is
     }
   }
 }
+
+namespace {
+
+// The forward product and the input gradient of a dense layer of `inputs` x `outputs` on `rows` rows,
+// against each sum computed the way the kernels promise to compute it: one fused multiply-add after
+// another, k in order, from zero (then bias and ReLU for the forward). Equal bit for bit.
+template <class In, class Out>
+void check_dense_products(In inputs, Out outputs, std::size_t rows, std::size_t threads) {
+  const codegen::DenseShape shape{inputs, outputs, codegen::padded(inputs)};
+  const std::size_t n_in = inputs, n_out = outputs, stride = shape.stride(), in_stride = shape.padded_inputs();
+  std::mt19937 random(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  Buffers x(rows * in_stride), kernel(n_in * stride), bias(stride), y(rows * stride), delta(rows * stride),
+      transposed(n_out * in_stride), dx(rows * in_stride);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t i = 0; i < n_in; ++i) x.data()[r * in_stride + i] = normal(random);
+  for (std::size_t i = 0; i < n_in; ++i)
+    for (std::size_t o = 0; o < n_out; ++o) kernel.data()[i * stride + o] = normal(random);
+  for (std::size_t o = 0; o < n_out; ++o) bias.data()[o] = normal(random);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t o = 0; o < n_out; ++o) delta.data()[r * stride + o] = normal(random);
+
+  codegen::dense_forward<ReLU>(shape, x.data(), rows, kernel.data(), bias.data(), y.data(), threads);
+  codegen::transpose_kernel(shape, kernel.data(), transposed.data());
+  codegen::input_gradient(shape, delta.data(), rows, transposed.data(), [](std::size_t, simd::floats g) { return g; },
+                          dx.data(), threads);
+  std::size_t forward_differing = 0, gradient_differing = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t o = 0; o < n_out; ++o) {
+      float sum = 0.0f;
+      for (std::size_t i = 0; i < n_in; ++i) sum = std::fma(x.data()[r * in_stride + i], kernel.data()[i * stride + o], sum);
+      sum += bias.data()[o];
+      forward_differing += y.data()[r * stride + o] != (sum < 0.0f ? 0.0f : sum);
+    }
+    for (std::size_t i = 0; i < n_in; ++i) {
+      float sum = 0.0f;
+      for (std::size_t o = 0; o < n_out; ++o) sum = std::fma(delta.data()[r * stride + o], kernel.data()[i * stride + o], sum);
+      gradient_differing += dx.data()[r * in_stride + i] != sum;
+    }
+  }
+  INFO(n_in << " x " << n_out << " on " << rows << " rows, " << threads << " threads");
+  CHECK(forward_differing == 0);
+  CHECK(gradient_differing == 0);
+}
+
+}  // namespace
+
+// Large kernels with rows 2 KiB apart go through packed strips of B, a block of k at a time, where the
+// register tile is AVX2's (codegen/gemm.hpp, packs_b); the others straight from B. Shapes on both
+// sides of the switch, several blocks of k and a partial last one, a narrow last strip and a partial
+// last row tile, compile-time and run-time extents: on an AVX2 build both paths are checked.
+TEST_CASE("dense products, packed in blocks of k or not, are the in-order fused sums bit for bit") {
+  using codegen::fixed;
+  for (const std::size_t threads : {1, 2}) {
+    check_dense_products(fixed<1100>{}, fixed<530>{}, 37, threads);  // forward packed, k in blocks
+    check_dense_products(fixed<530>{}, fixed<1100>{}, 37, threads);  // the input gradient's B is the large one
+    check_dense_products(fixed<64>{}, fixed<40>{}, 29, threads);     // straight from B
+    check_dense_products(std::size_t{1100}, std::size_t{530}, 37, threads);
+    check_dense_products(std::size_t{1500}, std::size_t{600}, 13, threads);
+    check_dense_products(std::size_t{64}, std::size_t{40}, 29, threads);
+  }
+}
