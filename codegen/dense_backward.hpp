@@ -9,6 +9,7 @@
 #include "../dsl/regularizers.hpp"
 #include "extent.hpp"
 #include "gemm.hpp"
+#include "process_share.hpp"
 #include "thread_pool.hpp"
 
 namespace ctnn::codegen {
@@ -37,9 +38,11 @@ void column_sums(const float* delta, std::size_t row_floats, std::size_t rows, s
 }  // namespace detail
 
 // db = column sums of dZ over the batch: up to 8 vectors of columns per pass over the rows (a
-// convolution's batch has tens of thousands of rows), each column summed in row order.
+// convolution's batch has tens of thousands of rows), each column summed in row order. Shared by
+// several processes, the bias, one row, is the last one's (process_share.hpp: rows of each tensor).
 template <Extent Stride, class Sink>
-void bias_gradient(Stride stride, const float* delta, std::size_t rows, Sink&& sink) {
+void bias_gradient(Stride stride, const float* delta, std::size_t rows, Sink&& sink, ProcessShare share = {}) {
+  if (share.rows(1).size() == 0) return;
   const std::size_t row_floats = stride;
   std::size_t c = 0;
   for (; c + 8 * lanes <= row_floats; c += 8 * lanes) detail::column_sums<8>(delta, row_floats, rows, c, sink);
@@ -87,23 +90,26 @@ double regularizer_penalty(const R& r, const float* kernel, std::size_t floats_c
 }
 
 // dW = X^T dZ (+ regulariser gradient), each vector handed to `sink` (see StoreGradient).
-// x: rows x inputs, row stride shape.input_stride. Split over the rows of dW (the inputs) across
-// threads: each sum over the batch stays whole.
+// x: rows x inputs, row stride shape.input_stride. Split over the rows of dW (the inputs) or its
+// columns across threads, as dense_forward splits the layer: each sum over the batch stays whole.
+// Shared by several processes, this one computes the rows of dW its share names.
 template <class Shape, class R, class Sink>
 void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::size_t rows, const float* delta,
-                     const float* kernel, Sink&& sink, std::size_t threads = 1) {
+                     const float* kernel, Sink&& sink, std::size_t threads = 1, ProcessShare share = {}) {
   const auto stride = shape.stride();
   const bool regularized = regularizes(regularizer);
   const std::size_t row_floats = stride;
+  const IndexRange mine = share.rows(shape.inputs);
   choose(
       splits_by_kernel_columns(shape.inputs, stride),  // as dense_forward splits this layer
       [&] {
-        parallel_ranges(threads, row_floats, lanes, rows_worth_a_thread(rows * shape.inputs) * lanes,
+        parallel_ranges(threads, row_floats, lanes, rows_worth_a_thread(rows * mine.size()) * lanes,
                         [&](std::size_t first, std::size_t end) {
-                          gemm<AOrder::transposed>(std::size_t(shape.inputs), end - first, rows, shape.input_stride,
-                                                   stride, x, delta + first,
+                          const std::size_t part = mine.begin * row_floats + first;
+                          gemm<AOrder::transposed>(mine.size(), end - first, rows, shape.input_stride, stride,
+                                                   x + mine.begin, delta + first,
                                                    [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
-                                                     const std::size_t at = r * row_floats + first + c;
+                                                     const std::size_t at = part + r * row_floats + c;
                                                      if (regularized)
                                                        acc += regularizer_gradient(regularizer,
                                                                                    floats::load_aligned(kernel + at));
@@ -112,10 +118,11 @@ void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::siz
                         });
       },
       [&] {
-        parallel_ranges(threads, shape.inputs, tile_rows, rows_worth_a_thread(rows * row_floats),
-                        [&](std::size_t first, std::size_t end) {
+        parallel_ranges(threads, mine.size(), tile_rows, rows_worth_a_thread(rows * row_floats),
+                        [&](std::size_t from, std::size_t to) {
+                          const std::size_t first = mine.begin + from;
                           const std::size_t part = first * row_floats;
-                          gemm<AOrder::transposed>(end - first, stride, rows, shape.input_stride, stride, x + first, delta,
+                          gemm<AOrder::transposed>(to - from, stride, rows, shape.input_stride, stride, x + first, delta,
                                                    [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
                                                      const std::size_t at = part + r * std::size_t(stride) + c;
                                                      if (regularized)
@@ -180,18 +187,21 @@ struct InputGradientEpilogue {
 
 // dX = dZ W^T, each finished vector passed through `epilogue(offset, g)` before it is stored
 // (offset in floats from the start of previous_delta): the backward steps of the element-wise
-// layers below, fused (see backward_epilogue.hpp). Split over the batch's rows.
+// layers below, fused (see backward_epilogue.hpp). Split over the batch's rows; with a share of
+// several processes, this process's rows only.
 template <class Shape, class Epilogue>
 void input_gradient(Shape shape, const float* delta, std::size_t rows, const float* packed_transposed_kernel,
-                    const Epilogue& epilogue, float* previous_delta, std::size_t threads = 1) {
+                    const Epilogue& epilogue, float* previous_delta, std::size_t threads = 1, ProcessShare share = {}) {
   const auto stride = shape.stride();
   const auto previous_stride = shape.padded_inputs();
   const std::size_t row_floats = stride, previous_row_floats = previous_stride;
-  parallel_ranges(threads, rows, tile_rows, rows_worth_a_thread(shape.outputs * previous_row_floats),
-                  [&](std::size_t first, std::size_t end) {
+  const IndexRange mine = share.rows(rows);
+  parallel_ranges(threads, mine.size(), tile_rows, rows_worth_a_thread(shape.outputs * previous_row_floats),
+                  [&](std::size_t from, std::size_t to) {
+                    const std::size_t first = mine.begin + from;
                     const std::size_t part = first * previous_row_floats;
                     float* delta_part = previous_delta + part;
-                    gemm<AOrder::rows>(end - first, previous_stride, shape.outputs, stride, previous_stride,
+                    gemm<AOrder::rows>(to - from, previous_stride, shape.outputs, stride, previous_stride,
                                        delta + first * row_floats, packed_transposed_kernel,
                                        InputGradientEpilogue<Epilogue, std::remove_const_t<decltype(previous_stride)>>{
                                            epilogue, delta_part, part, previous_stride});

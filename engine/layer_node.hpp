@@ -38,6 +38,7 @@ struct LayerIo {
   double* penalty = nullptr;           // activity penalties are added here
   std::uint64_t seed = 0, step = 0;    // for layers that draw random numbers
   std::size_t random_stream = 0;
+  ProcessShare share{};                // this process's part of a layer that shares work
 
   // f(rows) with the rows as the kernels take them: fixed<1> for one sample known as such.
   template <class F>

@@ -20,9 +20,11 @@
 #include "../codegen/gradient_sinks.hpp"
 #include "../codegen/loss_kernels.hpp"
 #include "../codegen/optimizer_update.hpp"
+#include "../codegen/process_share.hpp"
 #include "../error.hpp"
 #include "../layers/backward_chain.hpp"
 #include "../layers/derived.hpp"
+#include "../layers/parameter_shares.hpp"
 #include "network.hpp"
 
 namespace ctnn::engine {
@@ -132,6 +134,23 @@ class TrainingStep {
     return codegen::apply_update(update, parameters(), gradient_data(), optimizer_state().data());
   }
 
+  // Shares the next steps' work with the other processes of `collective` (nullptr: none; see
+  // codegen/process_share.hpp). The steps must then store their gradients (train_batch with
+  // store_gradients), and gather_gradients() completes them before the update.
+  void share_work(Collective* collective) {
+    collective_ = collective;
+    gradient_shares_.clear();
+    if (collective_)
+      gradient_shares_ = layers::parameter_shares(
+          collective_->share(), network_.layer_count(), network_.parameters().size(),
+          [&](std::size_t i) { return network_.tensors(i); }, [&](std::size_t i) { return network_.traits(i); },
+          [&](std::size_t i) { return network_.parameter_offset(i); });
+  }
+  // Every process's part of the stored gradients, gathered: the gradients of the whole batch.
+  void gather_gradients() {
+    if (collective_) collective_->gather_ranges(gradients(), gradient_shares_);
+  }
+
   std::span<float> parameters() { return network_.parameters(); }
   std::span<float> gradients() { return {gradient_data(), network_.parameters().size()}; }
   // All optimiser state: optimizer_state_slots arrays, optimizer_state_stride() floats apart.
@@ -156,7 +175,20 @@ class TrainingStep {
     check_rows(rows);
     const std::size_t depth = network_.layer_count(), last = depth - 1;
     double penalty = network_.regularization_penalty();  // on the weights of this forward pass
-    for (std::size_t i = 0; i < depth; ++i) network_.layer(i).forward_training(io(i, rows, &penalty));
+    const ProcessShare share = collective_ ? collective_->share() : ProcessShare{};
+    for (std::size_t i = 0; i < depth; ++i) {
+      LayerIo layer_io = io(i, rows, &penalty);
+      if (network_.traits(i).shares_work && !share.whole()) {
+        const IndexRange mine = share.rows(rows);
+        layer_io.rows = mine.size();
+        layer_io.input += mine.begin * layer_io.input_stride;
+        layer_io.output += mine.begin * layer_io.output_stride;
+        network_.layer(i).forward_training(layer_io);
+        collective_->gather_rows(output_data(i), network_.output_stride(i), rows);
+      } else {
+        network_.layer(i).forward_training(layer_io);
+      }
+    }
     ++steps_;
     const codegen::LossSums sums =
         codegen::loss_delta(loss_, network_.output_size(), network_.output_stride(last), output_data(last),
@@ -171,7 +203,11 @@ class TrainingStep {
       if (network_.traits(i).elementwise_backward) continue;  // applied by the layer above (see below)
       float* input_gradient = wants_input_gradient_[i] ? gradient(i - 1) : nullptr;
       const BackwardPlan& plan = backward_plans_[i];
-      network_.layer(i).backward(io(i, rows, nullptr), gradient(i), input_gradient, plan.fused, sinks);
+      LayerIo layer_io = io(i, rows, nullptr);
+      const bool shared = network_.traits(i).shares_work && !share.whole();
+      if (shared) layer_io.share = share;
+      network_.layer(i).backward(layer_io, gradient(i), input_gradient, plan.fused, sinks);
+      if (shared && input_gradient) collective_->gather_rows(input_gradient, network_.output_stride(i - 1), rows);
       for (const FusedSteps& pass : plan.passes)
         pass.visit([&](const auto& epilogue) {
           codegen::apply_backward_steps(epilogue, network_.output_stride(i - 1), rows, input_gradient);
@@ -224,6 +260,8 @@ class TrainingStep {
   float* gradient_data() { return in_arena(gradients_.data(), 0); }
 
   Network& network_;
+  Collective* collective_ = nullptr;
+  std::vector<std::vector<IndexRange>> gradient_shares_;  // layers::parameter_shares
   std::size_t batch_, input_stride_;
   Arena input_, labels_, gradients_, optimizer_state_, step_scratch_{0};
   std::vector<Arena> outputs_, kept_;

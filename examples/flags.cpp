@@ -58,7 +58,9 @@ std::string TrainingFlags::usage() const {
          "  --checkpoint FILE[:MONITOR]  save the model after each epoch, or only when MONITOR improves\n"
          "  --reduce-lr MONITOR[:FACTOR[:PATIENCE]]  Keras's ReduceLROnPlateau (defaults 0.1 and 10)\n"
          "  --schedule E:RATE,...  from epoch E (counted from 1) on, train at RATE (e.g. 1:0.01,11:0.001)\n"
-         "  --history FILE     write the history after training: FILE.csv (CSVLogger) or FILE.json\n";
+         "  --history FILE     write the history after training: FILE.csv (CSVLogger) or FILE.json\n"
+         "  --mpi              train over the processes mpirun starts (mpirun -np 2 PROGRAM --mpi ...), with the\n"
+         "                     weights one process would get; rank 0 prints and writes (needs -DCTNN_MPI=ON)\n";
 }
 
 ctnn::Optimizer TrainingFlags::make_optimizer() const {
@@ -159,6 +161,7 @@ bool TrainingFlags::take(std::string_view flag, const std::function<std::string_
     if (!(momentum >= 0.0f && momentum < 1.0f)) throw ctnn::Error("--momentum " + std::string(text) + " is outside [0, 1)");
   }
   else if (flag == "--nesterov") nesterov = true;
+  else if (flag == "--mpi") {}  // DistributedRun (distributed_run.hpp) has taken it
   else if (flag == "--validation") {
     validation = value();
     if (validation != "test" && validation != "none") throw ctnn::Error("--validation takes test or none, not '" + validation + "'");

@@ -3,12 +3,13 @@
 // batch 128, 5,000 of the 60,000 training images held out for validation (Keras's validation_split takes
 // the last ones), EarlyStopping on val_accuracy with patience 2 restoring the best weights.
 //   train_batchnorm_mlp [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N]
-//                       [--save FILE] [--report DIR] [--backup DIR]
+//                       [--save FILE] [--report DIR] [--backup DIR] [--mpi]
 #include <cstdio>
 #include <ctnn/ctnn.hpp>
 #include <string>
 #include <string_view>
 
+#include "distributed_run.hpp"
 #include "flags.hpp"
 #include "test_report.hpp"
 
@@ -19,7 +20,9 @@ using BatchNormMlp = ctnn::Net<ctnn::Dense<784, 600, ctnn::ReLU, Normal>, ctnn::
 constexpr std::size_t batch_size = 128;
 
 int main(int argc, char** argv) {
+  examples::DistributedRun run;
   try {
+    run.start(argc, argv);
     examples::TrainingFlags flags;
     flags.epochs = 10;
     flags.optimizer = "adam";
@@ -28,6 +31,7 @@ int main(int argc, char** argv) {
                               flags.usage();
     examples::for_each_argument(argc, argv, usage.c_str(),
                                 [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
+    run.share(flags);
     const auto data = ctnn::io::load_data_set(flags.data);
     BatchNormMlp::print_summary();
     std::printf("%s, batch size %zu, epochs: %zu, data: %s\n", flags.describe_optimizer().c_str(), flags.batch_or(batch_size),
@@ -35,6 +39,7 @@ int main(int argc, char** argv) {
 
     ctnn::Model<BatchNormMlp> model{ctnn::Seed{flags.seed}};
     ctnn::FitOptions options = flags.fit_options({}, data.test, 5000.0 / 60000.0);
+    options.collective = run.collective();
     if (!flags.early_stopping)
       options.callbacks.push_back(ctnn::EarlyStopping{.monitor = "val_accuracy", .patience = 2, .restore_best_weights = true});
     const ctnn::History history = ctnn::fit<batch_size>(model, data.train, options);
@@ -44,7 +49,6 @@ int main(int argc, char** argv) {
     flags.save_if_asked(model);
     flags.report_if_asked("train_batchnorm_mlp", model, history, data.test, flags.batch_or(batch_size));
   } catch (const ctnn::Error& error) {
-    std::fprintf(stderr, "train_batchnorm_mlp: %s\n(train_batchnorm_mlp --help lists the flags)\n", error.what());
-    return 1;
+    return run.fail("train_batchnorm_mlp", error);
   }
 }

@@ -1,6 +1,6 @@
 // The seed experiment: 784-400-20-10 ReLU/softmax trained with SGD on Fashion-MNIST.
 //   train_seed [--epochs N] [--optimizer sgd|rmsprop|adam] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N]
-//              [--save FILE] [--report DIR] [--backup DIR]
+//              [--save FILE] [--report DIR] [--backup DIR] [--mpi]
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "distributed_run.hpp"
 #include "flags.hpp"
 #include "test_report.hpp"
 
@@ -27,8 +28,11 @@ examples::TrainingFlags parse_flags(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+  examples::DistributedRun run;
   try {
-    const examples::TrainingFlags flags = parse_flags(argc, argv);
+    run.start(argc, argv);
+    examples::TrainingFlags flags = parse_flags(argc, argv);
+    run.share(flags);
     const auto data = ctnn::io::load_data_set(flags.data);
     std::printf("%s: %zu parameters\n", SeedNet::describe().c_str(), SeedNet::param_count);
     std::printf("data: %zu training and %zu test images of %zux%zu from %s\n", data.train.count, data.test.count,
@@ -37,14 +41,14 @@ int main(int argc, char** argv) {
                 flags.epochs, ctnn::simd::architecture_name());
 
     ctnn::Model<SeedNet> model{ctnn::Seed{flags.seed}};
-    const ctnn::History history = ctnn::fit<batch_size>(model, data.train, flags.fit_options(data.test, data.test));
+    ctnn::FitOptions options = flags.fit_options(data.test, data.test);
+    options.collective = run.collective();
+    const ctnn::History history = ctnn::fit<batch_size>(model, data.train, options);
     flags.write_history_if_asked(history);
     examples::print_test_report(model, data.test, flags.data, flags.loss);
     flags.save_if_asked(model);
     flags.report_if_asked("train_seed", model, history, data.test, flags.batch_or(batch_size));
   } catch (const ctnn::Error& error) {
-    std::fprintf(stderr, "train_seed: %s\n", error.what());
-    std::fprintf(stderr, "(train_seed --help lists the flags)\n");
-    return 1;
+    return run.fail("train_seed", error);
   }
 }

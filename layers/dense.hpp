@@ -44,7 +44,11 @@ struct Dense {
     return {{"transposed kernel", 0, units * simd::padded(input.elements()), Lifetime::step, true}};
   }
   constexpr LayerTraits traits() const {
-    return {.reads_unpadded_input = true, .seeded = true, .produces_probabilities = activation == ActivationKind::softmax};
+    return {.reads_unpadded_input = true,
+            .seeded = true,
+            .produces_probabilities = activation == ActivationKind::softmax,
+            // An activity penalty is a sum over the batch's rows, reported in the loss: it stays whole.
+            .shares_work = activity_l1 == 0.0f};
   }
   // The activity penalty's and the activation's derivatives, on the stored outputs. Softmax has
   // none: the loss gives the gradient of its inputs directly.
@@ -97,12 +101,13 @@ struct Dense {
     float* transposed = io.scratch[0];
     // W^T is packed before the kernel's sink may update W: the input gradient needs the old weights.
     if (io.input_gradient) codegen::transpose_kernel(shape, kernel, transposed);
-    codegen::bias_gradient(shape.stride(), io.output_gradient, io.rows, io.sink_for(bias_of(io)));
+    codegen::bias_gradient(shape.stride(), io.output_gradient, io.rows, io.sink_for(bias_of(io)), io.share);
     codegen::kernel_gradient(shape, regularizer, io.input, io.rows, io.output_gradient, kernel,
-                             io.sink_for(io.parameters), io.threads);
+                             io.sink_for(io.parameters), io.threads, io.share);
     if (io.input_gradient)
       io.with_epilogue([&](const auto& epilogue) {
-        codegen::input_gradient(shape, io.output_gradient, io.rows, transposed, epilogue, io.input_gradient, io.threads);
+        codegen::input_gradient(shape, io.output_gradient, io.rows, transposed, epilogue, io.input_gradient, io.threads,
+                                io.share);
       });
   }
 

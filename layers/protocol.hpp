@@ -130,6 +130,11 @@ struct LayerTraits {
   bool seeded = false;                  // its initial values come from the seed: each such layer gets a stream of its own
   bool draws_random_numbers = false;    // in training: each such layer gets a stream of its own
   bool produces_probabilities = false;  // its outputs are class probabilities (a softmax): the loss reads them
+  // Over several processes (codegen/process_share.hpp), forward_training writes the rows it is given
+  // (the driver hands it this process's rows and gathers the others'; it keeps no scratch per row and
+  // adds no penalty), and backward computes the parameter-gradient rows and input-gradient rows
+  // io.share names. Without it, every process runs the layer whole.
+  bool shares_work = false;
 };
 
 // A layer that cannot read its input: the message says why, the drivers add the layer's position.

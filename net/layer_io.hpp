@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "../codegen/extent.hpp"
+#include "../codegen/process_share.hpp"
 #include "../dsl/run_time_options.hpp"
 #include "net.hpp"
 
@@ -45,6 +46,7 @@ struct LayerIo {
   double* penalty = nullptr;
   std::uint64_t seed = 0, step = 0;
   std::size_t random_stream = 0;
+  ProcessShare share{};  // this process's part of a layer that shares work
 
   template <class F>
   void with_rows(F&& f) const {

@@ -13,14 +13,17 @@
 #include <span>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "../codegen/backward_epilogue.hpp"
 #include "../codegen/batch_result.hpp"
 #include "../codegen/gather_rows.hpp"
 #include "../codegen/gradient_sinks.hpp"
 #include "../codegen/loss_kernels.hpp"
+#include "../codegen/process_share.hpp"
 #include "../error.hpp"
 #include "../layers/backward_chain.hpp"
+#include "../layers/parameter_shares.hpp"
 #include "layer_io.hpp"
 #include "memory_plan.hpp"
 #include "model.hpp"
@@ -50,6 +53,22 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   // Dropout masks are drawn from this seed and the number of steps since it was set (steps_done when
   // a run resumes).
   void seed_dropout(std::uint64_t seed, std::uint64_t steps_done = 0) { dropout_seed_ = seed, steps_ = steps_done; }
+
+  // Shares the next steps' work with the other processes of `collective` (nullptr: none; see
+  // codegen/process_share.hpp). The steps must then store their gradients (train_batch with
+  // store_gradients), and gather_gradients() completes them before the update.
+  void share_work(Collective* collective) {
+    collective_ = collective;
+    gradient_shares_.clear();
+    if (collective_)
+      gradient_shares_ = layers::parameter_shares(
+          collective_->share(), count, N::parameter_floats, [](std::size_t i) { return N::tensors[i]; },
+          [](std::size_t i) { return N::traits[i]; }, [](std::size_t i) { return N::parameter_offsets[i]; });
+  }
+  // Every process's part of the stored gradients, gathered: the gradients of the whole batch.
+  void gather_gradients() {
+    if (collective_) collective_->gather_ranges(gradients(), gradient_shares_);
+  }
 
   // Copies the samples named by `indices` (at most Batch of them) into the arena.
   void load_batch(const float* images, const std::uint8_t* labels, std::span<const std::uint32_t> indices) {
@@ -102,10 +121,24 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   BatchResult forward_backward(std::size_t rows, SinkFor&& sink_for) {
     check_rows(rows);
     double penalty = model_.regularization_penalty();  // on the weights of this forward pass
+    const ProcessShare share = collective_ ? collective_->share() : ProcessShare{};
     boost::hana::for_each(N::layer_indices, [&](auto index) {
       constexpr std::size_t i = decltype(index)::value;
       float* scratch_buffers[layers::max_scratch];
-      std::get<i>(N::kinds).forward_training(io<i>(rows, scratch_buffers, &penalty));
+      auto layer_io = io<i>(rows, scratch_buffers, &penalty);
+      if constexpr (N::traits[i].shares_work) {
+        if (!share.whole()) {
+          const IndexRange mine = share.rows(rows);
+          auto part = layer_io;
+          part.rows = mine.size();
+          part.input += mine.begin * part.input_stride;
+          part.output += mine.begin * part.output_stride;
+          std::get<i>(N::kinds).forward_training(part);
+          collective_->gather_rows(output_data(i), N::output_stride(i), rows);
+          return;
+        }
+      }
+      std::get<i>(N::kinds).forward_training(layer_io);
     });
     ++steps_;
     const codegen::LossSums sums =
@@ -125,7 +158,9 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   template <std::size_t I, class SinkFor>
   void backward(std::size_t rows, SinkFor& sink_for) {
     float* scratch_buffers[layers::max_scratch];
-    const auto layer_io = io<I>(rows, scratch_buffers, nullptr);
+    auto layer_io = io<I>(rows, scratch_buffers, nullptr);
+    const bool shared = N::traits[I].shares_work && collective_ && !collective_->share().whole();
+    if (shared) layer_io.share = collective_->share();
     if constexpr (N::passes_gradient[I]) {
       constexpr layers::FusedForm form = layers::fuse(chain_below<I>);
       float* input_gradient = gradient(I - 1);
@@ -133,6 +168,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
       net::BackwardIo<decltype(layer_io), SinkFor&, decltype(fused)> backward_io{layer_io, gradient(I), input_gradient,
                                                                                  fused, sink_for};
       std::get<I>(N::kinds).backward(backward_io);
+      if (shared) collective_->gather_rows(input_gradient, N::output_stride(I - 1), rows);
       // What did not fit the layer's kernel: one pass each.
       boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<form.count>, boost::hana::size_c<chain_below<I>.size()>),
                             [&](auto s) {
@@ -217,6 +253,8 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   float* state_of(const float* parameter) { return optimizer_state().data() + (parameter - parameters().data()); }
 
   Model<N>& model_;
+  Collective* collective_ = nullptr;
+  std::vector<std::vector<IndexRange>> gradient_shares_;  // layers::parameter_shares
   Loss loss_;
   std::uint64_t dropout_seed_ = 0, steps_ = 0;
 };

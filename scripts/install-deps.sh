@@ -2,7 +2,8 @@
 # Installs what ctnn needs from Debian 12 packages; does nothing when all are present.
 set -euo pipefail
 
-packages=(g++ make cmake libboost-dev libxsimd-dev catch2 zlib1g-dev libeigen3-dev dataset-fashion-mnist python3-matplotlib python3-sklearn)
+packages=(g++ make cmake libboost-dev libxsimd-dev catch2 zlib1g-dev libeigen3-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist
+          python3-matplotlib python3-sklearn)
 # Extra packages for one script (the benchmark's PyTorch), space-separated.
 read -r -a extra <<< "${CTNN_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")

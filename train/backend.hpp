@@ -9,6 +9,7 @@
 #include <string>
 
 #include "../codegen/batch_result.hpp"
+#include "../codegen/process_share.hpp"
 #include "../codegen/simd.hpp"
 #include "../dsl/losses.hpp"
 #include "../dsl/training_progress.hpp"
@@ -41,6 +42,8 @@ concept BackendTrainingStep = requires(S& step, const float* images, const std::
   { step.apply_update([](float*, simd::floats, float*) {}) } -> std::same_as<bool>;
   { step.parameters() } -> std::same_as<std::span<float>>;
   { step.gradients() } -> std::same_as<std::span<float>>;
+  step.share_work(static_cast<Collective*>(nullptr));
+  step.gather_gradients();
   { step.optimizer_state() } -> std::same_as<std::span<float>>;
   { step.optimizer_state_stride() } -> std::convertible_to<std::size_t>;
 };

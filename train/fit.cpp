@@ -1,5 +1,6 @@
 #include "fit.hpp"
 
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -103,6 +104,49 @@ void shuffle(std::vector<std::uint32_t>& order, std::uint64_t seed, std::uint64_
   for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
 }
 
+// A word that changes with every bit of `words` (the multiply-xor of a fast string hash).
+std::uint64_t mix(std::uint64_t hash, std::span<const std::uint32_t> words) {
+  for (const std::uint32_t word : words) hash = (hash ^ word) * 0x100000001b3ULL;
+  return hash;
+}
+template <class T>
+std::span<const std::uint32_t> as_words(const T* data, std::size_t bytes) {
+  return {reinterpret_cast<const std::uint32_t*>(data), bytes / sizeof(std::uint32_t)};
+}
+
+// Processes that would train differently (another seed's weights, another data file, other options)
+// give every process the same error instead of weights that silently drift apart.
+void check_same_everywhere(Collective& collective, FitTarget& target, const DatasetView& data,
+                           const DatasetView& validation, const FitOptions& options, std::uint64_t iteration) {
+  const auto differs = [&](const char* what, std::uint64_t value) {
+    if (!collective.same_everywhere(value))
+      throw Error(std::string("fit: the processes of this distributed run have different ") + what +
+                  "; every process must call fit with the same model, data and options");
+  };
+  const std::span<const float> parameters = target.parameters();
+  differs("weights (seed them alike, or load the same model file)",
+          mix(0xcbf29ce484222325ULL, as_words(parameters.data(), parameters.size_bytes())));
+  const std::span<const float> optimizer_state = target.optimizer_state();
+  const std::uint32_t updates[] = {std::uint32_t(iteration), std::uint32_t(iteration >> 32)};
+  differs("training states (a backup one process found and another did not, or earlier fits that differ)",
+          mix(mix(0xcbf29ce484222325ULL, updates), as_words(optimizer_state.data(), optimizer_state.size_bytes())));
+  const auto data_hash = [](const DatasetView& set) {
+    std::uint64_t hash = mix(0xcbf29ce484222325ULL, as_words(set.images, set.count * set.features * sizeof(float)));
+    const std::uint32_t sizes[] = {std::uint32_t(set.count), std::uint32_t(set.features)};
+    hash = mix(hash, sizes);
+    for (std::size_t i = 0; i < set.count; ++i) hash = (hash ^ set.labels[i]) * 0x100000001b3ULL;
+    return hash;
+  };
+  differs("training data", data_hash(data));
+  differs("validation data", data_hash(validation));
+  const std::uint32_t settings[] = {std::uint32_t(options.epochs), std::uint32_t(options.batch_size),
+                                    std::uint32_t(options.seed), std::uint32_t(options.seed >> 32),
+                                    std::uint32_t(options.shuffle), std::uint32_t(options.callbacks.size()),
+                                    std::uint32_t(options.optimizer.index()), std::uint32_t(options.loss.index()),
+                                    std::bit_cast<std::uint32_t>(learning_rate_of(options.optimizer))};
+  differs("fit options (epochs, batch size, seed, shuffling, callbacks, optimizer or loss)", mix(0xcbf29ce484222325ULL, settings));
+}
+
 CallbackRecord record_of(const CallbackState& callback) {
   if (const auto* early = std::get_if<EarlyStopping::State>(&callback)) return {early->improvement.best(), early->wait, 0};
   if (const auto* plateau = std::get_if<ReduceLROnPlateau::State>(&callback))
@@ -167,6 +211,9 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
   check_loss(options.loss);
   check_learning_rate(learning_rate_of(options.optimizer), "FitOptions::optimizer");
   const BackupAndRestore* backup = find_backup(options.callbacks);
+  // Over several processes, process 0 alone prints and writes files; all of them must train alike.
+  const bool writes = !options.collective || options.collective->share().rank == 0;
+  const bool verbose = options.verbose && writes;
   if (options.batch_size > target.batch_size())
     throw Error("fit: batch_size " + std::to_string(options.batch_size) + " is more than the " +
                 std::to_string(target.batch_size()) + " rows the training step was planned for (fit<" +
@@ -220,14 +267,16 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
     state.callbacks.clear();
     for (const CallbackState& callback : callbacks) state.callbacks.push_back(record_of(callback));
     state.run = identity;
-    io::write_file_atomically(backup_file(*backup), training_state_bytes(state));
+    if (writes) io::write_file_atomically(backup_file(*backup), training_state_bytes(state));
   };
-  if (backup) {
+  if (backup && writes) {
     std::error_code error;
     std::filesystem::create_directories(backup->backup_dir, error);
     if (error) throw Error(backup->backup_dir.string() + ": cannot create the backup folder: " + error.message());
   }
 
+  // After a backup or an earlier fit was taken up: the ranks must start from the same state.
+  if (options.collective) check_same_everywhere(*options.collective, target, data, validation, options, state.iteration);
   FlushDenormals flush_denormals;
   if (options.threads != 0) target.set_threads(options.threads);
   // Steps may run on fewer threads than the model's while that is faster; the model gets its count back.
@@ -261,7 +310,7 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
     carried.loss = options.loss;
   };
 
-  if (resuming && options.verbose) {
+  if (resuming && verbose) {
     const std::string path = backup_file(*backup).string();
     if (state.finished)
       std::fprintf(options.log, "%s: the run finished after %zu epochs; its weights and history are restored\n",
@@ -271,7 +320,7 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
                    static_cast<unsigned long long>(state.epoch), static_cast<unsigned long long>(state.batches_done + 1),
                    batches);
   }
-  ProgressReport progress(options.log, options.verbose, options.epochs, batches);
+  ProgressReport progress(options.log, verbose, options.epochs, batches);
   // Keras's epoch line shows the rate while a callback sets it.
   const bool sets_learning_rate = std::ranges::any_of(options.callbacks, [](const Callback& callback) {
     return std::holds_alternative<LearningRateScheduler>(callback) || std::holds_alternative<ReduceLROnPlateau>(callback);
@@ -346,7 +395,7 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
         if (improved && early->options.restore_best_weights) state.best_weights = target.snapshot();
         if (stop_here) {
           state.finished = true;
-          const bool say = options.verbose && early->options.verbose;
+          const bool say = verbose && early->options.verbose;
           if (early->options.restore_best_weights && state.best_weights) {
             if (say) std::fprintf(options.log, "Restoring model weights from the end of the best epoch: %zu.\n", early->best_epoch + 1);
             target.restore(*state.best_weights, "best weights");
@@ -355,16 +404,16 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
         }
       } else if (auto* plateau = std::get_if<ReduceLROnPlateau::State>(&callback)) {
         const float reduced = plateau->next_learning_rate(logs, state.learning_rate);
-        if (reduced != state.learning_rate && options.verbose)
+        if (reduced != state.learning_rate && verbose)
           std::fprintf(options.log, "Epoch %zu: ReduceLROnPlateau reducing learning rate to %g.\n", epoch, double(reduced));
         state.learning_rate = reduced;
       } else if (auto* checkpoint = std::get_if<ModelCheckpoint::State>(&callback)) {
         const double best_before = checkpoint->improvement.best();
         const bool save = checkpoint->should_save(logs);
-        if (save) target.save(checkpoint->options.path);
-        if (options.verbose && checkpoint->options.verbose) say_checkpoint(options.log, epoch, checkpoint->options, best_before, logs, save);
+        if (save && writes) target.save(checkpoint->options.path);
+        if (verbose && checkpoint->options.verbose) say_checkpoint(options.log, epoch, checkpoint->options, best_before, logs, save);
       } else if (const auto* logger = std::get_if<CSVLogger>(&callback)) {
-        save_csv(history, logger->filename);
+        if (writes) save_csv(history, logger->filename);
       }
     }
     if (epoch == options.epochs) state.finished = true;
@@ -378,7 +427,7 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
     }
   }
   record_carried();
-  if (backup && backup->delete_checkpoint) {
+  if (backup && backup->delete_checkpoint && writes) {
     std::error_code error;
     std::filesystem::remove(backup_file(*backup), error);
   }

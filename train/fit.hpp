@@ -16,6 +16,7 @@
 
 #include "../codegen/batch_result.hpp"
 #include "../codegen/optimizer_update.hpp"
+#include "../codegen/process_share.hpp"
 #include "../dsl/dataset.hpp"
 #include "../dsl/losses.hpp"
 #include "../dsl/optimizers.hpp"
@@ -51,6 +52,11 @@ struct FitOptions {
   // training can sum the gradients of several processes; empty: the update is fused into the backward
   // pass, the fast path. Both give the same numbers when it changes nothing.
   GradientExchange gradient_exchange{};
+  // Data-parallel training over processes (distributed/mpi.hpp's world(), for one): each computes its
+  // share of every batch and the step ends with the weights one process would have, bit for bit. Every
+  // process must call fit with the same model, data and options; only process 0 prints and writes
+  // files (checkpoints, backups, logs). nullptr: this process alone.
+  Collective* collective = nullptr;
   bool verbose = true;        // progress and one line per epoch
   std::FILE* log = stdout;
 };
@@ -85,6 +91,7 @@ class FitTarget {
   // how many steps were done already (by earlier fits, and before a backup when a run resumes).
   virtual void start(const Loss& loss, std::uint64_t seed, std::uint64_t steps_done) = 0;
   virtual std::span<float> optimizer_state() = 0;
+  virtual std::span<const float> parameters() = 0;
   // One update from the samples `rows` of `data`; iteration counts the updates, this one included.
   // With an exchange, the step runs in phases and the exchange sits between backward and update.
   virtual BatchResult train_batch(const DatasetView& data, std::span<const std::uint32_t> rows,
@@ -105,7 +112,10 @@ History run_fit(FitTarget& target, const DatasetView& data, const FitOptions& op
 template <Backend M, BackendTrainingStep Step>
 class FitTargetOf final : public FitTarget {
  public:
-  FitTargetOf(M& model, Step& step) : model_(model), step_(step) {}
+  FitTargetOf(M& model, Step& step, Collective* collective) : model_(model), step_(step), collective_(collective) {
+    step_.share_work(collective);
+  }
+  ~FitTargetOf() { step_.share_work(nullptr); }
 
   void check_fits(const DatasetView& data, const char* role) const override { ctnn::check_fits(model_, data, role); }
   std::size_t threads() const override { return model_.threads(); }
@@ -118,15 +128,17 @@ class FitTargetOf final : public FitTarget {
     step_.seed_dropout(seed, steps_done);
   }
   std::span<float> optimizer_state() override { return step_.optimizer_state(); }
+  std::span<const float> parameters() override { return step_.parameters(); }
   BatchResult train_batch(const DatasetView& data, std::span<const std::uint32_t> rows, const Optimizer& optimizer,
                           std::uint64_t iteration, const GradientExchange& exchange) override {
     step_.load_batch(data.images, data.labels, rows);
     // Built here, not in the library: its SIMD registers are those of the program's instruction set.
     const OptimizerUpdate update(optimizer, iteration, step_.optimizer_state_stride());
-    if (!exchange) return step_.train_batch(rows.size(), update);
+    if (!exchange && !collective_) return step_.train_batch(rows.size(), update);
     BatchResult result = step_.train_batch(rows.size(), update, /*store_gradients=*/true);
     if (!std::isfinite(result.loss())) return result;  // nothing is updated (fit stops)
-    exchange(step_.gradients());
+    step_.gather_gradients();
+    if (exchange) exchange(step_.gradients());
     result.finite_gradients = step_.apply_update(update);
     return result;
   }
@@ -142,13 +154,14 @@ class FitTargetOf final : public FitTarget {
  private:
   M& model_;
   Step& step_;
+  Collective* collective_;
 };
 
 // fit() with a training step already made (the engine's, of a batch size chosen at run time).
 template <Backend M, BackendTrainingStep Step>
 History fit_with_step(M& model, Step& step, const DatasetView& data, const FitOptions& options) {
   warn_if_unoptimized();
-  FitTargetOf<M, Step> target(model, step);
+  FitTargetOf<M, Step> target(model, step, options.collective);
   return run_fit(target, data, options);
 }
 

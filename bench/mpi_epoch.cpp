@@ -1,0 +1,77 @@
+// The seed network's epoch trained over MPI ranks, with what the exchanges cost: run under mpirun
+// (scripts/run-mpi-bench.sh compares 1 and 2 ranks of 1 thread against 1 rank of 2 threads).
+//   mpirun -np R bench_mpi_epoch [--epochs N] [--threads T] [--data DIR]
+// Prints, on rank 0, one line: ranks, threads, the median epoch in seconds (after the first epoch),
+// bytes each rank received per step, and the share of the step spent in MPI calls (waiting included).
+#include <chrono>
+#include <numeric>
+#include <cstdio>
+#include <cstring>
+#include <ctnn/ctnn.hpp>
+#include <ctnn/distributed/mpi.hpp>
+#include <string>
+
+#include "timing.hpp"
+
+namespace {
+
+using SeedNet = ctnn::Net<ctnn::Dense<784, 400, ctnn::ReLU>, ctnn::Dense<400, 20>, ctnn::Softmax<10>>;
+constexpr std::size_t batch = 200;
+
+// Passes every exchange on, counting the bytes this rank receives and the time it spends in them.
+class CountingCollective final : public ctnn::Collective {
+ public:
+  explicit CountingCollective(ctnn::Collective& inner) : inner_(inner) {}
+  ctnn::ProcessShare share() const override { return inner_.share(); }
+  void gather_rows(float* data, std::size_t row_floats, std::size_t rows) override {
+    const auto start = ctnn::bench::clock_type::now();
+    inner_.gather_rows(data, row_floats, rows);
+    seconds += ctnn::bench::seconds_since(start);
+    bytes += double((rows - share().rows(rows).size()) * row_floats * sizeof(float));
+  }
+  void gather_ranges(std::span<float> values, std::span<const std::vector<ctnn::IndexRange>> owned) override {
+    const auto start = ctnn::bench::clock_type::now();
+    inner_.gather_ranges(values, owned);
+    seconds += ctnn::bench::seconds_since(start);
+    for (std::size_t r = 0; r < owned.size(); ++r)
+      if (r != share().rank)
+        for (const ctnn::IndexRange& range : owned[r]) bytes += double(range.size() * sizeof(float));
+  }
+  bool same_everywhere(std::uint64_t value) override { return inner_.same_everywhere(value); }
+
+  double seconds = 0.0, bytes = 0.0;
+
+ private:
+  ctnn::Collective& inner_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ctnn::distributed::Mpi mpi(argc, argv);
+  try {
+    std::size_t epochs = 4, threads = 1;
+    std::string data_directory = ctnn::io::default_data_directory.string();
+    for (int i = 1; i + 1 < argc; i += 2) {
+      if (std::strcmp(argv[i], "--epochs") == 0) epochs = std::stoul(argv[i + 1]);
+      else if (std::strcmp(argv[i], "--threads") == 0) threads = std::stoul(argv[i + 1]);
+      else if (std::strcmp(argv[i], "--data") == 0) data_directory = argv[i + 1];
+      else throw ctnn::Error(std::string("unknown flag ") + argv[i]);
+    }
+    const auto data = ctnn::io::load_data_set(data_directory);
+    ctnn::Model<SeedNet> model{ctnn::Seed{1}};
+    CountingCollective counting(mpi.world());
+    ctnn::FitOptions options{.epochs = epochs, .threads = threads, .adapt_threads = false, .verbose = false};
+    // One rank alone takes the fused path, as a program without MPI does.
+    if (mpi.ranks() > 1) options.collective = &counting;
+    const ctnn::History history = ctnn::fit<batch>(model, data.train, options);
+    const std::vector<double> later(history.seconds.begin() + 1, history.seconds.end());
+    const double steps = double(epochs * ((data.train.count + batch - 1) / batch));
+    const double total = std::accumulate(history.seconds.begin(), history.seconds.end(), 0.0);
+    if (mpi.rank() == 0)
+      std::printf("ranks %zu threads %zu epoch_seconds %.4f bytes_per_step %.0f mpi_share %.3f\n", mpi.ranks(), threads,
+                  ctnn::bench::quantile(later, 0.5), counting.bytes / steps, counting.seconds / total);
+  } catch (const std::exception& error) {
+    mpi.abort(error.what());
+  }
+}

@@ -1,0 +1,165 @@
+// Data-parallel training without MPI: "processes" are threads here, exchanging through shared
+// memory (ThreadCollective), so that the drivers' sharing of work is checked in every build, on
+// both backends, against one process training alone. tests/mpi/ runs the same over real MPI ranks.
+#include <barrier>
+#include <catch2/catch.hpp>
+#include <ctnn/ctnn.hpp>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "parameter_bits.hpp"
+#include "test_data.hpp"
+
+using namespace ctnn;
+
+namespace {
+
+// Processes as threads: each exchange is a barrier, copies from the other threads' buffers, and a
+// barrier (nobody writes a buffer between the two).
+class ThreadCollective final : public Collective {
+ public:
+  struct Shared {
+    explicit Shared(std::size_t ranks) : barrier(std::ptrdiff_t(ranks)), buffers(ranks), words(ranks) {}
+    std::barrier<> barrier;
+    std::vector<float*> buffers;
+    std::vector<std::uint64_t> words;
+  };
+  ThreadCollective(Shared& shared, std::size_t rank) : shared_(shared), share_{rank, shared.buffers.size()} {}
+
+  ProcessShare share() const override { return share_; }
+  void gather_rows(float* data, std::size_t row_floats, std::size_t rows) override {
+    exchange(data, [&](std::size_t r, const float* from) {
+      const IndexRange part = share_.rows_of(r, rows);
+      std::copy(from + part.begin * row_floats, from + part.end * row_floats, data + part.begin * row_floats);
+    });
+  }
+  void gather_ranges(std::span<float> values, std::span<const std::vector<IndexRange>> owned) override {
+    exchange(values.data(), [&](std::size_t r, const float* from) {
+      for (const IndexRange& range : owned[r]) std::copy(from + range.begin, from + range.end, values.data() + range.begin);
+    });
+  }
+  bool same_everywhere(std::uint64_t value) override {
+    shared_.words[share_.rank] = value;
+    shared_.barrier.arrive_and_wait();
+    const bool same = std::ranges::all_of(shared_.words, [&](std::uint64_t w) { return w == value; });
+    shared_.barrier.arrive_and_wait();
+    return same;
+  }
+
+ private:
+  template <class Copy>
+  void exchange(float* mine, Copy&& copy) {
+    shared_.buffers[share_.rank] = mine;
+    shared_.barrier.arrive_and_wait();
+    for (std::size_t r = 0; r < share_.ranks; ++r)
+      if (r != share_.rank) copy(r, shared_.buffers[r]);
+    shared_.barrier.arrive_and_wait();
+  }
+  Shared& shared_;
+  ProcessShare share_;
+};
+
+// train(collective) on `ranks` threads at once, each with a collective of its own; the results in rank order.
+template <class Result>
+std::vector<Result> on_ranks(std::size_t ranks, const std::function<Result(Collective*)>& train) {
+  ThreadCollective::Shared shared(ranks);
+  std::vector<Result> results(ranks);
+  std::vector<std::thread> threads;
+  for (std::size_t r = 0; r < ranks; ++r)
+    threads.emplace_back([&, r] {
+      ThreadCollective collective(shared, r);
+      results[r] = train(&collective);
+    });
+  for (std::thread& thread : threads) thread.join();
+  return results;
+}
+
+using Odd = Net<Dense<7, 5, Tanh, L2<0.01>>, BatchNorm<>, Dropout<0.25>, Dense<5, 19, ReLU, ActivityL1<0.001>>,
+                Dropout<0.1>, Dense<19, 4, Sigmoid>, Softmax<3>>;
+using Wide = Net<Dense<64, 300, ReLU>, Dense<300, 40, ReLU, L2<0.001>>, Softmax<10>>;
+
+struct Trained {
+  std::vector<std::uint32_t> weights;
+  std::vector<double> loss, accuracy, val_loss;
+};
+
+template <class N, std::size_t Batch>
+Trained train_generated(const testing::Batch& data, const Optimizer& optimizer, Collective* collective) {
+  Model<N> model{Seed{11}};
+  const FitOptions options{.epochs = 2, .optimizer = optimizer, .validation = data.view(), .seed = 5, .threads = 1,
+                           .collective = collective, .verbose = false};
+  const History history = fit<Batch>(model, data.view(), options);
+  return {testing::parameter_bits(model), history.loss, history.accuracy, history.val_loss};
+}
+template <class N, std::size_t Batch>
+Trained train_engine(const testing::Batch& data, const Optimizer& optimizer, Collective* collective) {
+  engine::Network network{N::spec(), Seed{11}};
+  const FitOptions options{.epochs = 2, .optimizer = optimizer, .validation = data.view(), .seed = 5, .threads = 1,
+                           .collective = collective, .verbose = false};
+  const History history = engine::fit(network, data.view(), Batch, options);
+  return {testing::parameter_bits(network), history.loss, history.accuracy, history.val_loss};
+}
+
+template <class Train>
+void check_shared_equals_alone(Train&& train) {
+  const Trained alone = train(nullptr);
+  for (std::size_t ranks : {2, 3, 5}) {
+    INFO(ranks << " processes");
+    for (const Trained& shared : on_ranks<Trained>(ranks, train)) {
+      CHECK(shared.weights == alone.weights);
+      CHECK(shared.loss == alone.loss);
+      CHECK(shared.accuracy == alone.accuracy);
+      CHECK(shared.val_loss == alone.val_loss);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("processes sharing a step train every layer kind to one process's bits, on both backends") {
+  // 45 rows in batches of 16: the last batch's 13 rows split unevenly; 5 processes get 2 or 3 rows.
+  const testing::Batch odd = testing::random_batch(45, 7, 3, 31);
+  for (const Optimizer& optimizer : {Optimizer{SGD{.momentum = 0.5f, .nesterov = true}}, Optimizer{Adam{}}}) {
+    check_shared_equals_alone([&](Collective* c) { return train_generated<Odd, 16>(odd, optimizer, c); });
+    check_shared_equals_alone([&](Collective* c) { return train_engine<Odd, 16>(odd, optimizer, c); });
+  }
+  // Large enough that the kernel gradient splits by the kernel's columns (dense_forward's rule).
+  const testing::Batch wide = testing::random_batch(130, 64, 10, 32);
+  check_shared_equals_alone([&](Collective* c) { return train_generated<Wide, 64>(wide, RMSprop{}, c); });
+  check_shared_equals_alone([&](Collective* c) { return train_engine<Wide, 64>(wide, RMSprop{}, c); });
+}
+
+TEST_CASE("the processes' parameter ranges cover every parameter of the network once") {
+  using N = Odd;
+  for (std::size_t ranks : {1, 2, 3, 7}) {
+    const auto owned = layers::parameter_shares(
+        ProcessShare{0, ranks}, N::layer_count, N::parameter_floats, [](std::size_t i) { return N::tensors[i]; },
+        [](std::size_t i) { return N::traits[i]; }, [](std::size_t i) { return N::parameter_offsets[i]; });
+    REQUIRE(owned.size() == ranks);
+    std::vector<int> times(N::parameter_floats, 0);
+    for (const auto& ranges : owned)
+      for (const IndexRange& range : ranges)
+        for (std::size_t at = range.begin; at < range.end; ++at) ++times[at];
+    // Every float of every tensor once; nothing twice (padding between layers' blocks may be no one's).
+    for (std::size_t i = 0; i < N::layer_count; ++i)
+      for (std::size_t k = 0; k < N::tensors[i].size(); ++k)
+        for (std::size_t at = N::tensor_offset(i, k); at < N::tensor_offset(i, k) + N::tensors[i][k].stored_floats(); ++at)
+          CHECK(times[at] == 1);
+    CHECK(std::ranges::all_of(times, [](int t) { return t <= 1; }));
+  }
+}
+
+TEST_CASE("processes that would train differently are all told so") {
+  const testing::Batch data = testing::random_batch(20, 7, 3, 33);
+  const auto errors = on_ranks<std::string>(2, [&](Collective* c) -> std::string {
+    Model<Odd> model{Seed{c->share().rank}};  // a different seed on each process
+    try {
+      fit<8>(model, data.view(), FitOptions{.threads = 1, .collective = c, .verbose = false});
+    } catch (const Error& error) {
+      return error.what();
+    }
+    return "";
+  });
+  for (const std::string& error : errors) CHECK_THAT(error, Catch::Contains("different weights"));
+}
