@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "parameter_bits.hpp"
+#include "temp_dir.hpp"
 #include "test_data.hpp"
 
 using namespace ctnn;
@@ -162,4 +163,40 @@ TEST_CASE("processes that would train differently are all told so") {
     return "";
   });
   for (const std::string& error : errors) CHECK_THAT(error, Catch::Contains("different weights"));
+}
+
+TEST_CASE("a backup written by processes sharing a run resumes on another number of them, bit for bit as one process") {
+  struct Interrupted {};
+  const testing::Batch data = testing::random_batch(90, 7, 3, 34);
+  const testing::TempDir backup;
+  const auto options = [&](Collective* collective, std::size_t fail_at_epoch) {
+    FitOptions o{.epochs = 4, .optimizer = Adam{}, .validation = data.view(), .seed = 6, .threads = 1,
+                 .collective = collective, .verbose = false};
+    o.callbacks = {LearningRateScheduler{[fail_at_epoch](std::size_t epoch, float rate) {
+                     if (epoch == fail_at_epoch) throw Interrupted{};
+                     return rate;
+                   }},
+                   BackupAndRestore{.backup_dir = backup.path()}};
+    return o;
+  };
+  Model<Odd> alone{Seed{12}};
+  fit<16>(alone, data.view(), options(nullptr, 99));
+  REQUIRE_FALSE(std::filesystem::exists(backup / "training_state.ctnnbak"));  // a finished run deletes its backup
+  // Two processes stop as a crash would when the third epoch starts; three take the run up from the backup.
+  const auto interrupted = on_ranks<bool>(2, [&](Collective* c) {
+    Model<Odd> model{Seed{12}};
+    try {
+      fit<16>(model, data.view(), options(c, 2));
+    } catch (const Interrupted&) {
+      return true;
+    }
+    return false;
+  });
+  CHECK(interrupted == std::vector<bool>{true, true});
+  const auto resumed = on_ranks<std::vector<std::uint32_t>>(3, [&](Collective* c) {
+    Model<Odd> model{Seed{12}};
+    fit<16>(model, data.view(), options(c, 99));
+    return testing::parameter_bits(model);
+  });
+  for (const auto& bits : resumed) CHECK(bits == testing::parameter_bits(alone));
 }

@@ -11,6 +11,7 @@
 #include "../codegen/arena.hpp"
 #include "../codegen/loss_kernels.hpp"
 #include "../codegen/prediction_rows.hpp"
+#include "../codegen/process_share.hpp"
 #include "../dsl/losses.hpp"
 #include "../layers/dense.hpp"
 #include "backend.hpp"
@@ -74,28 +75,43 @@ double activity_penalty_in_evaluation(const M& model, const DatasetView& data, s
   }
 }
 
-// evaluate() on data already checked by check_fits().
+// The loss and the correct count of rows [first, first + rows) of `data`, from their probabilities.
+inline void add_sample_losses(const Loss& loss_function, const DatasetView& data, std::size_t first, std::size_t rows,
+                              const float* probabilities, std::size_t classes, double& loss, std::size_t& correct) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* p = probabilities + r * classes;
+    const std::size_t label = data.labels[first + r];
+    loss += codegen::sample_loss(loss_function, p, classes, label);
+    correct += codegen::predicts(p, classes, label);
+  }
+}
+
+// evaluate() on data already checked by check_fits(). Shared with other processes (`collective`),
+// each predicts its share of the rows and all sum the gathered probabilities' losses in one order.
 template <Backend M>
 Evaluation evaluate_checked(M& model, const DatasetView& data, const Loss& loss_function,
-                            std::size_t batch_size = keras_evaluation_batch) {
+                            std::size_t batch_size = keras_evaluation_batch, Collective* collective = nullptr) {
   const std::size_t classes = model.output_size();
-  std::vector<float> probabilities(prediction_rows * classes);
   double loss = 0.0;
   std::size_t correct = 0;
-  for (std::size_t first = 0; first < data.count; first += prediction_rows) {
-    const std::size_t rows = std::min(prediction_rows, data.count - first);
-    model.predict(data.sample(first), rows, probabilities.data());
-    for (std::size_t r = 0; r < rows; ++r) {
-      const float* p = probabilities.data() + r * classes;
-      const std::size_t label = data.labels[first + r];
-      loss += codegen::sample_loss(loss_function, p, classes, label);
-      correct += codegen::predicts(p, classes, label);
+  if (collective && !collective->share().whole()) {
+    std::vector<float> probabilities(data.count * classes);
+    const IndexRange mine = collective->share().rows(data.count);
+    for (std::size_t first = mine.begin; first < mine.end; first += prediction_rows)
+      model.predict(data.sample(first), std::min(prediction_rows, mine.end - first), probabilities.data() + first * classes);
+    collective->gather_rows(probabilities.data(), classes, data.count);
+    add_sample_losses(loss_function, data, 0, data.count, probabilities.data(), classes, loss, correct);
+  } else {
+    std::vector<float> probabilities(prediction_rows * classes);
+    for (std::size_t first = 0; first < data.count; first += prediction_rows) {
+      const std::size_t rows = std::min(prediction_rows, data.count - first);
+      model.predict(data.sample(first), rows, probabilities.data());
+      add_sample_losses(loss_function, data, first, rows, probabilities.data(), classes, loss, correct);
     }
   }
   return {loss / double(data.count) + model.regularization_penalty() + activity_penalty_in_evaluation(model, data, batch_size),
           double(correct) / double(data.count)};
 }
-
 }  // namespace detail
 
 // Loss and accuracy under `loss`. The batch size matters only to a network with activity regularisers,

@@ -143,7 +143,7 @@ class FitTargetOf final : public FitTarget {
     return result;
   }
   Evaluation evaluate(const DatasetView& data, const Loss& loss, std::size_t batch_size) override {
-    return evaluate_checked(model_, data, loss, batch_size);
+    return evaluate_checked(model_, data, loss, batch_size, collective_);
   }
   io::ModelFile snapshot() const override { return io::snapshot(model_); }
   void restore(const io::ModelFile& weights, const std::string& source) override {

@@ -1,7 +1,7 @@
 // Run under mpirun with any number of ranks: trains the seed network (SGD with momentum), the
 // batch-normalisation network (Adam, dropout) and the seed network's engine twin for one epoch over
 // the ranks, then each rank trains the same models alone, and the weights, the optimiser state and
-// the history must be equal bit for bit. Exit status 0 when they are, on every rank.
+// the history (validation included) must be equal bit for bit. Exit status 0 when they are, on every rank.
 //   mpirun -np 3 tests/mpi_train_identity [DATA_DIRECTORY]
 #include <bit>
 #include <cstdint>
@@ -37,12 +37,12 @@ std::vector<std::uint64_t> bits_of(const std::vector<double>& values) {
 
 struct Outcome {
   std::vector<std::uint32_t> weights, optimizer_state;
-  std::vector<std::uint64_t> loss, accuracy;
+  std::vector<std::uint64_t> loss, accuracy, val_loss, val_accuracy;
 };
 template <class M>
 Outcome outcome_of(M& model, const ctnn::History& history) {
   return {testing::parameter_bits(model), bits_of(std::span<const float>(model.training_progress().optimizer_state)),
-          bits_of(history.loss), bits_of(history.accuracy)};
+          bits_of(history.loss), bits_of(history.accuracy), bits_of(history.val_loss), bits_of(history.val_accuracy)};
 }
 
 int failures = 0;
@@ -56,12 +56,14 @@ void expect_same(const char* what, std::size_t rank, const Outcome& shared, cons
   const std::string differences[] = {first_difference(shared.weights, alone.weights),
                                      first_difference(shared.optimizer_state, alone.optimizer_state),
                                      first_difference(shared.loss, alone.loss),
-                                     first_difference(shared.accuracy, alone.accuracy)};
-  const char* names[] = {"weights", "optimiser state", "loss history", "accuracy history"};
+                                     first_difference(shared.accuracy, alone.accuracy),
+                                     first_difference(shared.val_loss, alone.val_loss),
+                                     first_difference(shared.val_accuracy, alone.val_accuracy)};
+  const char* names[] = {"weights", "optimiser state", "loss", "accuracy", "val_loss", "val_accuracy"};
   bool same = true;
-  for (int k = 0; k < 4; ++k)
+  for (int k = 0; k < 6; ++k)
     if (!differences[k].empty()) {
-      std::printf("rank %zu: %s: %s differ from one process's at %s\n", rank, what, names[k], differences[k].c_str());
+      std::printf("rank %zu: %s: %s not as one process's, first at %s\n", rank, what, names[k], differences[k].c_str());
       same = false;
     }
   if (same) std::printf("rank %zu: %s: %zu weights bit for bit as one process\n", rank, what, shared.weights.size());
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
   try {
     const auto data = ctnn::io::load_data_set(argc > 1 ? argv[1] : ctnn::io::default_data_directory.string());
     const ctnn::DatasetView rows = data.test;  // 10,000 rows: a short epoch
+    const ctnn::DatasetView validation = data.train.slice(0, 3001);  // split unevenly too
     const auto options = [&](ctnn::Collective* collective, ctnn::Optimizer optimizer) {
       ctnn::FitOptions o;
       o.optimizer = optimizer;
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
       o.threads = 1;
       o.verbose = false;
       o.collective = collective;
+      o.validation = validation;
       return o;
     };
     compare("seed network, SGD with momentum", mpi, [&](ctnn::Collective* collective) {
