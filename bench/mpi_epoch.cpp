@@ -23,11 +23,12 @@ class CountingCollective final : public ctnn::Collective {
  public:
   explicit CountingCollective(ctnn::Collective& inner) : inner_(inner) {}
   ctnn::ProcessShare share() const override { return inner_.share(); }
-  void gather_rows(float* data, std::size_t row_floats, std::size_t rows) override {
+  void gather_blocks(float* data, std::span<const std::size_t> counts) override {
     const auto start = ctnn::bench::clock_type::now();
-    inner_.gather_rows(data, row_floats, rows);
+    inner_.gather_blocks(data, counts);
     seconds += ctnn::bench::seconds_since(start);
-    bytes += double((rows - share().rows(rows).size()) * row_floats * sizeof(float));
+    for (std::size_t r = 0; r < counts.size(); ++r)
+      if (r != share().rank) bytes += double(counts[r] * sizeof(float));
   }
   void gather_ranges(std::span<float> values, std::span<const std::vector<ctnn::IndexRange>> owned) override {
     const auto start = ctnn::bench::clock_type::now();
@@ -51,14 +52,19 @@ int main(int argc, char** argv) {
   ctnn::distributed::Mpi mpi(argc, argv);
   try {
     std::size_t epochs = 4, threads = 1;
+    bool shard = false;
     std::string data_directory = ctnn::io::default_data_directory.string();
-    for (int i = 1; i + 1 < argc; i += 2) {
-      if (std::strcmp(argv[i], "--epochs") == 0) epochs = std::stoul(argv[i + 1]);
+    for (int i = 1; i < argc; i += 2) {
+      if (std::strcmp(argv[i], "--shard") == 0) shard = true, --i;
+      else if (i + 1 == argc) throw ctnn::Error(std::string(argv[i]) + " needs a value");
+      else if (std::strcmp(argv[i], "--epochs") == 0) epochs = std::stoul(argv[i + 1]);
       else if (std::strcmp(argv[i], "--threads") == 0) threads = std::stoul(argv[i + 1]);
       else if (std::strcmp(argv[i], "--data") == 0) data_directory = argv[i + 1];
       else throw ctnn::Error(std::string("unknown flag ") + argv[i]);
     }
-    const auto data = ctnn::io::load_data_set(data_directory);
+    // --shard: each rank reads its share of the training rows, and each batch gathers its rows.
+    const auto data = ctnn::io::load_data_set(data_directory, shard ? mpi.world().share() : ctnn::ProcessShare{});
+    const std::size_t rows = data.train.is_shard() ? data.train.whole_count : data.train.count;
     ctnn::Model<SeedNet> model{ctnn::Seed{1}};
     CountingCollective counting(mpi.world());
     ctnn::FitOptions options{.epochs = epochs, .threads = threads, .adapt_threads = false, .verbose = false};
@@ -66,11 +72,11 @@ int main(int argc, char** argv) {
     if (mpi.ranks() > 1) options.collective = &counting;
     const ctnn::History history = ctnn::fit<batch>(model, data.train, options);
     const std::vector<double> later(history.seconds.begin() + 1, history.seconds.end());
-    const double steps = double(epochs * ((data.train.count + batch - 1) / batch));
+    const double steps = double(epochs * ((rows + batch - 1) / batch));
     const double total = std::accumulate(history.seconds.begin(), history.seconds.end(), 0.0);
     if (mpi.rank() == 0)
-      std::printf("ranks %zu threads %zu epoch_seconds %.4f bytes_per_step %.0f mpi_share %.3f\n", mpi.ranks(), threads,
-                  ctnn::bench::quantile(later, 0.5), counting.bytes / steps, counting.seconds / total);
+      std::printf("ranks %zu threads %zu shard %d epoch_seconds %.4f bytes_per_step %.0f mpi_share %.3f\n", mpi.ranks(),
+                  threads, int(shard), ctnn::bench::quantile(later, 0.5), counting.bytes / steps, counting.seconds / total);
   } catch (const std::exception& error) {
     mpi.abort(error.what());
   }

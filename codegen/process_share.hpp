@@ -40,9 +40,17 @@ struct ProcessShare {
 class Collective {
  public:
   virtual ProcessShare share() const = 0;
+  // `data` holds one block per process, in rank order, process r's `counts[r]` floats long, of which
+  // this process filled its own; afterwards every process holds every block.
+  virtual void gather_blocks(float* data, std::span<const std::size_t> counts) = 0;
   // `data` holds `rows` rows of `row_floats` floats, of which this process computed share().rows(rows);
   // afterwards every process holds every row.
-  virtual void gather_rows(float* data, std::size_t row_floats, std::size_t rows) = 0;
+  void gather_rows(float* data, std::size_t row_floats, std::size_t rows) {
+    const ProcessShare all = share();
+    std::vector<std::size_t> counts(all.ranks);
+    for (std::size_t r = 0; r < all.ranks; ++r) counts[r] = all.rows_of(r, rows).size() * row_floats;
+    gather_blocks(data, counts);
+  }
   // `owned[r]` lists the ranges of `values` process r computed (the ranges of all processes do not
   // overlap); afterwards every process holds every process's ranges.
   virtual void gather_ranges(std::span<float> values, std::span<const std::vector<IndexRange>> owned) = 0;

@@ -51,14 +51,17 @@ ProcessShare initialize(int& argc, char**& argv) {
 
 }  // namespace
 
-void MpiCollective::gather_rows(float* data, std::size_t row_floats, std::size_t rows) {
-  std::vector<int> counts(share_.ranks), offsets(share_.ranks);
+void MpiCollective::gather_blocks(float* data, std::span<const std::size_t> counts) {
+  if (counts.size() != share_.ranks)
+    throw Error("MPI: gather_blocks needs the block size of each of the " + std::to_string(share_.ranks) + " processes");
+  std::vector<int> sizes(share_.ranks), offsets(share_.ranks);
+  std::size_t offset = 0;
   for (std::size_t r = 0; r < share_.ranks; ++r) {
-    const IndexRange part = share_.rows_of(r, rows);
-    counts[r] = as_count(part.size() * row_floats, "a share of rows");
-    offsets[r] = as_count(part.begin * row_floats, "a batch of rows");
+    sizes[r] = as_count(counts[r], "a process's block");
+    offsets[r] = as_count(offset, "the blocks before a process's");
+    offset += counts[r];
   }
-  check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, counts.data(), offsets.data(), MPI_FLOAT, MPI_COMM_WORLD),
+  check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, sizes.data(), offsets.data(), MPI_FLOAT, MPI_COMM_WORLD),
         "MPI_Allgatherv");
 }
 

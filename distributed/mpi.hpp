@@ -24,7 +24,7 @@ namespace ctnn::distributed {
 class MpiCollective final : public Collective {
  public:
   ProcessShare share() const override { return share_; }
-  void gather_rows(float* data, std::size_t row_floats, std::size_t rows) override;
+  void gather_blocks(float* data, std::span<const std::size_t> counts) override;
   void gather_ranges(std::span<float> values, std::span<const std::vector<IndexRange>> owned) override;
   bool same_everywhere(std::uint64_t value) override;
 

@@ -20,8 +20,12 @@ struct DatasetView {
   std::size_t features = 0;
   std::string_view images_source;
   std::string_view labels_source;
+  // A process's shard of a larger set (io::read_idx reads one for a ProcessShare): these are its rows
+  // [first_row, first_row + count) of whole_count. 0: the view is a whole set.
+  std::size_t first_row = 0, whole_count = 0;
 
   bool empty() const { return count == 0; }
+  bool is_shard() const { return whole_count != 0; }
   const float* sample(std::size_t i) const { return images + i * features; }
 
   // Samples [first, last), e.g. for a validation split.
@@ -29,7 +33,8 @@ struct DatasetView {
     if (first > last || last > count)
       throw Error("slice(" + std::to_string(first) + ", " + std::to_string(last) + ") is outside the " +
                   std::to_string(count) + " samples of " + std::string(images_source));
-    return {images + first * features, labels + first, last - first, features, images_source, labels_source};
+    return {images + first * features, labels + first, last - first, features, images_source, labels_source,
+            is_shard() ? first_row + first : 0, whole_count};
   }
 };
 
@@ -40,9 +45,13 @@ struct Dataset {
   std::size_t features = 0;
   std::size_t image_rows = 0, image_cols = 0;  // features == image_rows * image_cols
   std::string images_source, labels_source;
+  std::size_t first_row = 0, whole_count = 0;  // as DatasetView's: of a shard, 0 for a whole set
 
+  bool is_shard() const { return whole_count != 0; }
   const float* sample(std::size_t i) const { return images.data() + i * features; }
-  DatasetView view() const { return {images.data(), labels.data(), count, features, images_source, labels_source}; }
+  DatasetView view() const {
+    return {images.data(), labels.data(), count, features, images_source, labels_source, first_row, whole_count};
+  }
   operator DatasetView() const { return view(); }
   DatasetView slice(std::size_t first, std::size_t last) const { return view().slice(first, last); }
 };

@@ -70,6 +70,14 @@ void DistributedRun::share(TrainingFlags& flags) const {
   flags.history_file.clear();
 }
 
+ctnn::ProcessShare DistributedRun::training_rows(const TrainingFlags& flags) const {
+  if (!flags.shard) return {};
+#if CTNN_HAS_MPI
+  if (mpi_) return mpi_->world().share();
+#endif
+  throw ctnn::Error("--shard splits the training images between the processes of --mpi; give --mpi too");
+}
+
 int DistributedRun::fail(const char* program, const std::exception& error) const {
   const std::string message = std::string(program) + ": " + error.what();
 #if CTNN_HAS_MPI

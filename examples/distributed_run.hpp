@@ -27,6 +27,8 @@ class DistributedRun {
   bool leads() const;
   // Leaves the files the flags name to rank 0: the other ranks write none.
   void share(TrainingFlags& flags) const;
+  // The training rows this process reads: its share with --shard, else all of them.
+  ctnn::ProcessShare training_rows(const TrainingFlags& flags) const;
   // Reports an error the example's way and returns main's exit status; over MPI, ends every rank,
   // which would otherwise wait for this one.
   int fail(const char* program, const std::exception& error) const;

@@ -60,7 +60,9 @@ std::string TrainingFlags::usage() const {
          "  --schedule E:RATE,...  from epoch E (counted from 1) on, train at RATE (e.g. 1:0.01,11:0.001)\n"
          "  --history FILE     write the history after training: FILE.csv (CSVLogger) or FILE.json\n"
          "  --mpi              train over the processes mpirun starts (mpirun -np 2 PROGRAM --mpi ...), with the\n"
-         "                     weights one process would get; rank 0 prints and writes (needs -DCTNN_MPI=ON)\n";
+         "                     weights one process would get; rank 0 prints and writes (needs -DCTNN_MPI=ON)\n"
+         "  --shard            with --mpi: each process reads only its share of the training images, and every\n"
+         "                     batch gathers its rows from the processes holding them (the same weights)\n";
 }
 
 ctnn::Optimizer TrainingFlags::make_optimizer() const {
@@ -162,6 +164,7 @@ bool TrainingFlags::take(std::string_view flag, const std::function<std::string_
   }
   else if (flag == "--nesterov") nesterov = true;
   else if (flag == "--mpi") {}  // DistributedRun (distributed_run.hpp) has taken it
+  else if (flag == "--shard") shard = true;
   else if (flag == "--validation") {
     validation = value();
     if (validation != "test" && validation != "none") throw ctnn::Error("--validation takes test or none, not '" + validation + "'");

@@ -67,6 +67,7 @@ struct TrainingFlags {
   std::size_t batch_size = 0;    // rows per update; 0: the example's own
   float momentum = 0.0f;         // SGD's and RMSprop's
   bool nesterov = false;
+  bool shard = false;            // --shard: with --mpi, each process reads only its share of the training rows
   std::string validation;        // "test", "none", or empty: the example's own choice
   double validation_split = 0.0;  // the last rows of the training set, as Keras's validation_split
   std::optional<ctnn::EarlyStopping> early_stopping;

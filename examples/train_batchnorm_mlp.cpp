@@ -3,7 +3,7 @@
 // batch 128, 5,000 of the 60,000 training images held out for validation (Keras's validation_split takes
 // the last ones), EarlyStopping on val_accuracy with patience 2 restoring the best weights.
 //   train_batchnorm_mlp [--epochs N] [--optimizer NAME] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N]
-//                       [--save FILE] [--report DIR] [--backup DIR] [--mpi]
+//                       [--save FILE] [--report DIR] [--backup DIR] [--mpi [--shard]]
 #include <cstdio>
 #include <ctnn/ctnn.hpp>
 #include <string>
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     examples::for_each_argument(argc, argv, usage.c_str(),
                                 [&](std::string_view flag, auto&& value) { return flags.take(flag, value); });
     run.share(flags);
-    const auto data = ctnn::io::load_data_set(flags.data);
+    const auto data = ctnn::io::load_data_set(flags.data, run.training_rows(flags));
     BatchNormMlp::print_summary();
     std::printf("%s, batch size %zu, epochs: %zu, data: %s\n", flags.describe_optimizer().c_str(), flags.batch_or(batch_size),
                 flags.epochs, flags.data.c_str());

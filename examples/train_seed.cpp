@@ -1,6 +1,6 @@
 // The seed experiment: 784-400-20-10 ReLU/softmax trained with SGD on Fashion-MNIST.
 //   train_seed [--epochs N] [--optimizer sgd|rmsprop|adam] [--learning-rate X] [--loss NAME] [--data DATA] [--seed N]
-//              [--save FILE] [--report DIR] [--backup DIR] [--mpi]
+//              [--save FILE] [--report DIR] [--backup DIR] [--mpi [--shard]]
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -33,10 +33,11 @@ int main(int argc, char** argv) {
     run.start(argc, argv);
     examples::TrainingFlags flags = parse_flags(argc, argv);
     run.share(flags);
-    const auto data = ctnn::io::load_data_set(flags.data);
+    const auto data = ctnn::io::load_data_set(flags.data, run.training_rows(flags));
     std::printf("%s: %zu parameters\n", SeedNet::describe().c_str(), SeedNet::param_count);
-    std::printf("data: %zu training and %zu test images of %zux%zu from %s\n", data.train.count, data.test.count,
-                data.train.image_rows, data.train.image_cols, flags.data.c_str());
+    std::printf("data: %zu training and %zu test images of %zux%zu from %s%s\n",
+                data.train.is_shard() ? data.train.whole_count : data.train.count, data.test.count, data.train.image_rows,
+                data.train.image_cols, flags.data.c_str(), data.train.is_shard() ? ", the training images in shards" : "");
     std::printf("%s, batch size %zu, epochs: %zu, SIMD: %s\n", flags.describe_optimizer().c_str(), flags.batch_or(batch_size),
                 flags.epochs, ctnn::simd::architecture_name());
 

@@ -111,9 +111,32 @@ void save_npy_data_set(const DatasetView& data, const std::filesystem::path& ima
   save_npy(labels, std::span(data.labels, data.count), {data.count});
 }
 
-TrainTestData load_data_set(const std::filesystem::path& source) {
-  if (source.extension() == ".npz") return load_npz_data_set(source);
-  return load_idx(source);
+namespace {
+
+// The rows share.rows(count) of a set read whole.
+Dataset shard_of(Dataset whole, const ProcessShare& share) {
+  if (share.whole()) return whole;
+  const IndexRange rows = share.rows(whole.count);
+  Dataset shard = std::move(whole);
+  shard.images.erase(shard.images.begin() + std::ptrdiff_t(rows.end * shard.features), shard.images.end());
+  shard.images.erase(shard.images.begin(), shard.images.begin() + std::ptrdiff_t(rows.begin * shard.features));
+  shard.labels.erase(shard.labels.begin() + std::ptrdiff_t(rows.end), shard.labels.end());
+  shard.labels.erase(shard.labels.begin(), shard.labels.begin() + std::ptrdiff_t(rows.begin));
+  shard.images.shrink_to_fit(), shard.labels.shrink_to_fit();
+  shard.whole_count = shard.count, shard.first_row = rows.begin, shard.count = rows.size();
+  return shard;
+}
+
+}  // namespace
+
+TrainTestData load_data_set(const std::filesystem::path& source, const ProcessShare& training_share) {
+  if (source.extension() == ".npz") {
+    // An archive's arrays are read whole: the shard is cut from them.
+    TrainTestData data = load_npz_data_set(source);
+    data.train = shard_of(std::move(data.train), training_share);
+    return data;
+  }
+  return load_idx(source, training_share);
 }
 
 }  // namespace ctnn::io

@@ -39,7 +39,8 @@ void save_npy_data_set(const DatasetView& data, const std::filesystem::path& ima
                        const std::filesystem::path& labels);
 
 // The training and test sets a --data value names (see data_directory): an .npz archive, or the IDX
-// files of a directory.
-TrainTestData load_data_set(const std::filesystem::path& source);
+// files of a directory; of the training set, only the rows training_share.rows(count) (a process's
+// shard, when it names one of several processes; an archive is read whole and then cut).
+TrainTestData load_data_set(const std::filesystem::path& source, const ProcessShare& training_share = {});
 
 }  // namespace ctnn::io

@@ -75,23 +75,32 @@ std::array<std::uint32_t, Dimensions> read_header(GzFile& file, const char* what
   return dims;
 }
 
-// Reads the `bytes` bytes the header announced, and checks that nothing follows. Memory grows with
-// the data actually read, never ahead of it: a header alone cannot make ctnn allocate gigabytes.
-std::vector<unsigned char> read_body(GzFile& file, std::size_t bytes, const std::string& announced) {
+// Reads the `bytes` bytes the header announced, keeps those of `keep`, and checks that nothing
+// follows: a shard is read from a file checked whole. Memory grows with the data actually kept, never
+// ahead of it: a header alone cannot make ctnn allocate gigabytes.
+std::vector<unsigned char> read_body(GzFile& file, std::size_t bytes, const std::string& announced, IndexRange keep) {
   constexpr std::size_t chunk = std::size_t{1} << 24;
-  std::vector<unsigned char> data;
-  while (data.size() < bytes) {
-    const std::size_t at = data.size(), want = std::min(chunk, bytes - at);
-    data.resize(at + want);
-    const std::size_t got = file.read(data.data() + at, want);
+  std::vector<unsigned char> kept, passed_over;
+  for (std::size_t at = 0; at < bytes;) {
+    const std::size_t want = std::min(chunk, bytes - at);
+    const bool keep_all = keep.begin <= at && at + want <= keep.end;
+    if (keep_all) kept.resize(kept.size() + want);
+    else passed_over.resize(want);
+    unsigned char* into = keep_all ? kept.data() + kept.size() - want : passed_over.data();
+    const std::size_t got = file.read(into, want);
     if (got < want)
       throw Error(file.path() + ": truncated: the header announces " + announced + " (" + std::to_string(bytes) +
                   " bytes) but only " + std::to_string(at + got) + " bytes follow");
+    if (!keep_all) {
+      const std::size_t from = std::clamp(at, keep.begin, keep.end), to = std::clamp(at + want, keep.begin, keep.end);
+      kept.insert(kept.end(), passed_over.begin() + std::ptrdiff_t(from - at), passed_over.begin() + std::ptrdiff_t(to - at));
+    }
+    at += want;
   }
   unsigned char extra;
   if (file.read(&extra, 1) != 0)
     throw Error(file.path() + ": has data after the " + announced + " its header announces");
-  return data;
+  return kept;
 }
 
 // `directory/name`, or `directory/name.gz` when only that exists.
@@ -108,6 +117,11 @@ std::filesystem::path find_file(const std::filesystem::path& directory, const st
 }  // namespace
 
 Dataset read_idx(const std::filesystem::path& images_path, const std::filesystem::path& labels_path) {
+  return read_idx(images_path, labels_path, ProcessShare{});
+}
+
+Dataset read_idx(const std::filesystem::path& images_path, const std::filesystem::path& labels_path,
+                 const ProcessShare& share) {
   Dataset data;
   data.images_source = images_path.string();
   data.labels_source = labels_path.string();
@@ -129,10 +143,13 @@ Dataset read_idx(const std::filesystem::path& images_path, const std::filesystem
                 std::to_string(count) + " images; the two files must describe the same samples");
 
   const std::string announced = std::to_string(count) + " images of " + std::to_string(rows) + "x" + std::to_string(cols);
-  const std::vector<unsigned char> raw = read_body(images, pixels, announced);
-  data.labels = read_body(labels, count, std::to_string(count) + " labels");
+  const IndexRange kept = share.rows(count);
+  const std::vector<unsigned char> raw =
+      read_body(images, pixels, announced, {kept.begin * std::size_t(features), kept.end * std::size_t(features)});
+  data.labels = read_body(labels, count, std::to_string(count) + " labels", kept);
 
-  data.count = count;
+  data.count = kept.size();
+  if (!share.whole()) data.first_row = kept.begin, data.whole_count = count;
   data.image_rows = rows;
   data.image_cols = cols;
   data.features = std::size_t(rows) * cols;
@@ -141,15 +158,15 @@ Dataset read_idx(const std::filesystem::path& images_path, const std::filesystem
   return data;
 }
 
-TrainTestData load_idx(const std::filesystem::path& directory) {
-  const auto read_pair = [&](const std::string& prefix) {
+TrainTestData load_idx(const std::filesystem::path& directory, const ProcessShare& training_share) {
+  const auto read_pair = [&](const std::string& prefix, const ProcessShare& share) {
     const std::filesystem::path images = find_file(directory, prefix + "-images-idx3-ubyte");
     const std::filesystem::path labels = find_file(directory, prefix + "-labels-idx1-ubyte");
-    return read_idx(images, labels);
+    return read_idx(images, labels, share);
   };
   TrainTestData data;
-  data.train = read_pair("train");
-  data.test = read_pair("t10k");
+  data.train = read_pair("train", training_share);
+  data.test = read_pair("t10k", ProcessShare{});
   return data;
 }
 

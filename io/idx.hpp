@@ -9,8 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "../error.hpp"
+#include "../codegen/process_share.hpp"
 #include "../dsl/dataset.hpp"
+#include "../error.hpp"
 
 namespace ctnn::io {
 
@@ -26,8 +27,15 @@ inline const std::vector<std::string> fashion_mnist_classes{"T-shirt/top", "Trou
 // Reads an images file and its labels file into a Dataset with pixels scaled to [0, 1].
 Dataset read_idx(const std::filesystem::path& images_path, const std::filesystem::path& labels_path);
 
+// This process's shard of the two files, their rows share.rows(count) (DatasetView::is_shard, for
+// fit over several processes): it holds only those rows, and checks the files whole as read_idx does.
+Dataset read_idx(const std::filesystem::path& images_path, const std::filesystem::path& labels_path,
+                 const ProcessShare& share);
+
 // Reads the four files of an MNIST-style directory (train-images-idx3-ubyte, train-labels-idx1-ubyte,
-// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each possibly with .gz).
-TrainTestData load_idx(const std::filesystem::path& directory = default_data_directory);
+// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each possibly with .gz); of the training files,
+// only the rows training_share.rows(count) (a shard, when it names one of several processes).
+TrainTestData load_idx(const std::filesystem::path& directory = default_data_directory,
+                       const ProcessShare& training_share = {});
 
 }  // namespace ctnn::io

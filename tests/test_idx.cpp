@@ -143,6 +143,49 @@ TEST_CASE("bad files are rejected with the file and the problem") {
   }
 }
 
+TEST_CASE("a process's shard holds its share of the rows, from files checked whole") {
+  testing::TempDir dir;
+  write(dir / "images.gz", images_file(), true);
+  write(dir / "labels", labels_file());
+  const Dataset whole = io::read_idx(dir / "images.gz", dir / "labels");
+  CHECK_FALSE(whole.view().is_shard());
+  // 5 rows over 3 processes: rows [0, 1), [1, 3) and [3, 5).
+  const std::size_t firsts[] = {0, 1, 3}, counts[] = {1, 2, 2};
+  for (std::size_t rank = 0; rank < 3; ++rank) {
+    const Dataset shard = io::read_idx(dir / "images.gz", dir / "labels", ProcessShare{rank, 3});
+    CHECK(shard.count == counts[rank]);
+    CHECK(shard.first_row == firsts[rank]);
+    CHECK(shard.whole_count == 5);
+    CHECK(shard.view().is_shard());
+    CHECK(shard.images == std::vector<float>(whole.images.begin() + std::ptrdiff_t(firsts[rank] * 12),
+                                             whole.images.begin() + std::ptrdiff_t((firsts[rank] + counts[rank]) * 12)));
+    CHECK(shard.labels == std::vector<std::uint8_t>(whole.labels.begin() + std::ptrdiff_t(firsts[rank]),
+                                                    whole.labels.begin() + std::ptrdiff_t(firsts[rank] + counts[rank])));
+  }
+  // Process 0 keeps only the first image, but a file cut short after it is still refused.
+  auto bytes = images_file();
+  bytes.resize(bytes.size() - 7);
+  write(dir / "short", bytes);
+  CHECK_THROWS_WITH(io::read_idx(dir / "short", dir / "labels", ProcessShare{0, 3}),
+                    Contains((dir / "short").string()) && Contains("truncated"));
+}
+
+TEST_CASE("shards of Fashion-MNIST's training files, read across the reader's chunks, join into the whole set") {
+  const std::filesystem::path directory = io::default_data_directory;
+  const TrainTestData whole = io::load_idx(directory);
+  std::vector<float> joined;
+  std::vector<std::uint8_t> labels;
+  for (std::size_t rank = 0; rank < 3; ++rank) {
+    const TrainTestData shard = io::load_idx(directory, ProcessShare{rank, 3});
+    CHECK(shard.train.count == 20000);
+    CHECK(shard.test.count == 10000);  // the test set is read whole
+    joined.insert(joined.end(), shard.train.images.begin(), shard.train.images.end());
+    labels.insert(labels.end(), shard.train.labels.begin(), shard.train.labels.end());
+  }
+  CHECK(joined == whole.train.images);
+  CHECK(labels == whole.train.labels);
+}
+
 TEST_CASE("data that does not fit the network is rejected before training") {
   testing::TempDir dir;
   write(dir / "images", images_file());

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <ctnn/ctnn.hpp>
 #include <functional>
+#include <numeric>
 #include <thread>
 #include <vector>
 
@@ -29,10 +30,10 @@ class ThreadCollective final : public Collective {
   ThreadCollective(Shared& shared, std::size_t rank) : shared_(shared), share_{rank, shared.buffers.size()} {}
 
   ProcessShare share() const override { return share_; }
-  void gather_rows(float* data, std::size_t row_floats, std::size_t rows) override {
+  void gather_blocks(float* data, std::span<const std::size_t> counts) override {
     exchange(data, [&](std::size_t r, const float* from) {
-      const IndexRange part = share_.rows_of(r, rows);
-      std::copy(from + part.begin * row_floats, from + part.end * row_floats, data + part.begin * row_floats);
+      const std::size_t begin = std::accumulate(counts.begin(), counts.begin() + std::ptrdiff_t(r), std::size_t{0});
+      std::copy(from + begin, from + begin + counts[r], data + begin);
     });
   }
   void gather_ranges(std::span<float> values, std::span<const std::vector<IndexRange>> owned) override {
@@ -80,25 +81,36 @@ using Odd = Net<Dense<7, 5, Tanh, L2<0.01>>, BatchNorm<>, Dropout<0.25>, Dense<5
                 Dropout<0.1>, Dense<19, 4, Sigmoid>, Softmax<3>>;
 using Wide = Net<Dense<64, 300, ReLU>, Dense<300, 40, ReLU, L2<0.001>>, Softmax<10>>;
 
+// This process's shard of `whole` (what io::read_idx reads for its share), or `whole` alone.
+DatasetView training_rows(const DatasetView& whole, Collective* collective, bool sharded) {
+  if (!sharded || !collective) return whole;
+  const IndexRange mine = collective->share().rows(whole.count);
+  DatasetView shard = whole.slice(mine.begin, mine.end);
+  shard.first_row = mine.begin, shard.whole_count = whole.count;
+  return shard;
+}
+
 struct Trained {
   std::vector<std::uint32_t> weights;
   std::vector<double> loss, accuracy, val_loss;
 };
 
 template <class N, std::size_t Batch>
-Trained train_generated(const testing::Batch& data, const Optimizer& optimizer, Collective* collective) {
+Trained train_generated(const testing::Batch& data, const Optimizer& optimizer, Collective* collective,
+                        bool sharded = false) {
   Model<N> model{Seed{11}};
   const FitOptions options{.epochs = 2, .optimizer = optimizer, .validation = data.view(), .seed = 5, .threads = 1,
                            .collective = collective, .verbose = false};
-  const History history = fit<Batch>(model, data.view(), options);
+  const History history = fit<Batch>(model, training_rows(data.view(), collective, sharded), options);
   return {testing::parameter_bits(model), history.loss, history.accuracy, history.val_loss};
 }
 template <class N, std::size_t Batch>
-Trained train_engine(const testing::Batch& data, const Optimizer& optimizer, Collective* collective) {
+Trained train_engine(const testing::Batch& data, const Optimizer& optimizer, Collective* collective,
+                     bool sharded = false) {
   engine::Network network{N::spec(), Seed{11}};
   const FitOptions options{.epochs = 2, .optimizer = optimizer, .validation = data.view(), .seed = 5, .threads = 1,
                            .collective = collective, .verbose = false};
-  const History history = engine::fit(network, data.view(), Batch, options);
+  const History history = engine::fit(network, training_rows(data.view(), collective, sharded), Batch, options);
   return {testing::parameter_bits(network), history.loss, history.accuracy, history.val_loss};
 }
 
@@ -129,6 +141,41 @@ TEST_CASE("processes sharing a step train every layer kind to one process's bits
   const testing::Batch wide = testing::random_batch(130, 64, 10, 32);
   check_shared_equals_alone([&](Collective* c) { return train_generated<Wide, 64>(wide, RMSprop{}, c); });
   check_shared_equals_alone([&](Collective* c) { return train_engine<Wide, 64>(wide, RMSprop{}, c); });
+}
+
+TEST_CASE("processes holding only their shard of the training rows train as one process holding them all") {
+  // Each batch draws its rows from the whole set's shuffled order, so most batches need rows of every shard.
+  const testing::Batch odd = testing::random_batch(45, 7, 3, 35);
+  check_shared_equals_alone([&](Collective* c) { return train_generated<Odd, 16>(odd, Adam{}, c, true); });
+  check_shared_equals_alone([&](Collective* c) { return train_engine<Odd, 16>(odd, SGD{.momentum = 0.9f}, c, true); });
+}
+
+TEST_CASE("a shard that is not its process's share, or has no processes to share with, is refused") {
+  const testing::Batch data = testing::random_batch(20, 7, 3, 36);
+  const auto fit_error = [&](const DatasetView& training, Collective* c) -> std::string {
+    Model<Odd> model{Seed{1}};
+    try {
+      fit<8>(model, training, FitOptions{.threads = 1, .collective = c, .verbose = false});
+    } catch (const Error& error) {
+      return error.what();
+    }
+    return "";
+  };
+  ThreadCollective::Shared one(1);
+  ThreadCollective alone(one, 0);
+  DatasetView shard = data.view().slice(0, 10);
+  shard.first_row = 0, shard.whole_count = 20;
+  CHECK_THAT(fit_error(shard, nullptr), Catch::Contains("is a shard (rows 0 to 10 of 20)") && Catch::Contains("alone"));
+  CHECK_THAT(fit_error(shard, &alone), Catch::Contains("process 0 of 1 holds rows 0 to 20"));
+  // Each of two processes given the other's rows.
+  const auto errors = on_ranks<std::string>(2, [&](Collective* c) {
+    const ProcessShare other{1 - c->share().rank, 2};
+    DatasetView wrong = data.view().slice(other.rows(20).begin, other.rows(20).end);
+    wrong.first_row = other.rows(20).begin, wrong.whole_count = 20;
+    return fit_error(wrong, c);
+  });
+  CHECK_THAT(errors[0], Catch::Contains("rows 10 to 20 of 20") && Catch::Contains("process 0 of 2 holds rows 0 to 10"));
+  CHECK_THAT(errors[1], Catch::Contains("rows 0 to 10 of 20") && Catch::Contains("process 1 of 2 holds rows 10 to 20"));
 }
 
 TEST_CASE("the processes' parameter ranges cover every parameter of the network once") {

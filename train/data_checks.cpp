@@ -31,12 +31,12 @@ void check_fits(const DatasetView& data, const char* role, std::size_t inputs, s
   if (!all_finite(data.images, data.count * data.features))
     for (std::size_t i = 0; i < data.count * data.features; ++i)
       if (!std::isfinite(data.images[i]))
-        throw Error(source + ": " + role + " sample " + std::to_string(i / data.features) + " holds " +
+        throw Error(source + ": " + role + " sample " + std::to_string(data.first_row + i / data.features) + " holds " +
                     std::to_string(data.images[i]) + " at position " + std::to_string(i % data.features));
   for (std::size_t i = 0; i < data.count; ++i)
     if (data.labels[i] >= classes)
       throw Error((data.labels_source.empty() ? std::string(role) : std::string(data.labels_source)) + ": label " +
-                  std::to_string(data.labels[i]) + " of sample " + std::to_string(i) + " is outside 0.." +
+                  std::to_string(data.labels[i]) + " of sample " + std::to_string(data.first_row + i) + " is outside 0.." +
                   std::to_string(classes - 1) + " (the network has " + std::to_string(classes) + " outputs)");
 }
 

@@ -12,6 +12,7 @@
 #include "../dsl/random.hpp"
 #include "history_files.hpp"
 #include "progress.hpp"
+#include "sharded_batches.hpp"
 #include "thread_tuner.hpp"
 #include "training_state.hpp"
 
@@ -26,11 +27,11 @@ void check_learning_rate(float learning_rate, const char* source) {
 }
 
 // What a resumed run must share with the run that wrote the backup, one "key: value" line each.
-std::string run_identity(const DatasetView& data, const DatasetView& validation, std::size_t batch_size,
+std::string run_identity(std::size_t training_rows, const DatasetView& validation, std::size_t batch_size,
                          const FitOptions& options, const TrainingProgress& progress) {
   std::string identity;
   const auto line = [&](const char* key, const std::string& value) { identity.append(key).append(": ").append(value).append("\n"); };
-  line("training rows", std::to_string(data.count));
+  line("training rows", std::to_string(training_rows));
   line("validation rows", std::to_string(validation.count));
   line("batch size", std::to_string(batch_size));
   line("seed", std::to_string(options.seed));
@@ -131,6 +132,12 @@ void check_same_everywhere(Collective& collective, FitTarget& target, const Data
   differs("training states (a backup one process found and another did not, or earlier fits that differ)",
           mix(mix(0xcbf29ce484222325ULL, updates), as_words(optimizer_state.data(), optimizer_state.size_bytes())));
   const auto data_hash = [](const DatasetView& set) {
+    // Each process holds its own shard: only the whole set's shape must agree.
+    if (set.is_shard()) {
+      const std::uint32_t shape[] = {std::uint32_t(set.whole_count), std::uint32_t(set.whole_count >> 32),
+                                     std::uint32_t(set.features)};
+      return mix(0x84222325cbf29ce4ULL, shape);
+    }
     std::uint64_t hash = mix(0xcbf29ce484222325ULL, as_words(set.images, set.count * set.features * sizeof(float)));
     const std::uint32_t sizes[] = {std::uint32_t(set.count), std::uint32_t(set.features)};
     hash = mix(hash, sizes);
@@ -182,6 +189,23 @@ void say_checkpoint(std::FILE* log, std::size_t epoch, const ModelCheckpoint& ch
     std::fprintf(log, "Epoch %zu: %s did not improve from %.5f\n", epoch, checkpoint.monitor.c_str(), best_before);
 }
 
+// A shard (DatasetView::is_shard) must be this process's share of the rows, as every process
+// computes the others' shards from it.
+void check_shard(const DatasetView& data, const FitOptions& options) {
+  const std::string what = "fit: the training data " + std::string(data.images_source) + " is a shard (rows " +
+                           std::to_string(data.first_row) + " to " + std::to_string(data.first_row + data.count) + " of " +
+                           std::to_string(data.whole_count) + ")";
+  if (!options.collective)
+    throw Error(what + " but fit runs in this process alone: give FitOptions::collective, or read the whole set");
+  if (options.validation_split > 0.0)
+    throw Error(what + ", of which a validation_split cannot take the last rows: give validation data instead");
+  const IndexRange mine = options.collective->share().rows(data.whole_count);
+  if (data.first_row != mine.begin || data.count != mine.size())
+    throw Error(what + " but process " + std::to_string(options.collective->share().rank) + " of " +
+                std::to_string(options.collective->share().ranks) + " holds rows " + std::to_string(mine.begin) + " to " +
+                std::to_string(mine.end) + "; read the shard with this process's share (io::read_idx)");
+}
+
 const BackupAndRestore* find_backup(const std::vector<Callback>& callbacks) {
   const BackupAndRestore* found = nullptr;
   for (const Callback& callback : callbacks)
@@ -205,6 +229,12 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
   const DatasetView data = options.validation_split > 0.0 ? all_data.slice(0, split_at) : all_data;
   const DatasetView validation =
       options.validation_split > 0.0 ? all_data.slice(split_at, all_data.count) : options.validation;
+  if (all_data.is_shard()) check_shard(all_data, options);
+  if (validation.is_shard())
+    throw Error("fit: the validation data " + std::string(validation.images_source) +
+                " is a shard; every process evaluates its share of the whole validation set: read it whole");
+  // The rows the batches are drawn from: those of every process's shard together, or `data`.
+  const std::size_t training_rows = data.is_shard() ? data.whole_count : data.count;
   target.check_fits(data, "training data");
   if (!validation.empty()) target.check_fits(validation, "validation data");
   check_optimizer(options.optimizer);
@@ -225,7 +255,7 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
   const std::string optimizer_key = continuation_key(options.optimizer);
   const std::uint64_t updates_before = carried.optimizer == optimizer_key ? carried.updates : 0;
   const std::uint64_t epochs_before = carried.epochs, dropout_steps_before = carried.dropout_steps;
-  const std::string identity = run_identity(data, validation, batch_size, options, carried);
+  const std::string identity = run_identity(training_rows, validation, batch_size, options, carried);
 
   // Everything a backup holds, and so everything that decides what the rest of the run does.
   TrainingState state;
@@ -237,7 +267,7 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
     const std::filesystem::path path = backup_file(*backup);
     state = read_training_state(path);
     check_same_run(state.run, identity, path);
-    check_counters(state, (data.count + batch_size - 1) / batch_size, data.count, options.epochs, updates_before, path);
+    check_counters(state, (training_rows + batch_size - 1) / batch_size, training_rows, options.epochs, updates_before, path);
     if (state.callbacks.size() != callbacks.size())
       throw Error(path.string() + ": corrupted: it holds the state of " + std::to_string(state.callbacks.size()) +
                   " callbacks where this run has " + std::to_string(callbacks.size()));
@@ -286,13 +316,15 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
     ~RestoreThreads() { target.set_threads(count); }
   } restore_threads{target, target.threads()};
   ThreadTuner tuner(target.threads(), options.adapt_threads);
+  std::optional<ShardedBatches> sharded;
+  if (data.is_shard()) sharded.emplace(data, *options.collective, batch_size);
 
-  const std::size_t batches = (data.count + batch_size - 1) / batch_size;
+  const std::size_t batches = (training_rows + batch_size - 1) / batch_size;
   // Each epoch shuffles the order the one before left, that of an earlier fit's last epoch too when it
   // shuffled the same rows with the same seed: a resumed run replays the shuffles done.
-  std::vector<std::uint32_t> order(data.count);
+  std::vector<std::uint32_t> order(training_rows);
   std::iota(order.begin(), order.end(), 0u);
-  if (options.shuffle && carried.order.size() == data.count && carried.shuffle_seed == options.seed)
+  if (options.shuffle && carried.order.size() == training_rows && carried.shuffle_seed == options.seed)
     order = carried.order;
   const std::size_t shuffled_epochs = state.batches_done > 0 ? state.epoch : state.epoch - 1;
   if (options.shuffle)
@@ -343,12 +375,13 @@ History run_fit(FitTarget& target, const DatasetView& all_data, const FitOptions
     progress.begin_epoch();
     for (std::size_t batch = std::size_t(state.batches_done); batch < batches; ++batch) {
       const std::size_t first = batch * batch_size;
-      const std::size_t rows = std::min(batch_size, data.count - first);
+      const std::size_t rows = std::min(batch_size, training_rows - first);
       target.set_threads(tuner.threads());
       const auto started = std::chrono::steady_clock::now();
+      const std::span<const std::uint32_t> batch_rows = std::span(order).subspan(first, rows);
+      const ShardedBatches::Batch gathered = sharded ? sharded->gather(batch_rows) : ShardedBatches::Batch{data, batch_rows};
       const BatchResult result =
-          target.train_batch(data, std::span(order).subspan(first, rows), optimizer, ++state.iteration,
-                             options.gradient_exchange);
+          target.train_batch(gathered.data, gathered.rows, optimizer, ++state.iteration, options.gradient_exchange);
       if (rows == batch_size) tuner.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       if (!std::isfinite(result.loss()))
         throw Error("fit: the loss became " + std::to_string(result.loss()) + " in epoch " + std::to_string(epoch) +

@@ -54,8 +54,10 @@ struct FitOptions {
   GradientExchange gradient_exchange{};
   // Data-parallel training over processes (distributed/mpi.hpp's world(), for one): each computes its
   // share of every batch and the step ends with the weights one process would have, bit for bit. Every
-  // process must call fit with the same model, data and options; only process 0 prints and writes
-  // files (checkpoints, backups, logs). nullptr: this process alone.
+  // process must call fit with the same model, data and options, or each with its shard of the
+  // training data (io::read_idx with its ProcessShare; each batch then gathers its rows from their
+  // holders); only process 0 prints and writes files (checkpoints, backups, logs). nullptr: this
+  // process alone.
   Collective* collective = nullptr;
   bool verbose = true;        // progress and one line per epoch
   std::FILE* log = stdout;

@@ -1,7 +1,9 @@
 // Run under mpirun with any number of ranks: trains the seed network (SGD with momentum), the
 // batch-normalisation network (Adam, dropout) and the seed network's engine twin for one epoch over
 // the ranks, then each rank trains the same models alone, and the weights, the optimiser state and
-// the history (validation included) must be equal bit for bit. Exit status 0 when they are, on every rank.
+// the history (validation included) must be equal bit for bit; so must the seed network trained for an
+// epoch of the whole training set by ranks that each read only their shard of its files. Exit status 0
+// when they are, on every rank.
 //   mpirun -np 3 tests/mpi_train_identity [DATA_DIRECTORY]
 #include <bit>
 #include <cstdint>
@@ -82,7 +84,8 @@ void compare(const char* what, ctnn::distributed::Mpi& mpi, Train&& train) {
 int main(int argc, char** argv) {
   ctnn::distributed::Mpi mpi(argc, argv);
   try {
-    const auto data = ctnn::io::load_data_set(argc > 1 ? argv[1] : ctnn::io::default_data_directory.string());
+    const std::string directory = argc > 1 ? argv[1] : ctnn::io::default_data_directory.string();
+    const auto data = ctnn::io::load_data_set(directory);
     const ctnn::DatasetView rows = data.test;  // 10,000 rows: a short epoch
     const ctnn::DatasetView validation = data.train.slice(0, 3001);  // split unevenly too
     const auto options = [&](ctnn::Collective* collective, ctnn::Optimizer optimizer) {
@@ -110,6 +113,13 @@ int main(int argc, char** argv) {
       ctnn::engine::Network network{SeedNet::spec(), ctnn::Seed{5}};
       const ctnn::History history = ctnn::engine::fit(network, rows, batch, options(collective, ctnn::RMSprop{}));
       return outcome_of(network, history);
+    });
+    const auto shard = ctnn::io::load_data_set(directory, mpi.world().share());
+    compare("seed network, each rank reading its shard of the 60,000 training images", mpi, [&](ctnn::Collective* collective) {
+      ctnn::Model<SeedNet> model{ctnn::Seed{6}};
+      const ctnn::History history = ctnn::fit<batch>(model, collective ? shard.train : data.train,
+                                                     options(collective, ctnn::SGD{.learning_rate = 0.05f}));
+      return outcome_of(model, history);
     });
   } catch (const ctnn::Error& error) {
     mpi.abort(error.what());
