@@ -18,6 +18,7 @@
 #include "dense_backward.hpp"
 #include "gemm.hpp"
 #include "image_kernels.hpp"
+#include "process_share.hpp"
 #include "simd.hpp"
 #include "thread_pool.hpp"
 
@@ -133,17 +134,19 @@ inline void turn_kernel(const ConvGeometry& g, const float* kernel, float* turne
 // dx (rows of in_stride floats, zeros after each sample's pixels) of a stride-1 convolution from
 // dz (rows of out_stride floats), with turn_kernel's kernel and padded_images of rows x
 // padded_image_floats(input_gradient_geometry(g)) floats; each sample's dx then takes the backward
-// steps of the layers below (a BackwardEpilogue) while it is in cache. Split over samples.
+// steps of the layers below (a BackwardEpilogue) while it is in cache. Split over samples; with a
+// share of several processes (process_share.hpp), only the samples it names.
 template <class Epilogue>
 void conv2d_input_gradient(const ConvGeometry& g, const float* dz, std::size_t rows, std::size_t out_stride,
                            const float* turned_kernel, float* padded_images, float* dx, std::size_t in_stride,
-                           const Epilogue& steps_below, std::size_t threads = 1) {
+                           const Epilogue& steps_below, std::size_t threads = 1, ProcessShare share = {}) {
   const ConvGeometry t = input_gradient_geometry(g);
   const std::size_t image_floats = padded_image_floats(t);
   const float* zero_bias = turned_kernel + t.taps() * t.padded_filters();
-  parallel_ranges(threads, rows, 1, rows_worth_a_thread(t.out_pixels() * t.taps() * t.padded_filters()),
+  const IndexRange mine = share.rows(rows);
+  parallel_ranges(threads, mine.size(), 1, rows_worth_a_thread(t.out_pixels() * t.taps() * t.padded_filters()),
                   [&](std::size_t first, std::size_t end) {
-                    for (std::size_t s = first; s < end; ++s) {
+                    for (std::size_t s = mine.begin + first; s < mine.begin + end; ++s) {
                       conv_sample<Linear>(t, dz + s * out_stride, turned_kernel, zero_bias, dx + s * in_stride, in_stride,
                                           image_floats ? padded_images + s * image_floats : nullptr);
                       if constexpr (!std::is_same_v<Epilogue, NoBackwardSteps>)
@@ -252,14 +255,21 @@ inline void pack_columns(const ConvGeometry& inside, const float* images, std::s
 // padded(filters) floats (rows * out_pixels of them). images, image_stride: as unpadded_geometry(g)
 // reads the samples; panels: packed_columns_floats(g); running: taps x padded(filters) floats.
 // Split over the taps (rows of dW); every sum runs over the rows in order, as kernel_gradient's.
+// With a share of several processes, the taps it names (process_share.hpp's rows of dW), widened to
+// whole tiles: a row computed twice is the same on both processes, which keep the owner's.
 template <class R, class Sink>
 void conv2d_kernel_gradient(const ConvGeometry& g, const R& regularizer, const float* images, std::size_t image_stride,
                             std::size_t rows, const float* delta, const float* kernel, float* panels, float* running,
-                            Sink&& sink, std::size_t threads = 1) {
+                            Sink&& sink, std::size_t threads = 1, ProcessShare share = {}) {
   const ConvGeometry inside = unpadded_geometry(g);
   const std::size_t stride = g.padded_filters(), taps = g.taps(), total = rows * g.out_pixels();
   const std::size_t block = kernel_gradient_block(g);
-  parallel_ranges(threads, taps, tile_rows, rows_worth_a_thread(total * stride), [&](std::size_t first, std::size_t end) {
+  const IndexRange mine = share.rows(taps);
+  if (mine.size() == 0) return;
+  const std::size_t low = mine.begin / tile_rows * tile_rows;
+  const std::size_t high = std::min(taps, (mine.end + tile_rows - 1) / tile_rows * tile_rows);
+  parallel_ranges(threads, high - low, tile_rows, rows_worth_a_thread(total * stride), [&](std::size_t from, std::size_t to) {
+    const std::size_t first = low + from, end = low + to;
     float* own_panels = panels + first * block;
     for (std::size_t k0 = 0; k0 < total; k0 += block) {
       const std::size_t count = std::min(block, total - k0);

@@ -88,7 +88,7 @@ struct Conv2D {
     list.push_back({"kernel gradient running sums", 0, taps * padded_filters, Lifetime::step});
     return list;
   }
-  constexpr LayerTraits traits() const { return {.seeded = true}; }
+  constexpr LayerTraits traits() const { return {.seeded = true, .shares_work = true}; }
   // The activation's derivative, on the stored outputs (applied by the layer above).
   constexpr BackwardSteps backward_steps() const { return {{StepKind::activation_derivative, {}, 0.0f, activation}}; }
 
@@ -125,7 +125,8 @@ struct Conv2D {
            exported_size(g.taps()) + " * " + row + ", " + io.output + ", " + exported_activation(activation) + ");\n";
   }
   // dW = columns^T dZ on the batch's im2col, packed a block at a time, and db = the sums of dZ; the
-  // input gradient as scratch() says.
+  // input gradient as scratch() says. Shared by processes, each computes its taps of dW and its
+  // samples of the input gradient (io.share).
   template <class Io>
   void backward(const Io& io) const {
     const codegen::ConvGeometry g = geometry(input_image_shape(io));
@@ -139,24 +140,31 @@ struct Conv2D {
     }
     if (output_rows_padded()) padded_gradient = io.output_gradient;
     else codegen::pad_pixels(io.output_gradient, io.rows, io.output_stride, pixels, filters, padded_gradient, io.threads);
-    codegen::bias_gradient(shape.stride(), padded_gradient, rows, io.sink_for(bias_of(io, g)));
+    codegen::bias_gradient(shape.stride(), padded_gradient, rows, io.sink_for(bias_of(io, g)), io.share);
     const bool padded = codegen::reads_padding(g);  // forward kept the padded copies
+    if (padded && !io.share.whole())  // of this process's samples only: dW reads every sample's
+      for (std::size_t s = 0; s < io.rows; ++s)
+        codegen::pad_image(g, io.input + s * io.input_stride, padded_input + s * codegen::padded_image_floats(g));
     codegen::conv2d_kernel_gradient(g, regularizer, padded ? padded_input : io.input,
                                     padded ? codegen::padded_image_floats(g) : std::size_t(io.input_stride), io.rows,
                                     padded_gradient, io.parameters, panels, running_sums, io.sink_for(io.parameters),
-                                    io.threads);
+                                    io.threads, io.share);
     if (!io.input_gradient) return;
     if (stride == 1) {
       io.with_epilogue([&](const auto& steps_below) {
         codegen::conv2d_input_gradient(g, io.output_gradient, io.rows, io.output_stride, gradient_kernel, gradient_images,
-                                       io.input_gradient, io.input_stride, steps_below, io.threads);
+                                       io.input_gradient, io.input_stride, steps_below, io.threads, io.share);
       });
       return;
     }
-    codegen::input_gradient(shape, padded_gradient, rows, gradient_kernel, codegen::NoBackwardSteps{}, gradient_images,
-                            io.threads);
-    codegen::col2im(g, gradient_images, shape.padded_inputs(), io.rows, io.input_gradient, io.input_stride, io.threads);
-    apply_steps_below(io);
+    const IndexRange mine = io.share.rows(io.rows);
+    codegen::input_gradient(shape, padded_gradient + mine.begin * pixels * shape.stride(), mine.size() * pixels,
+                            gradient_kernel, codegen::NoBackwardSteps{}, gradient_images, io.threads);
+    codegen::col2im(g, gradient_images, shape.padded_inputs(), mine.size(), io.input_gradient + mine.begin * io.input_stride,
+                    io.input_stride, io.threads);
+    io.with_epilogue([&](const auto& steps_below) {
+      codegen::apply_backward_steps(steps_below, io.input_gradient, mine.begin * io.input_stride, mine.end * io.input_stride);
+    });
   }
 
  private:

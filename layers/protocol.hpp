@@ -131,9 +131,10 @@ struct LayerTraits {
   bool draws_random_numbers = false;    // in training: each such layer gets a stream of its own
   bool produces_probabilities = false;  // its outputs are class probabilities (a softmax): the loss reads them
   // Over several processes (codegen/process_share.hpp), forward_training writes the rows it is given
-  // (the driver hands it this process's rows and gathers the others'; it keeps no scratch per row and
-  // adds no penalty), and backward computes the parameter-gradient rows and input-gradient rows
-  // io.share names. Without it, every process runs the layer whole.
+  // (the driver hands it this process's rows and gathers the others'; it adds no penalty, and backward
+  // rebuilds any scratch per row it reads of the other rows), and backward computes the
+  // parameter-gradient rows and input-gradient rows io.share names. Without it, every process runs
+  // the layer whole.
   bool shares_work = false;
 };
 

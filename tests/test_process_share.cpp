@@ -80,6 +80,10 @@ std::vector<Result> on_ranks(std::size_t ranks, const std::function<Result(Colle
 using Odd = Net<Dense<7, 5, Tanh, L2<0.01>>, BatchNorm<>, Dropout<0.25>, Dense<5, 19, ReLU, ActivityL1<0.001>>,
                 Dropout<0.1>, Dense<19, 4, Sigmoid>, Softmax<3>>;
 using Wide = Net<Dense<64, 300, ReLU>, Dense<300, 40, ReLU, L2<0.001>>, Softmax<10>>;
+// A padded convolution of 18 taps (shares that cut register tiles) under batch normalisation, dropout
+// and pooling, then a strided one of 32 taps, whose input gradient is a product and a col2im.
+using Cnn = Net<Input<7, 6, 2>, Conv2D<8, 3, 3, Tanh, Same, L2<0.01>>, BatchNorm<>, Dropout<0.2>, MaxPool2D<2>,
+                Conv2D<5, 2, 2, ReLU, Same, Strides<2>>, Flatten, Dense<inferred, 6, Sigmoid>, Softmax<3>>;
 
 // This process's shard of `whole` (what io::read_idx reads for its share), or `whole` alone.
 DatasetView training_rows(const DatasetView& whole, Collective* collective, bool sharded) {
@@ -131,6 +135,7 @@ void check_shared_equals_alone(Train&& train) {
 }  // namespace
 
 TEST_CASE("processes sharing a step train every layer kind to one process's bits, on both backends") {
+  STATIC_REQUIRE(Cnn::traits[0].shares_work);  // the convolutions share their work too
   // 45 rows in batches of 16: the last batch's 13 rows split unevenly; 5 processes get 2 or 3 rows.
   const testing::Batch odd = testing::random_batch(45, 7, 3, 31);
   for (const Optimizer& optimizer : {Optimizer{SGD{.momentum = 0.5f, .nesterov = true}}, Optimizer{Adam{}}}) {
@@ -141,6 +146,9 @@ TEST_CASE("processes sharing a step train every layer kind to one process's bits
   const testing::Batch wide = testing::random_batch(130, 64, 10, 32);
   check_shared_equals_alone([&](Collective* c) { return train_generated<Wide, 64>(wide, RMSprop{}, c); });
   check_shared_equals_alone([&](Collective* c) { return train_engine<Wide, 64>(wide, RMSprop{}, c); });
+  const testing::Batch images = testing::random_batch(45, 7 * 6 * 2, 3, 37);
+  check_shared_equals_alone([&](Collective* c) { return train_generated<Cnn, 16>(images, Adam{}, c); });
+  check_shared_equals_alone([&](Collective* c) { return train_engine<Cnn, 16>(images, SGD{.momentum = 0.9f}, c); });
 }
 
 TEST_CASE("processes holding only their shard of the training rows train as one process holding them all") {
