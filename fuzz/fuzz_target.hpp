@@ -33,8 +33,11 @@ void fuzz_one(std::string_view bytes);
 
 namespace fuzz {
 
-// Where file_with puts its files: a folder per process, in memory where there is /dev/shm.
+// Where file_with puts its files: $CTNN_FUZZ_SCRATCH when set (scripts/run-fuzz.sh sets it and
+// removes it afterwards: afl-fuzz ends its targets with SIGKILL, so they cannot clean up), else a
+// folder per process, in memory where there is /dev/shm.
 inline std::filesystem::path scratch_folder() {
+  if (const char* given = std::getenv("CTNN_FUZZ_SCRATCH"); given && *given) return given;
   const std::filesystem::path shm = "/dev/shm";
   return (std::filesystem::is_directory(shm) ? shm : std::filesystem::temp_directory_path()) /
          ("ctnn-fuzz-" + std::to_string(::getpid()));

@@ -45,10 +45,13 @@ export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINIT
 # std::bad_alloc) rather than granted.
 export ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=0:allocator_may_return_null=1:max_allocation_size_mb=4096
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1
+# The targets' scratch files (fuzz/fuzz_target.hpp), a folder per target, removed at the end.
+scratch=$(mktemp -d "$([ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")/ctnn-fuzz-run.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
 fuzz_one() {
   local target="$1" out="$build/findings/$1"
   rm -rf "$out"
-  afl-fuzz -i "fuzz/corpus/$target" -o "$out" -E "$executions" -t 5000 -m none -- "$build/fuzz/fuzz_$target" \
+  CTNN_FUZZ_SCRATCH="$scratch/$target" afl-fuzz -i "fuzz/corpus/$target" -o "$out" -E "$executions" -t 5000 -m none -- "$build/fuzz/fuzz_$target" \
     > "$out.log" 2>&1 || { echo "afl-fuzz failed on $target:"; tail -20 "$out.log"; return 1; }
 }
 mkdir -p "$build/findings"
