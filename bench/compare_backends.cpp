@@ -7,6 +7,7 @@
 // prediction always runs on one.
 //
 //   bench_compare_backends [--data DIR] [--only NAME] [--quick] [--threads N]
+//   bench_compare_backends --products [--threads N]    each network's products, as its kernels plan them
 #include <cstdio>
 #include <cstring>
 #include <ctnn/ctnn.hpp>
@@ -190,22 +191,44 @@ Dataset synthetic(std::size_t count, std::size_t features, std::size_t classes, 
   return data;
 }
 
+// Every network's Net::describe_products at the batch size it is measured at.
+void print_products(std::size_t threads) {
+  const auto print = [&]<class N>(const char* name, std::size_t batch) {
+    std::printf("%s: %s\n%s\n", name, N::describe().c_str(), N::describe_products(batch, threads).c_str());
+  };
+  print.operator()<MicroNet>("micro", mlp_batch);
+  print.operator()<TinyNet>("tiny", mlp_batch);
+  print.operator()<SmallNet>("small", mlp_batch);
+  print.operator()<SeedNet>("seed", mlp_batch);
+  print.operator()<BatchNormNet>("batchnorm", mlp_batch);
+  print.operator()<WideNet>("wide", mlp_batch);
+  print.operator()<CnnA>("cnn_a", cnn_batch);
+  print.operator()<CnnB>("cnn_b", cnn_batch);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string directory = io::default_data_directory, only;
   Repetitions reps;
   std::size_t threads = 1;
+  bool products = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--data" && i + 1 < argc) directory = argv[++i];
+    else if (flag == "--products") products = true;
     else if (flag == "--only" && i + 1 < argc) only = argv[++i];
     else if (flag == "--quick") reps = {.latency_calls = 10000, .batched = 2, .steps = 10, .epochs = 2};
     else if (flag == "--threads" && i + 1 < argc) threads = std::max(1, std::atoi(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: %s [--data DIR] [--only micro|tiny|small|seed|batchnorm|wide|cnn_a|cnn_b] [--quick] [--threads N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--data DIR] [--only micro|tiny|small|seed|batchnorm|wide|cnn_a|cnn_b] [--quick] [--threads N]\n"
+                           "       %s --products [--threads N]\n", argv[0], argv[0]);
       return 2;
     }
+  }
+  if (products) {
+    print_products(threads);
+    return 0;
   }
   try {
     const TrainTestData fashion = io::load_idx(directory);

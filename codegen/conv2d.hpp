@@ -19,6 +19,7 @@
 #include "gemm.hpp"
 #include "image_kernels.hpp"
 #include "process_share.hpp"
+#include "product_plan.hpp"
 #include "simd.hpp"
 #include "thread_pool.hpp"
 
@@ -90,17 +91,24 @@ void conv_sample(const ConvGeometry& g, const float* x, const float* kernel, con
 // padded(filters) floats, then the bias. Split over samples; each sample is image_kernels.inc's
 // conv_image, as in an exported header. With padded_images (rows x padded_image_floats(g)), it
 // reads each sample through its padded copy: the same sums in the same order, faster.
+// A direct convolution of `rows` samples as a product (product_plan.hpp): output pixels by filters,
+// summed over the taps; split over samples.
+constexpr Product direct_convolution_product(std::string_view name, const ConvGeometry& g, std::size_t rows) {
+  return {.name = name, .kernel = ProductKernel::direct_convolution, .m = rows * g.out_pixels(), .n = g.filters,
+          .k = g.taps(), .ldb = g.padded_filters(), .split = SplitOver::samples, .split_count = rows, .grain = 1,
+          .min_count = rows_worth_a_thread(g.out_pixels() * g.taps() * g.padded_filters())};
+}
+
 template <class Act>
 void conv2d_forward(const ConvGeometry& g, const float* x, std::size_t rows, std::size_t in_stride, const float* kernel,
                     const float* bias, float* y, std::size_t out_stride, std::size_t threads = 1,
                     float* padded_images = nullptr) {
   const std::size_t image_floats = padded_image_floats(g);
-  parallel_ranges(threads, rows, 1, rows_worth_a_thread(g.out_pixels() * g.taps() * g.padded_filters()),
-                  [&](std::size_t first, std::size_t end) {
-                    for (std::size_t s = first; s < end; ++s)
-                      conv_sample<Act>(g, x + s * in_stride, kernel, bias, y + s * out_stride, out_stride,
-                                       padded_images && image_floats ? padded_images + s * image_floats : nullptr);
-                  });
+  direct_convolution_product("forward", g, rows).parallel(threads, [&](std::size_t first, std::size_t end) {
+    for (std::size_t s = first; s < end; ++s)
+      conv_sample<Act>(g, x + s * in_stride, kernel, bias, y + s * out_stride, out_stride,
+                       padded_images && image_floats ? padded_images + s * image_floats : nullptr);
+  });
 }
 
 // --- The input gradient of a stride-1 convolution: dx(i, j, c) = sum over (kh, kw, f) of
@@ -144,15 +152,14 @@ void conv2d_input_gradient(const ConvGeometry& g, const float* dz, std::size_t r
   const std::size_t image_floats = padded_image_floats(t);
   const float* zero_bias = turned_kernel + t.taps() * t.padded_filters();
   const IndexRange mine = share.rows(rows);
-  parallel_ranges(threads, mine.size(), 1, rows_worth_a_thread(t.out_pixels() * t.taps() * t.padded_filters()),
-                  [&](std::size_t first, std::size_t end) {
-                    for (std::size_t s = mine.begin + first; s < mine.begin + end; ++s) {
-                      conv_sample<Linear>(t, dz + s * out_stride, turned_kernel, zero_bias, dx + s * in_stride, in_stride,
-                                          image_floats ? padded_images + s * image_floats : nullptr);
-                      if constexpr (!std::is_same_v<Epilogue, NoBackwardSteps>)
-                        apply_backward_steps(steps_below, dx, s * in_stride, (s + 1) * in_stride);
-                    }
-                  });
+  direct_convolution_product("input gradient", t, mine.size()).parallel(threads, [&](std::size_t first, std::size_t end) {
+    for (std::size_t s = mine.begin + first; s < mine.begin + end; ++s) {
+      conv_sample<Linear>(t, dz + s * out_stride, turned_kernel, zero_bias, dx + s * in_stride, in_stride,
+                          image_floats ? padded_images + s * image_floats : nullptr);
+      if constexpr (!std::is_same_v<Epilogue, NoBackwardSteps>)
+        apply_backward_steps(steps_below, dx, s * in_stride, (s + 1) * in_stride);
+    }
+  });
 }
 
 // --- The kernel gradient dW = columns^T dZ, summed over every output pixel of the batch, where the
@@ -251,6 +258,15 @@ inline void pack_columns(const ConvGeometry& inside, const float* images, std::s
   }
 }
 
+// The kernel-gradient product of `rows` samples, taps [first, end) of it (whole tiles): over panels
+// of the im2col packed a block of rows at a time, split over the taps.
+constexpr Product conv2d_kernel_gradient_product(const ConvGeometry& g, std::size_t rows, std::size_t first, std::size_t end) {
+  const std::size_t total = rows * g.out_pixels();
+  return {.name = "kernel gradient", .kernel = ProductKernel::gemm_packed_a, .m = end - first, .n = g.filters, .k = total,
+          .ldb = g.padded_filters(), .depth_is_batch = true, .k_block = kernel_gradient_block(g), .split = SplitOver::rows,
+          .split_count = end - first, .grain = tile_rows, .min_count = rows_worth_a_thread(total * g.padded_filters())};
+}
+
 // dW = columns^T dZ (+ the regulariser's gradient), each finished vector to `sink`, dZ as rows of
 // padded(filters) floats (rows * out_pixels of them). images, image_stride: as unpadded_geometry(g)
 // reads the samples; panels: packed_columns_floats(g); running: taps x padded(filters) floats.
@@ -268,7 +284,7 @@ void conv2d_kernel_gradient(const ConvGeometry& g, const R& regularizer, const f
   if (mine.size() == 0) return;
   const std::size_t low = mine.begin / tile_rows * tile_rows;
   const std::size_t high = std::min(taps, (mine.end + tile_rows - 1) / tile_rows * tile_rows);
-  parallel_ranges(threads, high - low, tile_rows, rows_worth_a_thread(total * stride), [&](std::size_t from, std::size_t to) {
+  conv2d_kernel_gradient_product(g, rows, low, high).parallel(threads, [&](std::size_t from, std::size_t to) {
     const std::size_t first = low + from, end = low + to;
     float* own_panels = panels + first * block;
     for (std::size_t k0 = 0; k0 < total; k0 += block) {

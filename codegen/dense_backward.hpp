@@ -10,6 +10,7 @@
 #include "extent.hpp"
 #include "gemm.hpp"
 #include "process_share.hpp"
+#include "product_plan.hpp"
 #include "thread_pool.hpp"
 
 namespace ctnn::codegen {
@@ -89,10 +90,22 @@ double regularizer_penalty(const R& r, const float* kernel, std::size_t floats_c
   return double(r.l1) * double(xsimd::hadd(absolute)) + double(r.l2) * double(xsimd::hadd(squares));
 }
 
+// The kernel-gradient product dW = X^T dZ of `rows` rows, of which this process computes the rows of
+// dW named `inputs` (all of them but over several processes): split over dW's columns or rows as
+// dense_forward_product splits the layer, each sum over the batch whole.
+constexpr Product kernel_gradient_product(std::size_t inputs, std::size_t outputs, std::size_t rows, std::size_t all_inputs) {
+  const std::size_t stride = simd::padded(outputs);
+  Product p{.name = "kernel gradient", .m = inputs, .n = outputs, .k = rows, .ldb = stride, .depth_is_batch = true};
+  if (split_by_kernel_columns(all_inputs, stride))
+    p.split = SplitOver::columns, p.split_count = stride, p.grain = lanes, p.min_count = rows_worth_a_thread(rows * inputs) * lanes;
+  else
+    p.split = SplitOver::rows, p.split_count = inputs, p.grain = tile_rows, p.min_count = rows_worth_a_thread(rows * stride);
+  return p;
+}
+
 // dW = X^T dZ (+ regulariser gradient), each vector handed to `sink` (see StoreGradient).
-// x: rows x inputs, row stride shape.input_stride. Split over the rows of dW (the inputs) or its
-// columns across threads, as dense_forward splits the layer: each sum over the batch stays whole.
-// Shared by several processes, this one computes the rows of dW its share names.
+// x: rows x inputs, row stride shape.input_stride (kernel_gradient_product). Shared by several
+// processes, this one computes the rows of dW its share names.
 template <class Shape, class R, class Sink>
 void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::size_t rows, const float* delta,
                      const float* kernel, Sink&& sink, std::size_t threads = 1, ProcessShare share = {}) {
@@ -100,37 +113,31 @@ void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::siz
   const bool regularized = regularizes(regularizer);
   const std::size_t row_floats = stride;
   const IndexRange mine = share.rows(shape.inputs);
+  const Product product = kernel_gradient_product(mine.size(), shape.outputs, rows, shape.inputs);
   choose(
       splits_by_kernel_columns(shape.inputs, stride),  // as dense_forward splits this layer
       [&] {
-        parallel_ranges(threads, row_floats, lanes, rows_worth_a_thread(rows * mine.size()) * lanes,
-                        [&](std::size_t first, std::size_t end) {
-                          const std::size_t part = mine.begin * row_floats + first;
-                          gemm<AOrder::transposed>(mine.size(), end - first, rows, shape.input_stride, stride,
-                                                   x + mine.begin, delta + first,
-                                                   [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
-                                                     const std::size_t at = part + r * row_floats + c;
-                                                     if (regularized)
-                                                       acc += regularizer_gradient(regularizer,
-                                                                                   floats::load_aligned(kernel + at));
-                                                     sink(at, acc);
-                                                   });
-                        });
+        product.parallel(threads, [&](std::size_t first, std::size_t end) {
+          const std::size_t part = mine.begin * row_floats + first;
+          gemm<AOrder::transposed>(mine.size(), end - first, rows, shape.input_stride, stride, x + mine.begin, delta + first,
+                                   [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
+                                     const std::size_t at = part + r * row_floats + c;
+                                     if (regularized) acc += regularizer_gradient(regularizer, floats::load_aligned(kernel + at));
+                                     sink(at, acc);
+                                   });
+        });
       },
       [&] {
-        parallel_ranges(threads, mine.size(), tile_rows, rows_worth_a_thread(rows * row_floats),
-                        [&](std::size_t from, std::size_t to) {
-                          const std::size_t first = mine.begin + from;
-                          const std::size_t part = first * row_floats;
-                          gemm<AOrder::transposed>(to - from, stride, rows, shape.input_stride, stride, x + first, delta,
-                                                   [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
-                                                     const std::size_t at = part + r * std::size_t(stride) + c;
-                                                     if (regularized)
-                                                       acc += regularizer_gradient(regularizer,
-                                                                                   floats::load_aligned(kernel + at));
-                                                     sink(at, acc);
-                                                   });
-                        });
+        product.parallel(threads, [&](std::size_t from, std::size_t to) {
+          const std::size_t first = mine.begin + from;
+          const std::size_t part = first * row_floats;
+          gemm<AOrder::transposed>(to - from, stride, rows, shape.input_stride, stride, x + first, delta,
+                                   [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
+                                     const std::size_t at = part + r * std::size_t(stride) + c;
+                                     if (regularized) acc += regularizer_gradient(regularizer, floats::load_aligned(kernel + at));
+                                     sink(at, acc);
+                                   });
+        });
       });
 }
 
@@ -185,6 +192,14 @@ struct InputGradientEpilogue {
   }
 };
 
+// The input-gradient product dX = dZ W^T of `rows` rows (this process's), split over them.
+constexpr Product input_gradient_product(std::size_t inputs, std::size_t outputs, std::size_t rows) {
+  const std::size_t padded_inputs = simd::padded(inputs);
+  return {.name = "input gradient", .m = rows, .n = inputs, .k = outputs, .ldb = padded_inputs, .holds_partial_sums = true,
+          .split = SplitOver::rows, .split_count = rows, .grain = tile_rows,
+          .min_count = rows_worth_a_thread(outputs * padded_inputs)};
+}
+
 // dX = dZ W^T, each finished vector passed through `epilogue(offset, g)` before it is stored
 // (offset in floats from the start of previous_delta): the backward steps of the element-wise
 // layers below, fused (see backward_epilogue.hpp). Split over the batch's rows; with a share of
@@ -196,16 +211,15 @@ void input_gradient(Shape shape, const float* delta, std::size_t rows, const flo
   const auto previous_stride = shape.padded_inputs();
   const std::size_t row_floats = stride, previous_row_floats = previous_stride;
   const IndexRange mine = share.rows(rows);
-  parallel_ranges(threads, mine.size(), tile_rows, rows_worth_a_thread(shape.outputs * previous_row_floats),
-                  [&](std::size_t from, std::size_t to) {
-                    const std::size_t first = mine.begin + from;
-                    const std::size_t part = first * previous_row_floats;
-                    float* delta_part = previous_delta + part;
-                    gemm<AOrder::rows>(to - from, previous_stride, shape.outputs, stride, previous_stride,
-                                       delta + first * row_floats, packed_transposed_kernel,
-                                       InputGradientEpilogue<Epilogue, std::remove_const_t<decltype(previous_stride)>>{
-                                           epilogue, delta_part, part, previous_stride});
-                  });
+  input_gradient_product(shape.inputs, shape.outputs, mine.size()).parallel(threads, [&](std::size_t from, std::size_t to) {
+    const std::size_t first = mine.begin + from;
+    const std::size_t part = first * previous_row_floats;
+    float* delta_part = previous_delta + part;
+    gemm<AOrder::rows>(to - from, previous_stride, shape.outputs, stride, previous_stride, delta + first * row_floats,
+                       packed_transposed_kernel,
+                       InputGradientEpilogue<Epilogue, std::remove_const_t<decltype(previous_stride)>>{epilogue, delta_part, part,
+                                                                                                        previous_stride});
+  });
 }
 
 }  // namespace ctnn::codegen

@@ -9,6 +9,7 @@
 #include "extent.hpp"
 #include "gemm.hpp"
 #include "gemv.hpp"
+#include "product_plan.hpp"
 #include "softmax.hpp"
 #include "thread_pool.hpp"
 
@@ -27,13 +28,27 @@ struct ForwardEpilogue {
   }
 };
 
-// dense_forward of a batch: split over the kernel's columns or over rows.
+// The forward product of a batch (product_plan.hpp): split over the kernel's columns for large
+// kernels (split_by_kernel_columns), else over rows; a softmax layer over rows, which softmax_rows
+// then finishes while they are in cache.
+constexpr Product dense_forward_product(std::size_t inputs, std::size_t outputs, std::size_t rows, bool softmax) {
+  const std::size_t stride = simd::padded(outputs);
+  Product p{.name = "forward", .m = rows, .n = outputs, .k = inputs, .ldb = stride, .holds_partial_sums = true};
+  if (!softmax && split_by_kernel_columns(inputs, stride))
+    p.split = SplitOver::columns, p.split_count = stride, p.grain = lanes, p.min_count = rows_worth_a_thread(rows * inputs) * lanes;
+  else
+    p.split = SplitOver::rows, p.split_count = rows, p.grain = tile_rows, p.min_count = rows_worth_a_thread(inputs * stride);
+  return p;
+}
+
+// dense_forward of a batch.
 template <ActivationFunction Act, class Shape>
 void dense_forward_batch(Shape shape, const float* x, std::size_t rows, const float* kernel, const float* bias, float* y,
                          std::size_t threads) {
   const auto stride = shape.stride();
   using act = activation_kernel<Act>;
   constexpr bool softmax = std::is_same_v<Act, ctnn::detail::SoftmaxActivation>;
+  const Product product = dense_forward_product(shape.inputs, shape.outputs, rows, softmax);
   // A layer's split is known at compile time in the generated code: only its branch is compiled.
   const auto split = [&] {
     if constexpr (softmax) return std::false_type{};
@@ -43,22 +58,19 @@ void dense_forward_batch(Shape shape, const float* x, std::size_t rows, const fl
       split,
       [&] {
         const std::size_t row_floats = stride;
-        parallel_ranges(threads, row_floats, lanes, rows_worth_a_thread(rows * shape.inputs) * lanes,
-                        [&](std::size_t first, std::size_t end) {
-                          gemm<AOrder::rows>(rows, end - first, shape.inputs, shape.input_stride, stride, x, kernel + first,
-                                             ForwardEpilogue<act, std::size_t>{y + first, bias + first, row_floats});
-                        });
+        product.parallel(threads, [&](std::size_t first, std::size_t end) {
+          gemm<AOrder::rows>(rows, end - first, shape.inputs, shape.input_stride, stride, x, kernel + first,
+                             ForwardEpilogue<act, std::size_t>{y + first, bias + first, row_floats});
+        });
       },
       [&] {
         const std::size_t input_stride = shape.input_stride, row_floats = stride;
-        parallel_ranges(threads, rows, tile_rows, rows_worth_a_thread(shape.inputs * row_floats),
-                        [&](std::size_t first, std::size_t end) {
-                          float* y_part = y + first * row_floats;
-                          gemm<AOrder::rows>(end - first, stride, shape.inputs, shape.input_stride, stride,
-                                             x + first * input_stride, kernel,
-                                             ForwardEpilogue<act, std::remove_const_t<decltype(stride)>>{y_part, bias, stride});
-                          if constexpr (softmax) softmax_rows(shape.outputs, stride, y_part, end - first);
-                        });
+        product.parallel(threads, [&](std::size_t first, std::size_t end) {
+          float* y_part = y + first * row_floats;
+          gemm<AOrder::rows>(end - first, stride, shape.inputs, shape.input_stride, stride, x + first * input_stride, kernel,
+                             ForwardEpilogue<act, std::remove_const_t<decltype(stride)>>{y_part, bias, stride});
+          if constexpr (softmax) softmax_rows(shape.outputs, stride, y_part, end - first);
+        });
       });
 }
 

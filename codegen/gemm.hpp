@@ -148,6 +148,15 @@ constexpr bool packs_b(std::size_t k, std::size_t ldb, bool holds_partial_sums) 
   return !tile_hides_strided_b && k * ldb * sizeof(float) > l2_budget_bytes && ldb * sizeof(float) >= 2048 &&
          (holds_partial_sums || k <= k_block);
 }
+// packs_b for a product whose depth may be known only at run time (depth_fixed false): then only an
+// epilogue that holds partial sums packs, so that a product of run-time depth compiles one way only.
+constexpr bool packs_b_at(std::size_t k, std::size_t ldb, bool holds_partial_sums, bool depth_fixed) {
+  return (depth_fixed || holds_partial_sums) && packs_b(k, ldb, holds_partial_sums);
+}
+
+// Whether B (k x n floats) fits in about half of a 512 KiB L2 cache: then row tiles go outermost,
+// a tile's rows of A staying in L1 while all of B passes; else column strips go outermost.
+constexpr bool b_fits_cache(std::size_t k, std::size_t n) { return k * n * sizeof(float) <= l2_budget_bytes; }
 
 namespace detail {
 
@@ -235,12 +244,11 @@ template <AOrder Order, Extent N, Extent K, Extent LDA, Extent LDB, class Epilog
     }
   };
 
-  // When B fits in about half of a 512 KiB L2 cache, row tiles go outermost: a tile's rows of A stay
-  // in L1 while all of B passes. Otherwise column strips go outermost: each strip of B stays in
-  // cache while all of A passes, read straight from B or packed (packs_b).
+  // Row tiles outermost when B fits in cache (b_fits_cache); otherwise column strips, each strip of B
+  // staying in cache while all of A passes, read straight from B or packed (packs_b).
   const auto b_in_cache = [&] {
-    if constexpr (is_fixed<K> && is_fixed<N>) return std::bool_constant<K::value * N::value * sizeof(float) <= l2_budget_bytes>{};
-    else return std::size_t(k) * std::size_t(n) * sizeof(float) <= l2_budget_bytes;
+    if constexpr (is_fixed<K> && is_fixed<N>) return std::bool_constant<b_fits_cache(K::value, N::value)>{};
+    else return b_fits_cache(k, n);
   }();
   // Packing is chosen from B's depth and row stride, which the generated code has at compile time
   // (not from the width of a thread's share), so each of its products compiles one way only.
@@ -248,8 +256,8 @@ template <AOrder Order, Extent N, Extent K, Extent LDA, Extent LDB, class Epilog
     constexpr bool holds = HoldsPartialSums<E>;
     if constexpr (!tile_hides_strided_b) {
       if constexpr (is_fixed<K> && is_fixed<LDB>) return std::bool_constant<packs_b(K::value, LDB::value, holds)>{};
-      else if constexpr (holds) return packs_b(k, ldb, holds);
-      else return std::false_type{};  // a run-time depth without partial sums: a kernel gradient over a batch
+      else if constexpr (holds) return packs_b_at(k, ldb, holds, is_fixed<K>);
+      else return std::false_type{};  // packs_b_at's run-time depth without partial sums: a kernel gradient over a batch
     } else {
       return std::false_type{};
     }

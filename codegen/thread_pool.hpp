@@ -67,11 +67,17 @@ inline ThreadPool& thread_pool() {
 // threads. Range boundaries are multiples of `grain` (a register tile's rows, a SIMD vector), and
 // no range is given less than `min_count` items' work unless there is only one: small loops run
 // on the calling thread alone.
+// The number of ranges parallel_ranges makes (1: the calling thread alone).
+constexpr std::size_t parallel_parts(std::size_t threads, std::size_t count, std::size_t grain, std::size_t min_count) {
+  const std::size_t grains = (count + grain - 1) / grain;
+  const std::size_t by_size = std::max<std::size_t>(1, count / std::max<std::size_t>(min_count, 1));
+  return std::max<std::size_t>(1, std::min({threads, grains, by_size}));
+}
+
 template <class F>
 void parallel_ranges(std::size_t threads, std::size_t count, std::size_t grain, std::size_t min_count, F&& f) {
   const std::size_t grains = (count + grain - 1) / grain;
-  const std::size_t by_size = std::max<std::size_t>(1, count / std::max<std::size_t>(min_count, 1));
-  const std::size_t parts = std::min({threads, grains, by_size});
+  const std::size_t parts = parallel_parts(threads, count, grain, min_count);
   if (parts <= 1) {
     if (count > 0) f(std::size_t{0}, count);
     return;

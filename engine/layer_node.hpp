@@ -20,6 +20,7 @@
 #include "../codegen/gradient_sinks.hpp"
 #include "../codegen/optimizer_update.hpp"
 #include "../layers/exported_code.hpp"
+#include "../layers/product_table.hpp"
 #include "../layers/protocol.hpp"
 
 namespace ctnn::engine {
@@ -115,6 +116,8 @@ class LayerNode {
   virtual layers::ScratchList scratch(const Shape& input) const = 0;
   virtual layers::LayerTraits traits() const = 0;
   virtual layers::BackwardSteps backward_steps() const = 0;
+  virtual layers::ProductPlans product_plan(const Shape& input, std::size_t batch, bool passes_gradient,
+                                            std::size_t threads) const = 0;
   virtual std::string spec() const = 0;
   virtual std::string architecture() const = 0;
   // Throws when the kind does not say how (see layers/protocol.hpp).
@@ -149,6 +152,10 @@ class Node final : public LayerNode {
   layers::ScratchList scratch(const Shape& input) const override { return kind_.scratch(input); }
   layers::LayerTraits traits() const override { return kind_.traits(); }
   layers::BackwardSteps backward_steps() const override { return kind_.backward_steps(); }
+  layers::ProductPlans product_plan(const Shape& input, std::size_t batch, bool passes_gradient,
+                                    std::size_t threads) const override {
+    return layers::plan_products(kind_, input, batch, passes_gradient, threads);
+  }
   std::string spec() const override { return kind_.spec(); }
   std::string architecture() const override { return kind_.architecture(); }
   std::string exported_inference(const Shape& input, const layers::ExportedIo& io) const override {

@@ -102,6 +102,21 @@ class Network {
     return format_summary(rows);
   }
 
+  // The products of a training step at mini-batch size `batch` on `threads` threads, as
+  // Net::product_plan gives them for the same network, and as a table.
+  std::vector<layers::ProductPlans> product_plan(std::size_t batch, std::size_t threads = 1) const {
+    std::vector<layers::ProductPlans> plans;
+    for (std::size_t i = 0; i < layers_.size(); ++i)
+      plans.push_back(layers_[i]->product_plan(input_shape(i), batch,
+                                               layers::passes_gradient(i, [&](std::size_t j) { return tensors_[j]; }), threads));
+    return plans;
+  }
+  std::string describe_products(std::size_t batch, std::size_t threads = 1) const {
+    std::vector<std::string_view> types;
+    for (const Layer& layer : layers_) types.push_back(layer->keras_type());
+    return layers::product_table(types, product_plan(batch, threads), batch, threads);
+  }
+
   // Every tensor from its initialiser (layers/initialize.hpp): with the same seed, the same weights
   // as Model<Net> of the equivalent type.
   // Forgets what earlier fits left (training_progress()): the next fit starts as on a new network.

@@ -88,6 +88,16 @@ struct Conv2D {
     list.push_back({"kernel gradient running sums", 0, taps * padded_filters, Lifetime::step});
     return list;
   }
+  // The input gradient's product of a strided convolution is followed by col2im, which is not one.
+  constexpr Products products(const Shape& input, std::size_t batch, bool passes_gradient) const {
+    const codegen::ConvGeometry g = geometry(input);
+    Products list{codegen::direct_convolution_product("forward", g, batch),
+                  codegen::conv2d_kernel_gradient_product(g, batch, 0, g.taps())};
+    if (passes_gradient)
+      list.push_back(stride == 1 ? codegen::direct_convolution_product("input gradient", codegen::input_gradient_geometry(g), batch)
+                                 : codegen::input_gradient_product(g.taps(), filters, batch * g.out_pixels()));
+    return list;
+  }
   constexpr LayerTraits traits() const { return {.seeded = true, .shares_work = true}; }
   // The activation's derivative, on the stored outputs (applied by the layer above).
   constexpr BackwardSteps backward_steps() const { return {{StepKind::activation_derivative, {}, 0.0f, activation}}; }

@@ -43,6 +43,13 @@ struct Dense {
     // W^T, packed for the input-gradient product.
     return {{"transposed kernel", 0, units * simd::padded(input.elements()), Lifetime::step, true}};
   }
+  constexpr Products products(const Shape& input, std::size_t batch, bool passes_gradient) const {
+    const std::size_t inputs = input.elements();
+    Products list{codegen::dense_forward_product(inputs, units, batch, activation == ActivationKind::softmax),
+                  codegen::kernel_gradient_product(inputs, units, batch, inputs)};
+    if (passes_gradient) list.push_back(codegen::input_gradient_product(inputs, units, batch));
+    return list;
+  }
   constexpr LayerTraits traits() const {
     return {.reads_unpadded_input = true,
             .seeded = true,

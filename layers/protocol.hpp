@@ -17,6 +17,10 @@
 //   exported_inference(input, io)    the C++ statements of its inference in an exported header
 //                                    (layers/exported_code.hpp); kinds that are the identity in
 //                                    inference need none, and a kind without it cannot be exported
+//   products(input, batch, passes)   the matrix products its training step runs at mini-batch size
+//                                    `batch` (passes: whether it computes its input's gradient), as its
+//                                    kernels run them (codegen/product_plan.hpp); kinds without
+//                                    products need none
 //
 // Everything but the passes and spec() is constexpr: a Net asks it in constant evaluation.
 //
@@ -31,6 +35,7 @@
 #include <string>
 #include <string_view>
 
+#include "../codegen/product_plan.hpp"
 #include "../codegen/simd.hpp"
 #include "../dsl/run_time_options.hpp"
 #include "../error.hpp"
@@ -119,6 +124,10 @@ struct BackwardStep {
 };
 inline constexpr std::size_t max_backward_steps = 3;
 using BackwardSteps = FixedList<BackwardStep, max_backward_steps>;
+
+// The products of a layer's training step (forward, kernel gradient, input gradient).
+inline constexpr std::size_t max_products = 3;
+using Products = FixedList<codegen::Product, max_products>;
 
 // What the drivers may do around a layer.
 struct LayerTraits {

@@ -18,6 +18,7 @@
 #include "../dsl/architecture.hpp"
 #include "../dsl/summary.hpp"
 #include "../layers/derived.hpp"
+#include "../layers/product_table.hpp"
 #include "../layers/protocol.hpp"
 #include "layer_types.hpp"
 #include "shape_checks.hpp"
@@ -129,6 +130,19 @@ struct NetOf {
       detail::per_layer(kinds, [](const auto&, std::size_t i) {
         return layers::passes_gradient(i, [](std::size_t j) { return tensors[j]; });
       });
+
+  // The products of a training step at mini-batch size `batch` on `threads` threads, as the kernels
+  // run them (codegen/product_plan.hpp): a constant, `constexpr auto plan = Net::product_plan(200, 2);`.
+  static constexpr std::array<layers::ProductPlans, layer_count> product_plan(std::size_t batch, std::size_t threads = 1) {
+    return detail::per_layer(kinds, [&](const auto& kind, std::size_t i) {
+      return layers::plan_products(kind, input_shape_of(i), batch, passes_gradient[i], threads);
+    });
+  }
+  // product_plan as a table, one row per product (layers/product_table.hpp).
+  static std::string describe_products(std::size_t batch, std::size_t threads = 1) {
+    const auto plans = product_plan(batch, threads);
+    return layers::product_table(keras_types, plans, batch, threads);
+  }
 
   static constexpr std::size_t input_size = input_shape.elements();
   static constexpr std::size_t output_size = output_shapes[layer_count - 1].elements();
