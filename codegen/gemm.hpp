@@ -131,22 +131,33 @@ inline constexpr std::size_t l2_budget_bytes = 256 * 1024;
 // Packed strips of B: a strip of B's columns copied, one block of k at a time, into a contiguous
 // buffer on the stack, which the row tiles then read with unit stride. Straight from a large B whose
 // rows are kilobytes apart, every k of a tile touches another page, past the TLB's reach and past
-// what the prefetcher follows. Whether that costs depends on how much work a tile does per row of B:
-// AVX2's 6 x 2 tile (12 multiply-adds) waits on it, AVX-512's 8 x 3 tile (24) hides it. Measured with
-// bench_products, 1 thread, AMD EPYC (Zen 5), GFLOP/s unpacked -> packed: AVX2 784 x 1024 forward
-// 71 -> 103, 1024 x 512 forward 91 -> 104, its input gradient 81 -> 107, 512 x 256 forward
-// 110 -> 107; AVX-512 784 x 400 forward 221 -> 208, 784 x 1024 input gradient 219 -> 208. So only
-// tiles of fewer than 24 multiply-adds pack. The buffer is small enough for any thread's stack.
+// what the prefetcher follows; rows a multiple of 2 KiB apart also fall into one or two of the 64
+// sets of a 48 KiB, 12-way L1 cache, so a strip cannot stay there. Whether that costs depends on how
+// much work a tile does per row of B. AVX2's 6 x 2 tile (12 multiply-adds) waits on any large stride:
+// measured with bench_products, 1 thread, AMD EPYC (Zen 5), GFLOP/s unpacked -> packed: 784 x 1024
+// forward 71 -> 103, 1024 x 512 forward 91 -> 104, its input gradient 81 -> 107, 512 x 256 forward
+// 110 -> 107. AVX-512's 8 x 3 tile (24) hides a stride that spreads over the sets (Zen 5: 784 x 400
+// forward 221 unpacked, 208 packed; 784 x 1024 input gradient, rows of 784 floats, 219 -> 208) but not
+// one that aliases (Intel Xeon, AVX-512: 784 x 1024 forward, rows of 1024 floats, 80 -> 145, 1024 x 512
+// forward 96 -> 150, its input gradient 92 -> 150; 512 x 256, rows of 1 KiB, 173 unpacked, 164
+// packed). Its strips are half as large: 24 KiB strips gave 150, 32 KiB 148, 48 KiB 140 there. The
+// buffer is small enough for any thread's stack.
 inline constexpr bool tile_hides_strided_b = tile_rows * tile_vectors >= 24;
-inline constexpr std::size_t packed_strip_bytes = 48 * 1024;
+inline constexpr std::size_t packed_strip_bytes = (tile_hides_strided_b ? 24 : 48) * 1024;
 inline constexpr std::size_t k_block = packed_strip_bytes / (tile_vectors * lanes * sizeof(float));
 
+// Whether B's rows, ldb floats apart, are too far apart for the register tile to read straight
+// from B: 2 KiB or more for AVX2's tile, a multiple of 2 KiB (aliasing in L1) for AVX-512's.
+constexpr bool b_stride_costs(std::size_t ldb) {
+  const std::size_t bytes = ldb * sizeof(float);
+  return tile_hides_strided_b ? bytes % 2048 == 0 : bytes >= 2048;
+}
+
 // Whether a product of depth k over B with rows ldb floats apart reads B from packed strips: B too
-// large for the cache, its rows 2 KiB or more apart, and k within one block unless the epilogue can
-// hold partial sums between blocks (HoldsPartialSums).
+// large for the cache, its stride one that costs (b_stride_costs), and k within one block unless the
+// epilogue can hold partial sums between blocks (HoldsPartialSums).
 constexpr bool packs_b(std::size_t k, std::size_t ldb, bool holds_partial_sums) {
-  return !tile_hides_strided_b && k * ldb * sizeof(float) > l2_budget_bytes && ldb * sizeof(float) >= 2048 &&
-         (holds_partial_sums || k <= k_block);
+  return k * ldb * sizeof(float) > l2_budget_bytes && b_stride_costs(ldb) && (holds_partial_sums || k <= k_block);
 }
 // packs_b for a product whose depth may be known only at run time (depth_fixed false): then only an
 // epilogue that holds partial sums packs, so that a product of run-time depth compiles one way only.
@@ -254,13 +265,9 @@ template <AOrder Order, Extent N, Extent K, Extent LDA, Extent LDB, class Epilog
   // (not from the width of a thread's share), so each of its products compiles one way only.
   const auto use_packed = [&] {
     constexpr bool holds = HoldsPartialSums<E>;
-    if constexpr (!tile_hides_strided_b) {
-      if constexpr (is_fixed<K> && is_fixed<LDB>) return std::bool_constant<packs_b(K::value, LDB::value, holds)>{};
-      else if constexpr (holds) return packs_b_at(k, ldb, holds, is_fixed<K>);
-      else return std::false_type{};  // packs_b_at's run-time depth without partial sums: a kernel gradient over a batch
-    } else {
-      return std::false_type{};
-    }
+    if constexpr (is_fixed<K> && is_fixed<LDB>) return std::bool_constant<packs_b(K::value, LDB::value, holds)>{};
+    else if constexpr (holds) return packs_b_at(k, ldb, holds, is_fixed<K>);
+    else return std::false_type{};  // packs_b_at's run-time depth without partial sums: a kernel gradient over a batch
   }();
   const auto unpacked = [&] {
     for (std::size_t t = 0, s = 0, visited = 0; visited < row_tiles * strips; ++visited) {

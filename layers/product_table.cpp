@@ -39,8 +39,8 @@ std::string product_table(std::span<const std::string_view> keras_types, std::sp
                 "%zu vectors;\nB read in place up to %zu KiB%s)\n",
                 batch, threads, threads == 1 ? "" : "s", simd::architecture_name(), simd::lanes, codegen::tile_rows,
                 codegen::tile_vectors, codegen::l2_budget_bytes / 1024,
-                codegen::tile_hides_strided_b ? ", never packed: the tile hides B's stride"
-                                              : ", larger B packed in strips of k blocks");
+                codegen::tile_hides_strided_b ? ", larger B packed in strips when its rows are a multiple of 2 KiB apart"
+                                              : ", larger B packed in strips when its rows are 2 KiB or more apart");
   std::string text = line;
   const char* format = "%-22s %-16s %-20s %-15s %-13s %-17s %-9s %-13s %14s %7s %5s\n";
   std::snprintf(line, sizeof line, format, "layer", "product", "m x n x k", "kernel", "loop order", "B", "k blocks",

@@ -120,16 +120,17 @@ TEST_CASE("the seed network's products, worked out by hand") {
   // The output layer's 10 columns are computed as 16 (one AVX-512 vector, or two AVX2 ones).
   CHECK(two[2][0].computed_multiply_adds == 200 * simd::padded(10) * 20);
 
-  // The wide network's first kernel, rows of 1024 floats: AVX2's 6 x 2 tile reads it from packed
-  // strips, in two blocks of k (768 + 16); AVX-512's 8 x 3 tile hides the stride and reads it in place.
+  // The wide network's first kernel, rows of 1024 floats (4 KiB) in 3 MiB: read from packed strips,
+  // in blocks of k of 48 KiB strips of AVX2's 2 vectors (768 rows: 768 + 16) or 24 KiB strips of
+  // AVX-512's 3 vectors (128 rows: 6 x 128 + 16).
   const auto wide = WideNet::product_plan(200, 1);
-  if constexpr (codegen::tile_hides_strided_b) {
-    CHECK_FALSE(wide[0][0].packs_b);
-    CHECK(wide[0][0].k_blocks == 1);
-  } else {
-    CHECK(wide[0][0].packs_b);
-    CHECK(wide[0][0].k_blocks == 2);
-  }
+  CHECK(wide[0][0].packs_b);
+  CHECK(wide[0][0].k_blocks == (codegen::tile_hides_strided_b ? 7 : 2));
+  // The seed's, rows of 400 floats (1600 bytes): only AVX2's tile needs them packed, and it does not
+  // take rows under 2 KiB apart either.
+  CHECK_FALSE(one[0][0].packs_b);
+  // The wide network's last hidden kernel, 512 x 256, rows of 1 KiB: packed for neither tile.
+  CHECK_FALSE(wide[2][0].packs_b);
   // A kernel gradient's depth is the batch, known only at run time, and its epilogue holds no sums: never packed.
   CHECK_FALSE(wide[0][1].packs_b);
 }
