@@ -73,7 +73,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   // Copies the samples named by `indices` (at most Batch of them) into the arena.
   void load_batch(const float* images, const std::uint8_t* labels, std::span<const std::uint32_t> indices) {
     check_rows(indices.size());
-    codegen::gather_rows(images, N::input_size, indices, buffer(BufferRole::input_batch), model_.threads(),
+    codegen::gather_rows(images, codegen::fixed<N::input_size>{}, indices, buffer(BufferRole::input_batch), model_.threads(),
                          input_batch_stride<N>);
     std::int32_t* y = label_buffer();
     for (std::size_t r = 0; r < indices.size(); ++r) y[r] = labels[indices[r]];
