@@ -86,11 +86,6 @@ void conv_sample(const ConvGeometry& g, const float* x, const float* kernel, con
   std::fill(y + g.out_pixels() * g.filters, y + out_floats, 0.0f);
 }
 
-// y = act(conv(x, kernel) + bias) for `rows` samples: x rows of in_stride floats, y rows of
-// out_stride floats (each sample's out_pixels x filters values, then zeros). The kernel is taps x
-// padded(filters) floats, then the bias. Split over samples; each sample is image_kernels.inc's
-// conv_image, as in an exported header. With padded_images (rows x padded_image_floats(g)), it
-// reads each sample through its padded copy: the same sums in the same order, faster.
 // A direct convolution of `rows` samples as a product (product_plan.hpp): output pixels by filters,
 // summed over the taps; split over samples.
 constexpr Product direct_convolution_product(std::string_view name, const ConvGeometry& g, std::size_t rows) {
@@ -99,6 +94,11 @@ constexpr Product direct_convolution_product(std::string_view name, const ConvGe
           .min_count = rows_worth_a_thread(g.out_pixels() * g.taps() * g.padded_filters())};
 }
 
+// y = act(conv(x, kernel) + bias) for `rows` samples: x rows of in_stride floats, y rows of
+// out_stride floats (each sample's out_pixels x filters values, then zeros). The kernel is taps x
+// padded(filters) floats, then the bias. Split over samples; each sample is image_kernels.inc's
+// conv_image, as in an exported header. With padded_images (rows x padded_image_floats(g)), it
+// reads each sample through its padded copy: the same sums in the same order, faster.
 template <class Act>
 void conv2d_forward(const ConvGeometry& g, const float* x, std::size_t rows, std::size_t in_stride, const float* kernel,
                     const float* bias, float* y, std::size_t out_stride, std::size_t threads = 1,
