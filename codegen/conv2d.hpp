@@ -263,7 +263,8 @@ inline void pack_columns(const ConvGeometry& inside, const float* images, std::s
 constexpr Product conv2d_kernel_gradient_product(const ConvGeometry& g, std::size_t rows, std::size_t first, std::size_t end) {
   const std::size_t total = rows * g.out_pixels();
   return {.name = "kernel gradient", .kernel = ProductKernel::gemm_packed_a, .m = end - first, .n = g.filters, .k = total,
-          .ldb = g.padded_filters(), .depth_is_batch = true, .k_block = kernel_gradient_block(g), .split = SplitOver::rows,
+          .ldb = g.padded_filters(), .a_transposed = true, .lda = tile_rows, .depth_is_batch = true,
+          .k_block = kernel_gradient_block(g), .split = SplitOver::rows,
           .split_count = end - first, .grain = tile_rows, .min_count = rows_worth_a_thread(total * g.padded_filters())};
 }
 
@@ -293,7 +294,7 @@ void conv2d_kernel_gradient(const ConvGeometry& g, const R& regularizer, const f
       for (std::size_t t0 = first; t0 < end; t0 += tile_rows) {
         const detail::RunningSumEpilogue<R, std::remove_reference_t<Sink>> epilogue{
             running, stride, t0, k0 != 0, k0 + count == total, regularizer, kernel, sink};
-        gemm<AOrder::transposed>(std::min(tile_rows, end - t0), stride, count, tile_rows, stride,
+        gemm<AOrder::transposed>(std::min(tile_rows, end - t0), stride, count, fixed<tile_rows>{}, stride,
                                  own_panels + (t0 - first) * count, delta + k0 * stride, epilogue);
       }
     }

@@ -90,12 +90,14 @@ double regularizer_penalty(const R& r, const float* kernel, std::size_t floats_c
   return double(r.l1) * double(xsimd::hadd(absolute)) + double(r.l2) * double(xsimd::hadd(squares));
 }
 
-// The kernel-gradient product dW = X^T dZ of `rows` rows, of which this process computes the rows of
-// dW named `inputs` (all of them but over several processes): split over dW's columns or rows as
-// dense_forward_product splits the layer, each sum over the batch whole.
-constexpr Product kernel_gradient_product(std::size_t inputs, std::size_t outputs, std::size_t rows, std::size_t all_inputs) {
+// The kernel-gradient product dW = X^T dZ of `rows` rows of X (input_stride floats apart), of which
+// this process computes the rows of dW named `inputs` (all of them but over several processes):
+// split over dW's columns or rows as dense_forward_product splits the layer, each sum over the batch whole.
+constexpr Product kernel_gradient_product(std::size_t inputs, std::size_t outputs, std::size_t rows, std::size_t all_inputs,
+                                          std::size_t input_stride) {
   const std::size_t stride = simd::padded(outputs);
-  Product p{.name = "kernel gradient", .m = inputs, .n = outputs, .k = rows, .ldb = stride, .depth_is_batch = true};
+  Product p{.name = "kernel gradient", .m = inputs, .n = outputs, .k = rows, .ldb = stride, .a_transposed = true,
+            .lda = input_stride, .depth_is_batch = true};
   if (split_by_kernel_columns(all_inputs, stride))
     p.split = SplitOver::columns, p.split_count = stride, p.grain = lanes, p.min_count = rows_worth_a_thread(rows * inputs) * lanes;
   else
@@ -113,7 +115,7 @@ void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::siz
   const bool regularized = regularizes(regularizer);
   const std::size_t row_floats = stride;
   const IndexRange mine = share.rows(shape.inputs);
-  const Product product = kernel_gradient_product(mine.size(), shape.outputs, rows, shape.inputs);
+  const Product product = kernel_gradient_product(mine.size(), shape.outputs, rows, shape.inputs, shape.input_stride);
   choose(
       splits_by_kernel_columns(shape.inputs, stride),  // as dense_forward splits this layer
       [&] {

@@ -165,6 +165,25 @@ constexpr bool packs_b_at(std::size_t k, std::size_t ldb, bool holds_partial_sum
   return (depth_fixed || holds_partial_sums) && packs_b(k, ldb, holds_partial_sums);
 }
 
+// Packed panels of A for a product that reads A transposed (a kernel gradient's X^T: each step of k
+// is another sample of the batch, a row of X kilobytes from the last). Straight from X, a tile's
+// tile_rows floats of each step sit on another page, and every column strip reads them again;
+// copied once into panels of tile_rows x k floats, a group of row tiles then runs every strip of B
+// from L1. AVX2's tile waits on those reads: bench_products, x86-64-v3 build, 1 thread, Intel Xeon,
+// GFLOP/s in place -> packed: 784 x 1024 64 -> 81, 1024 x 512 54 -> 81, 512 x 256 65 -> 81, 784 x 400
+// 75 -> 81 (the forward products run at 80-87 there). AVX-512's tile mostly hides them: packed,
+// 784 x 400 fell from 151 to 146 and 512 x 256 from 152 to 138, while the 4 KiB-aliasing 784 x 1024
+// rose from 131 to 152; it reads A in place.
+inline constexpr std::size_t packed_a_bytes = 24 * 1024;
+constexpr bool a_stride_costs(std::size_t lda) { return !tile_hides_strided_b && lda * sizeof(float) >= 2048; }
+constexpr bool packs_a(std::size_t k, std::size_t lda) {
+  return a_stride_costs(lda) && k * tile_rows * sizeof(float) <= packed_a_bytes;
+}
+// The row tiles whose panels of depth k are packed together.
+constexpr std::size_t packed_a_group(std::size_t k) {
+  return std::max<std::size_t>(1, packed_a_bytes / (std::max<std::size_t>(k, 1) * tile_rows * sizeof(float)));
+}
+
 // Whether B (k x n floats) fits in about half of a 512 KiB L2 cache: then row tiles go outermost,
 // a tile's rows of A staying in L1 while all of B passes; else column strips go outermost.
 constexpr bool b_fits_cache(std::size_t k, std::size_t n) { return k * n * sizeof(float) <= l2_budget_bytes; }
@@ -201,6 +220,21 @@ struct KBlockEpilogue {
       if (!finish) return acc.store_aligned(inner.partial(row, col0 + col));
     inner(row, col0 + col, acc);
   }
+};
+
+// The epilogue of a row tile computed from a packed panel of A, whose rows start at 0: its rows
+// are the product's from row0.
+template <class Epilogue>
+struct RowOffsetEpilogue {
+  Epilogue& inner;
+  std::size_t row0;
+
+  floats initial(std::size_t row, std::size_t col) const
+    requires requires { inner.initial(row, col); }
+  {
+    return inner.initial(row0 + row, col);
+  }
+  void operator()(std::size_t row, std::size_t col, floats acc) const { inner(row0 + row, col, acc); }
 };
 
 }  // namespace detail
@@ -295,7 +329,46 @@ template <AOrder Order, Extent N, Extent K, Extent LDA, Extent LDB, class Epilog
         }
       });
   };
-  choose(use_packed, packed, unpacked);
+  const auto use_packed_a = [&] {
+    if constexpr (Order == AOrder::transposed && !tile_hides_strided_b) {
+      if constexpr (is_fixed<K> && is_fixed<LDA>) return std::bool_constant<packs_a(K::value, LDA::value)>{};
+      else if constexpr (is_fixed<LDA> && !a_stride_costs(LDA::value)) return std::false_type{};  // compiled one way only
+      else return packs_a(k, lda);
+    } else {
+      return std::false_type{};
+    }
+  }();
+  // Groups of row tiles whose panels of A fill packed_a_bytes, each group against every strip of B.
+  const auto packed_a = [&]<class Unused = void>() {
+    alignas(64) float panels[packed_a_bytes / sizeof(float)];
+    const std::size_t depth = k, a_stride = lda, panel_floats = depth * tile_rows, group = packed_a_group(depth);
+    for (std::size_t t0 = 0; t0 < row_tiles; t0 += group) {
+      const std::size_t t1 = std::min(row_tiles, t0 + group);
+      for (std::size_t t = t0; t < t1; ++t) {
+        const std::size_t row0 = t * tile_rows, rows_here = std::min(tile_rows, m - row0);
+        float* panel = panels + (t - t0) * panel_floats;
+        for (std::size_t kk = 0; kk < depth; ++kk)
+          for (std::size_t r = 0; r < rows_here; ++r) panel[kk * tile_rows + r] = a[kk * a_stride + row0 + r];
+      }
+      for (std::size_t s = 0; s < strips; ++s)
+        with_strip(s, [&]<std::size_t Vectors>(fixed<Vectors>, std::size_t col0) {
+          for (std::size_t t = t0; t < t1; ++t) {
+            const float* panel = panels + (t - t0) * panel_floats;
+            detail::RowOffsetEpilogue<E> shifted{epilogue, t * tile_rows};
+            if (t < full_row_tiles) {
+              detail::micro_tile<tile_rows, Vectors, AOrder::transposed>(0, col0, depth, fixed<tile_rows>{}, ldb, panel, b,
+                                                                          shifted);
+              continue;
+            }
+            detail::for_each_binary_block<tile_rows>(rows_left, [&]<std::size_t Rows>(fixed<Rows>, std::size_t first) {
+              detail::micro_tile<Rows, Vectors, AOrder::transposed>(first, col0, depth, fixed<tile_rows>{}, ldb, panel, b,
+                                                                     shifted);
+            });
+          }
+        });
+    }
+  };
+  choose(use_packed, packed, [&] { choose(use_packed_a, packed_a, unpacked); });
 }
 
 }  // namespace ctnn::codegen

@@ -32,6 +32,8 @@ struct Product {
   ProductKernel kernel = ProductKernel::gemm;
   std::size_t m = 0, n = 0, k = 0;  // n counts C's real columns; gemm computes them padded to whole vectors
   std::size_t ldb = 0;              // floats from one row of B to the next
+  bool a_transposed = false;        // A read as a[kk * lda + row] (AOrder::transposed)
+  std::size_t lda = 0;              // floats from one row of A (one step of k, transposed) to the next
   bool holds_partial_sums = false;  // the epilogue can hold sums between blocks of k (HoldsPartialSums)
   bool depth_is_batch = false;      // k is the batch's rows: a run-time value in both backends
   std::size_t k_block = 0;          // the kernel itself runs k in blocks of this many (0: gemm's choice)
@@ -53,6 +55,7 @@ struct ProductPlan {
   std::size_t tile_rows = 0, tile_vectors = 0;    // register tile (0 for a direct convolution)
   bool rows_outermost = false;                    // row tiles outermost (B fits in cache), else column strips
   bool packs_b = false;                           // B read from packed strips
+  bool packs_a = false;                           // A copied into panels, a group of row tiles at a time
   std::size_t k_blocks = 1;                       // blocks of k per output
   std::size_t multiply_adds = 0;                  // m * n * k, real columns only
   std::size_t computed_multiply_adds = 0;         // with C's columns padded to whole vectors
@@ -79,7 +82,9 @@ constexpr ProductPlan plan_product(const Product& p, std::size_t threads) {
   const std::size_t depth = p.k_block != 0 ? std::min(p.k_block, p.k) : p.k;
   plan.b_bytes = depth * columns * sizeof(float);
   plan.packs_b = p.kernel == ProductKernel::gemm && packs_b_at(depth, p.ldb, p.holds_partial_sums, !p.depth_is_batch);
-  plan.rows_outermost = !plan.packs_b && b_fits_cache(depth, columns);
+  plan.packs_a = p.kernel == ProductKernel::gemm && !plan.packs_b && p.a_transposed && packs_a(depth, p.lda);
+  // Packed panels of A: strips inside each group of row tiles, so row tiles are outermost only in groups of one.
+  plan.rows_outermost = plan.packs_a ? packed_a_group(depth) == 1 : !plan.packs_b && b_fits_cache(depth, columns);
   const std::size_t block = p.k_block != 0 ? p.k_block : plan.packs_b ? k_block : p.k;
   plan.k_blocks = block == 0 ? 1 : (p.k + block - 1) / block;
   return plan;

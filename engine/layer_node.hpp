@@ -116,8 +116,8 @@ class LayerNode {
   virtual layers::ScratchList scratch(const Shape& input) const = 0;
   virtual layers::LayerTraits traits() const = 0;
   virtual layers::BackwardSteps backward_steps() const = 0;
-  virtual layers::ProductPlans product_plan(const Shape& input, std::size_t batch, bool passes_gradient,
-                                            std::size_t threads) const = 0;
+  virtual layers::ProductPlans product_plan(const Shape& input, std::size_t input_stride, std::size_t batch,
+                                            bool passes_gradient, std::size_t threads) const = 0;
   virtual std::string spec() const = 0;
   virtual std::string architecture() const = 0;
   // Throws when the kind does not say how (see layers/protocol.hpp).
@@ -152,9 +152,9 @@ class Node final : public LayerNode {
   layers::ScratchList scratch(const Shape& input) const override { return kind_.scratch(input); }
   layers::LayerTraits traits() const override { return kind_.traits(); }
   layers::BackwardSteps backward_steps() const override { return kind_.backward_steps(); }
-  layers::ProductPlans product_plan(const Shape& input, std::size_t batch, bool passes_gradient,
+  layers::ProductPlans product_plan(const Shape& input, std::size_t input_stride, std::size_t batch, bool passes_gradient,
                                     std::size_t threads) const override {
-    return layers::plan_products(kind_, input, batch, passes_gradient, threads);
+    return layers::plan_products(kind_, input, input_stride, batch, passes_gradient, threads);
   }
   std::string spec() const override { return kind_.spec(); }
   std::string architecture() const override { return kind_.architecture(); }

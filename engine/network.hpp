@@ -107,8 +107,9 @@ class Network {
   std::vector<layers::ProductPlans> product_plan(std::size_t batch, std::size_t threads = 1) const {
     std::vector<layers::ProductPlans> plans;
     for (std::size_t i = 0; i < layers_.size(); ++i)
-      plans.push_back(layers_[i]->product_plan(input_shape(i), batch,
-                                               layers::passes_gradient(i, [&](std::size_t j) { return tensors_[j]; }), threads));
+      plans.push_back(layers_[i]->product_plan(
+          input_shape(i), i == 0 ? layers::batch_input_stride(input_, traits_[0]) : output_stride(i - 1), batch,
+          layers::passes_gradient(i, [&](std::size_t j) { return tensors_[j]; }), threads));
     return plans;
   }
   std::string describe_products(std::size_t batch, std::size_t threads = 1) const {

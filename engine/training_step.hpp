@@ -34,7 +34,7 @@ class TrainingStep {
   TrainingStep(Network& network, std::size_t batch_size)
       : network_(network),
         batch_(checked_batch(network, batch_size)),
-        input_stride_(network.traits(0).reads_unpadded_input ? network.input_size() : simd::padded(network.input_size())),
+        input_stride_(layers::batch_input_stride(network.input_shape(), network.traits(0))),
         input_(batch_size * input_stride_ * sizeof(float)),
         labels_(batch_size * sizeof(std::int32_t)),
         gradients_(network.parameters().size() * sizeof(float)),

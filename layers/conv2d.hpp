@@ -89,7 +89,7 @@ struct Conv2D {
     return list;
   }
   // The input gradient's product of a strided convolution is followed by col2im, which is not one.
-  constexpr Products products(const Shape& input, std::size_t batch, bool passes_gradient) const {
+  constexpr Products products(const Shape& input, std::size_t, std::size_t batch, bool passes_gradient) const {
     const codegen::ConvGeometry g = geometry(input);
     Products list{codegen::direct_convolution_product("forward", g, batch),
                   codegen::conv2d_kernel_gradient_product(g, batch, 0, g.taps())};

@@ -43,10 +43,10 @@ struct Dense {
     // W^T, packed for the input-gradient product.
     return {{"transposed kernel", 0, units * simd::padded(input.elements()), Lifetime::step, true}};
   }
-  constexpr Products products(const Shape& input, std::size_t batch, bool passes_gradient) const {
+  constexpr Products products(const Shape& input, std::size_t input_stride, std::size_t batch, bool passes_gradient) const {
     const std::size_t inputs = input.elements();
     Products list{codegen::dense_forward_product(inputs, units, batch, activation == ActivationKind::softmax),
-                  codegen::kernel_gradient_product(inputs, units, batch, inputs)};
+                  codegen::kernel_gradient_product(inputs, units, batch, inputs, input_stride)};
     if (passes_gradient) list.push_back(codegen::input_gradient_product(inputs, units, batch));
     return list;
   }

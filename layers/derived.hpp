@@ -47,6 +47,12 @@ constexpr bool passes_gradient(std::size_t i, TensorsOf&& tensors_of) {
   return false;
 }
 
+// Floats between one sample and the next in a gathered input batch: the first layer reads
+// unpadded rows if it can (a product), else padded ones.
+constexpr std::size_t batch_input_stride(const Shape& input, const LayerTraits& first) {
+  return first.reads_unpadded_input ? input.elements() : simd::padded(input.elements());
+}
+
 // The spec text of a network: the tokens joined with "-", except that a network whose every
 // BatchNorm follows a Dense layer, and every Dropout a Dense layer or its BatchNorm, is written as
 // specs write it, each joining its Dense layer with ":" ("784-400:relu:batchnorm:dropout=0.5-10:softmax").

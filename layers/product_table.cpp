@@ -55,6 +55,7 @@ std::string product_table(std::span<const std::string_view> keras_types, std::sp
     for (const codegen::ProductPlan& plan : plans[i]) {
       const codegen::Product& p = plan.product;
       const bool direct = p.kernel == codegen::ProductKernel::direct_convolution;
+      const char* kernel = plan.packs_a ? "gemm, A packed" : kernel_text(p.kernel);
       const std::string shape = std::to_string(p.m) + " x " + std::to_string(p.n) + " x " + std::to_string(p.k);
       const std::string order = direct ? "-" : plan.rows_outermost ? "rows outer" : "strips outer";
       const std::string b = direct ? "-"
@@ -66,7 +67,7 @@ std::string product_table(std::span<const std::string_view> keras_types, std::sp
       std::snprintf(share, sizeof share, "%.1f%%", total ? 100.0 * double(plan.multiply_adds) / double(total) : 0.0);
       std::snprintf(fill, sizeof fill, "%.0f%%",
                     plan.computed_multiply_adds ? 100.0 * double(plan.multiply_adds) / double(plan.computed_multiply_adds) : 0.0);
-      std::snprintf(line, sizeof line, format, names[i].c_str(), std::string(p.name).c_str(), shape.c_str(), kernel_text(p.kernel),
+      std::snprintf(line, sizeof line, format, names[i].c_str(), std::string(p.name).c_str(), shape.c_str(), kernel,
                     order.c_str(), b.c_str(), direct ? "-" : std::to_string(plan.k_blocks).c_str(), split.c_str(),
                     ctnn::detail::with_thousands(plan.multiply_adds).c_str(), share, fill);
       text += line;

@@ -17,11 +17,11 @@ using ProductPlans = FixedList<codegen::ProductPlan, max_products>;
 // The plans of a layer's products on `threads` threads at mini-batch size `batch`; none for a kind
 // without products().
 template <class Kind>
-constexpr ProductPlans plan_products(const Kind& kind, const Shape& input, std::size_t batch, bool passes_gradient,
-                                     std::size_t threads) {
+constexpr ProductPlans plan_products(const Kind& kind, const Shape& input, std::size_t input_stride, std::size_t batch,
+                                     bool passes_gradient, std::size_t threads) {
   ProductPlans plans;
-  if constexpr (requires { kind.products(input, batch, passes_gradient); })
-    for (const codegen::Product& product : kind.products(input, batch, passes_gradient))
+  if constexpr (requires { kind.products(input, input_stride, batch, passes_gradient); })
+    for (const codegen::Product& product : kind.products(input, input_stride, batch, passes_gradient))
       plans.push_back(codegen::plan_product(product, threads));
   return plans;
 }

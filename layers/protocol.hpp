@@ -17,10 +17,10 @@
 //   exported_inference(input, io)    the C++ statements of its inference in an exported header
 //                                    (layers/exported_code.hpp); kinds that are the identity in
 //                                    inference need none, and a kind without it cannot be exported
-//   products(input, batch, passes)   the matrix products its training step runs at mini-batch size
-//                                    `batch` (passes: whether it computes its input's gradient), as its
-//                                    kernels run them (codegen/product_plan.hpp); kinds without
-//                                    products need none
+//   products(input, input_stride,    the matrix products its training step runs at mini-batch size
+//            batch, passes)          `batch`, its input's rows input_stride floats apart (passes:
+//                                    whether it computes its input's gradient), as its kernels run
+//                                    them (codegen/product_plan.hpp); kinds without products need none
 //
 // Everything but the passes and spec() is constexpr: a Net asks it in constant evaluation.
 //

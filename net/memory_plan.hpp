@@ -178,8 +178,7 @@ inline constexpr auto model_plan = inference_plan<N, prediction_rows>;
 // Floats between one sample and the next in the gathered input batch: the first layer reads
 // unpadded rows if it can (a product), else padded ones.
 template <NetType N>
-inline constexpr std::size_t input_batch_stride =
-    N::traits[0].reads_unpadded_input ? N::input_size : simd::padded(N::input_size);
+inline constexpr std::size_t input_batch_stride = layers::batch_input_stride(N::input_shape, N::traits[0]);
 
 namespace detail {
 

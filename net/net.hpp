@@ -135,7 +135,8 @@ struct NetOf {
   // run them (codegen/product_plan.hpp): a constant, `constexpr auto plan = Net::product_plan(200, 2);`.
   static constexpr std::array<layers::ProductPlans, layer_count> product_plan(std::size_t batch, std::size_t threads = 1) {
     return detail::per_layer(kinds, [&](const auto& kind, std::size_t i) {
-      return layers::plan_products(kind, input_shape_of(i), batch, passes_gradient[i], threads);
+      const std::size_t input_stride = i == 0 ? layers::batch_input_stride(input_shape, traits[0]) : output_stride(i - 1);
+      return layers::plan_products(kind, input_shape_of(i), input_stride, batch, passes_gradient[i], threads);
     });
   }
   // product_plan as a table, one row per product (layers/product_table.hpp).

@@ -5,7 +5,10 @@
 #include <ctnn/ctnn.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <mutex>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -74,15 +77,19 @@ Observed run_gemm(const codegen::ProductPlan& plan) {
   const std::size_t rows = p.split == codegen::SplitOver::rows && plan.threads > 1
                                ? codegen::first_part(p.split_count, p.grain, plan.threads)
                                : p.m;
-  Arena a(rows * p.k * sizeof(float) + 64), b(p.k * p.ldb * sizeof(float) + 64), c(rows * p.ldb * sizeof(float) + 64);
+  const std::size_t lda = p.a_transposed ? p.lda : p.k;
+  Arena a(std::max(rows, p.k) * lda * sizeof(float) + 64), b(p.k * p.ldb * sizeof(float) + 64),
+      c(rows * p.ldb * sizeof(float) + 64);
   std::vector<std::pair<std::size_t, std::size_t>> calls;
   std::size_t partial_calls = 0;
   PartialRecorder recorder{{&calls}, in_arena(c.data(), 0), p.ldb, &partial_calls};
+  const float *a_data = in_arena(a.data(), 0), *b_data = in_arena(b.data(), 0);
   if (p.holds_partial_sums)
-    codegen::gemm<codegen::AOrder::rows>(rows, columns, p.k, p.k, p.ldb, in_arena(a.data(), 0), in_arena(b.data(), 0), recorder);
+    codegen::gemm<codegen::AOrder::rows>(rows, columns, p.k, lda, p.ldb, a_data, b_data, recorder);
+  else if (p.a_transposed)  // a kernel gradient
+    codegen::gemm<codegen::AOrder::transposed>(rows, columns, p.k, lda, p.ldb, a_data, b_data, static_cast<Recorder&>(recorder));
   else
-    codegen::gemm<codegen::AOrder::rows>(rows, columns, p.k, p.k, p.ldb, in_arena(a.data(), 0), in_arena(b.data(), 0),
-                                         static_cast<Recorder&>(recorder));
+    codegen::gemm<codegen::AOrder::rows>(rows, columns, p.k, lda, p.ldb, a_data, b_data, static_cast<Recorder&>(recorder));
   const auto second_row_tile = std::find_if(calls.begin(), calls.end(), [](auto call) { return call.first >= codegen::tile_rows; });
   const auto second_strip = std::find_if(calls.begin(), calls.end(), [](auto call) {
     return call.second >= codegen::tile_vectors * codegen::lanes;
@@ -110,7 +117,8 @@ TEST_CASE("the seed network's products, worked out by hand") {
   // gradient's share of dZ, 200 x 192 floats (150 KiB), then fits: row tiles outermost.
   const auto two = SeedNet::product_plan(200, 2);
   check(two[0][0], "forward", {200, 400, 784, 2, SplitOver::columns, false});
-  check(two[0][1], "kernel gradient", {784, 400, 200, 2, SplitOver::columns, true});
+  // (With AVX2's tile, X^T is packed into panels of 6 rows, 5 tiles a group, strips inside each group.)
+  check(two[0][1], "kernel gradient", {784, 400, 200, 2, SplitOver::columns, codegen::tile_hides_strided_b});
   // The second layer, 400 x 20: split over rows (each thread's share is over the 64 Ki multiply-adds
   // that make one worth it).
   check(two[1][0], "forward", {200, 20, 400, 2, SplitOver::rows, true});
@@ -131,8 +139,14 @@ TEST_CASE("the seed network's products, worked out by hand") {
   CHECK_FALSE(one[0][0].packs_b);
   // The wide network's last hidden kernel, 512 x 256, rows of 1 KiB: packed for neither tile.
   CHECK_FALSE(wide[2][0].packs_b);
-  // A kernel gradient's depth is the batch, known only at run time, and its epilogue holds no sums: never packed.
+  // A kernel gradient's depth is the batch, known only at run time, and its epilogue holds no sums: its B
+  // is never packed. Its A, X read transposed (rows of 784 floats, 200 of them), is packed into panels
+  // for AVX2's tile: 4,800 bytes a tile, 5 tiles to 24 KiB. Not the second layer's (rows of 400 floats).
   CHECK_FALSE(wide[0][1].packs_b);
+  CHECK(one[0][1].packs_a == !codegen::tile_hides_strided_b);
+  CHECK(wide[0][1].packs_a == !codegen::tile_hides_strided_b);
+  CHECK_FALSE(one[1][1].packs_a);
+  CHECK_FALSE(one[0][0].packs_a);
 }
 
 TEST_CASE("a convolutional network's products, worked out by hand") {
@@ -246,4 +260,45 @@ TEST_CASE("the product table names every product with its share of the step") {
   CHECK(table.find("dense_2                input gradient   200 x 20 x 10") != std::string::npos);
   CHECK(table.find("Multiply-adds a step: 130,360,000") != std::string::npos);
   CHECK(table.find("2 by columns") != std::string::npos);
+}
+
+// Whichever way the plan reads A and B (in place, or A packed into panels with AVX2's tile), every
+// sum of a kernel gradient runs over the batch in order: each result is the chain of fused
+// multiply-adds over the rows, bit for bit.
+template <std::size_t In, std::size_t Out>
+void check_kernel_gradient(std::size_t rows, std::size_t threads, bool fixed_shape) {
+  constexpr std::size_t stride = simd::padded(Out), in_stride = simd::padded(In);
+  Arena x(rows * in_stride * sizeof(float)), dz(rows * stride * sizeof(float)), w(In * stride * sizeof(float)),
+      g(In * stride * sizeof(float));
+  float *xs = in_arena(x.data(), 0), *deltas = in_arena(dz.data(), 0), *kernel = in_arena(w.data(), 0),
+        *gradient = in_arena(g.data(), 0);
+  std::mt19937 random(5);
+  std::normal_distribution<float> normal;
+  for (std::size_t i = 0; i < rows * in_stride; ++i) xs[i] = normal(random);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < stride; ++c) deltas[r * stride + c] = c < Out ? normal(random) : 0.0f;
+  std::fill_n(kernel, In * stride, 0.0f);
+  const auto run = [&](auto shape) { codegen::kernel_gradient(shape, NoRegularizer{}, xs, rows, deltas, kernel, gradient, threads); };
+  if (fixed_shape) run(codegen::DenseShape{codegen::fixed<In>{}, codegen::fixed<Out>{}, codegen::fixed<in_stride>{}});
+  else run(codegen::DenseShape{In, Out, in_stride});
+  std::size_t different = 0;
+  for (std::size_t i = 0; i < In; ++i)
+    for (std::size_t o = 0; o < Out; ++o) {
+      float sum = 0.0f;
+      for (std::size_t r = 0; r < rows; ++r) sum = std::fma(xs[r * in_stride + i], deltas[r * stride + o], sum);
+      different += std::memcmp(&sum, &gradient[i * stride + o], sizeof(float)) != 0;
+    }
+  INFO(In << " x " << Out << ", " << rows << " rows, " << threads << " threads, shape fixed: " << fixed_shape);
+  CHECK(different == 0);
+}
+
+TEST_CASE("a kernel gradient is each sum over the batch in order, however the plan reads A") {
+  const auto plan = SeedNet::product_plan(200, 1);
+  INFO("X^T packed: " << plan[0][1].packs_a);
+  for (const std::size_t threads : {1, 2, 3})
+    for (const bool fixed_shape : {true, false}) {
+      check_kernel_gradient<784, 400>(200, threads, fixed_shape);
+      check_kernel_gradient<784, 400>(37, threads, fixed_shape);
+      check_kernel_gradient<514, 20>(13, threads, fixed_shape);  // rows of 528 floats, a remainder tile of 4 rows
+    }
 }
