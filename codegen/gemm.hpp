@@ -331,9 +331,14 @@ template <AOrder Order, Extent N, Extent K, Extent LDA, Extent LDB, class Epilog
   };
   const auto use_packed_a = [&] {
     if constexpr (Order == AOrder::transposed && !tile_hides_strided_b) {
-      if constexpr (is_fixed<K> && is_fixed<LDA>) return std::bool_constant<packs_a(K::value, LDA::value)>{};
-      else if constexpr (is_fixed<LDA> && !a_stride_costs(LDA::value)) return std::false_type{};  // compiled one way only
-      else return packs_a(k, lda);
+      if constexpr (is_fixed<K> && is_fixed<LDA>) {
+        return std::bool_constant<packs_a(K::value, LDA::value)>{};
+      } else if constexpr (is_fixed<LDA>) {
+        if constexpr (!a_stride_costs(LDA::value)) return std::false_type{};  // compiled one way only
+        else return packs_a(k, lda);
+      } else {
+        return packs_a(k, lda);
+      }
     } else {
       return std::false_type{};
     }
