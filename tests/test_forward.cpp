@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstdint>
 #include <limits>
+#include <utility>
 
 #include "dense_views.hpp"
 #include "reference_mlp.hpp"
@@ -109,12 +110,14 @@ void check_rows_match_single_rows(N n, Stride stride, std::size_t rows, std::uin
 // softmax_rows works on blocks of rows side by side; a block must compute what one row alone does.
 TEST_CASE("softmax over a batch, rows side by side, is softmax of each row on its own, bit for bit") {
   using codegen::fixed;
-  for (const std::size_t rows : {1, 7, 8, 9, 23, 200}) {
-    check_rows_match_single_rows(fixed<1>{}, fixed<simd::padded(1)>{}, rows, 1);
-    check_rows_match_single_rows(fixed<2>{}, fixed<simd::padded(2)>{}, rows, 2);
-    check_rows_match_single_rows(fixed<10>{}, fixed<simd::padded(10)>{}, rows, 3);
-    check_rows_match_single_rows(fixed<17>{}, fixed<simd::padded(17)>{}, rows, 4);
-    for (const std::size_t n : {3, 16, 33, 100})  // run-time extents, as the engine has them
-      check_rows_match_single_rows(n, simd::padded(n), rows, 5 + n);
+  // Up to 8 classes, whole groups of `lanes` rows go through softmax_narrow_block, a row per lane.
+  for (const std::size_t rows : {1, 7, 8, 9, 15, 16, 17, 23, 31, 32, 33, 200}) {
+    [&]<std::size_t... N>(std::index_sequence<N...>) {
+      (check_rows_match_single_rows(fixed<N + 1>{}, fixed<simd::padded(N + 1)>{}, rows, N + 1), ...);
+    }(std::make_index_sequence<9>{});
+    check_rows_match_single_rows(fixed<10>{}, fixed<simd::padded(10)>{}, rows, 10);
+    check_rows_match_single_rows(fixed<17>{}, fixed<simd::padded(17)>{}, rows, 17);
+    for (const std::size_t n : {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 33, 100})  // run-time extents, as the engine has them
+      check_rows_match_single_rows(n, simd::padded(n), rows, 50 + n);
   }
 }
