@@ -9,6 +9,7 @@
 #include "../dsl/regularizers.hpp"
 #include "extent.hpp"
 #include "gemm.hpp"
+#include "narrow_product.hpp"
 #include "process_share.hpp"
 #include "product_plan.hpp"
 #include "thread_pool.hpp"
@@ -92,13 +93,18 @@ double regularizer_penalty(const R& r, const float* kernel, std::size_t floats_c
 
 // The kernel-gradient product dW = X^T dZ of `rows` rows of X (input_stride floats apart), of which
 // this process computes the rows of dW named `inputs` (all of them but over several processes):
-// split over dW's columns or rows as dense_forward_product splits the layer, each sum over the batch whole.
+// split over dW's columns or rows as dense_forward_product splits the layer, each sum over the batch
+// whole; for a layer of a few units, computed transposed with X's columns in lanes where that fills
+// more of them (narrow_pays), split over dW's rows.
 constexpr Product kernel_gradient_product(std::size_t inputs, std::size_t outputs, std::size_t rows, std::size_t all_inputs,
                                           std::size_t input_stride) {
   const std::size_t stride = simd::padded(outputs);
   Product p{.name = "kernel gradient", .m = inputs, .n = outputs, .k = rows, .ldb = stride, .a_transposed = true,
             .lda = input_stride, .depth_is_batch = true};
-  if (split_by_kernel_columns(all_inputs, stride))
+  if (narrow_pays(all_inputs, outputs))
+    p.kernel = ProductKernel::narrow, p.split = SplitOver::rows, p.split_count = inputs, p.grain = lanes,
+    p.min_count = rows_worth_a_thread(rows * outputs);
+  else if (split_by_kernel_columns(all_inputs, stride))
     p.split = SplitOver::columns, p.split_count = stride, p.grain = lanes, p.min_count = rows_worth_a_thread(rows * inputs) * lanes;
   else
     p.split = SplitOver::rows, p.split_count = inputs, p.grain = tile_rows, p.min_count = rows_worth_a_thread(rows * stride);
@@ -116,29 +122,39 @@ void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::siz
   const std::size_t row_floats = stride;
   const IndexRange mine = share.rows(shape.inputs);
   const Product product = kernel_gradient_product(mine.size(), shape.outputs, rows, shape.inputs, shape.input_stride);
+  // The epilogue of a part whose element (r, c) is `part + r * row_floats + c` floats into the kernel.
+  const auto gradient_part = [&](std::size_t part) {
+    return [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
+      const std::size_t at = part + r * row_floats + c;
+      if (regularized) acc += regularizer_gradient(regularizer, floats::load_aligned(kernel + at));
+      sink(at, acc);
+    };
+  };
+  // Generic, so that only a layer that takes it compiles it (narrow_product.hpp).
+  const auto narrow = [&](auto outputs) {
+    product.parallel(threads, [&](std::size_t from, std::size_t to) {
+      const std::size_t first = mine.begin + from;
+      narrow_product(to - from, outputs, rows, shape.input_stride, stride, x + first, delta, gradient_part(first * row_floats));
+    });
+  };
+  if constexpr (is_fixed<decltype(shape.inputs)> && is_fixed<decltype(shape.outputs)>) {
+    if constexpr (narrow_pays(shape.inputs, shape.outputs)) return narrow(shape.outputs);
+  } else if (narrow_pays(std::size_t(shape.inputs), std::size_t(shape.outputs))) {
+    return narrow(std::size_t(shape.outputs));
+  }
   choose(
       splits_by_kernel_columns(shape.inputs, stride),  // as dense_forward splits this layer
       [&] {
         product.parallel(threads, [&](std::size_t first, std::size_t end) {
-          const std::size_t part = mine.begin * row_floats + first;
           gemm<AOrder::transposed>(mine.size(), end - first, rows, shape.input_stride, stride, x + mine.begin, delta + first,
-                                   [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
-                                     const std::size_t at = part + r * row_floats + c;
-                                     if (regularized) acc += regularizer_gradient(regularizer, floats::load_aligned(kernel + at));
-                                     sink(at, acc);
-                                   });
+                                   gradient_part(mine.begin * row_floats + first));
         });
       },
       [&] {
         product.parallel(threads, [&](std::size_t from, std::size_t to) {
           const std::size_t first = mine.begin + from;
-          const std::size_t part = first * row_floats;
           gemm<AOrder::transposed>(to - from, stride, rows, shape.input_stride, stride, x + first, delta,
-                                   [=, &regularizer, &sink](std::size_t r, std::size_t c, floats acc) {
-                                     const std::size_t at = part + r * std::size_t(stride) + c;
-                                     if (regularized) acc += regularizer_gradient(regularizer, floats::load_aligned(kernel + at));
-                                     sink(at, acc);
-                                   });
+                                   gradient_part(first * row_floats));
         });
       });
 }

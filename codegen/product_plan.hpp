@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "gemm.hpp"
+#include "narrow_product.hpp"
 #include "simd.hpp"
 #include "thread_pool.hpp"
 
@@ -20,6 +21,7 @@ enum class ProductKernel : unsigned char {
   gemm,                // gemm() over B as stored
   gemm_packed_a,       // gemm() over panels of A packed a block of k at a time (a convolution's im2col)
   direct_convolution,  // image_kernels.inc's convolution, sample by sample (m counts output pixels)
+  narrow,              // narrow_product(): C transposed, A's rows in lanes, C's few columns in registers
 };
 
 // What a parallel loop of a product runs over: its items are split into contiguous ranges, one per
@@ -75,6 +77,13 @@ constexpr ProductPlan plan_product(const Product& p, std::size_t threads) {
   plan.multiply_adds = p.m * p.n * p.k;
   plan.computed_multiply_adds = p.m * padded_n * p.k;
   if (p.kernel == ProductKernel::direct_convolution) return plan;
+  if (p.kernel == ProductKernel::narrow) {
+    plan.computed_multiply_adds = simd::padded(p.m) * p.n * p.k;
+    plan.tile_rows = narrow_block_vectors(p.n) * simd::lanes, plan.tile_vectors = p.n;
+    plan.rows_outermost = true;
+    plan.b_bytes = p.k * p.n * sizeof(float);
+    return plan;
+  }
   plan.tile_rows = codegen::tile_rows;
   plan.tile_vectors = codegen::tile_vectors;
   // Split over columns, each thread's gemm gets its own columns of B; over rows, all of them.

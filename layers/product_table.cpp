@@ -15,6 +15,7 @@ const char* kernel_text(codegen::ProductKernel kernel) {
     case codegen::ProductKernel::gemm: return "gemm";
     case codegen::ProductKernel::gemm_packed_a: return "gemm, A packed";
     case codegen::ProductKernel::direct_convolution: return "direct conv";
+    case codegen::ProductKernel::narrow: return "rows in lanes";
   }
   return "?";
 }

@@ -5,6 +5,8 @@
 #include <ctnn/ctnn.hpp>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <mutex>
@@ -288,8 +290,12 @@ void check_kernel_gradient(std::size_t rows, std::size_t threads, bool fixed_sha
       for (std::size_t r = 0; r < rows; ++r) sum = std::fma(xs[r * in_stride + i], deltas[r * stride + o], sum);
       different += std::memcmp(&sum, &gradient[i * stride + o], sizeof(float)) != 0;
     }
+  std::size_t nonzero_padding = 0;  // +0.0f in every padding column, as the optimisers expect
+  for (std::size_t i = 0; i < In; ++i)
+    for (std::size_t o = Out; o < stride; ++o) nonzero_padding += std::bit_cast<std::uint32_t>(gradient[i * stride + o]) != 0;
   INFO(In << " x " << Out << ", " << rows << " rows, " << threads << " threads, shape fixed: " << fixed_shape);
   CHECK(different == 0);
+  CHECK(nonzero_padding == 0);
 }
 
 TEST_CASE("a kernel gradient is each sum over the batch in order, however the plan reads A") {
@@ -301,4 +307,36 @@ TEST_CASE("a kernel gradient is each sum over the batch in order, however the pl
       check_kernel_gradient<784, 400>(37, threads, fixed_shape);
       check_kernel_gradient<514, 20>(13, threads, fixed_shape);  // rows of 528 floats, a remainder tile of 4 rows
     }
+}
+
+// Layers of a few units: their kernel gradients computed transposed (codegen/narrow_product.hpp)
+// where that fills more lanes, still each sum over the batch in order.
+TEST_CASE("a narrow layer's kernel gradient, rows in lanes, is each sum over the batch in order") {
+  for (const std::size_t threads : {1, 2, 3})
+    for (const bool fixed_shape : {true, false})
+      for (const std::size_t rows : {1, 7, 200}) {
+        check_kernel_gradient<24, 8>(rows, threads, fixed_shape);
+        check_kernel_gradient<8, 2>(rows, threads, fixed_shape);
+        check_kernel_gradient<16, 4>(rows, threads, fixed_shape);
+        check_kernel_gradient<37, 3>(rows, threads, fixed_shape);  // a last vector of 5 inputs (AVX-512)
+        check_kernel_gradient<100, 1>(rows, threads, fixed_shape);
+        check_kernel_gradient<70, 5>(rows, threads, fixed_shape);
+        check_kernel_gradient<200, 7>(rows, threads, fixed_shape);  // blocks of several vectors of inputs
+      }
+}
+
+TEST_CASE("the plan computes a narrow layer's kernel gradient transposed where that fills more lanes") {
+  using Micro = Net<Dense<24, 8, ReLU>, Softmax<2>>;
+  constexpr auto plan = Micro::product_plan(200, 1);
+  const bool avx512 = simd::lanes == 16, avx2 = simd::lanes == 8;
+  // 24 x 8: 32 x 8 lanes transposed against 24 x 16 (AVX-512); 24 x 8 either way (AVX2).
+  CHECK((plan[0][1].product.kernel == codegen::ProductKernel::narrow) == avx512);
+  // 8 x 2: 16 x 2 against 8 x 16 (AVX-512), 8 x 2 against 8 x 8 (AVX2).
+  CHECK((plan[1][1].product.kernel == codegen::ProductKernel::narrow) == (avx512 || avx2));
+  if (avx512) CHECK(plan[0][1].computed_multiply_adds == 32 * 8 * 200);
+  // The seed network's 20 x 10 output layer: 32 x 10 transposed is no better than 20 x 16.
+  CHECK(seed_plan[2][1].product.kernel == codegen::ProductKernel::gemm);
+  const std::string table = Micro::describe_products(200, 1);
+  INFO(table);
+  CHECK((table.find("rows in lanes") != std::string::npos) == (avx512 || avx2));
 }
