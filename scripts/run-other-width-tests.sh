@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the library (the engine's kernels included) and the kernel tests for the other vector width
+# than this machine's, in ./build-x86-64-v3 or ./build-x86-64-v4: every kernel has AVX2 and AVX-512
+# branches, and a machine of one kind compiles only its own. On an AVX-512 machine the AVX2 build
+# (x86-64-v3) also runs its tests; on an AVX2 machine the AVX-512 build (x86-64-v4) is compiled only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+tests=(test_forward test_products test_product_plan test_differential)
+if grep -qw avx512f /proc/cpuinfo; then
+  march=x86-64-v3 run=yes
+else
+  march=x86-64-v4 run=no
+fi
+cmake -S . -B "build-$march" -DCMAKE_BUILD_TYPE=Release -DCTNN_NATIVE=OFF -DCMAKE_CXX_FLAGS="-march=$march" \
+  -DCTNN_BUILD_EXAMPLES=OFF > /dev/null
+cmake --build "build-$march" --parallel "$(nproc)" --target "${tests[@]}"
+if [ "$run" = yes ]; then
+  pattern=$(IFS='|'; echo "${tests[*]}")
+  (cd "build-$march" && ctest --output-on-failure --parallel "$(nproc)" -R "^($pattern):")
+else
+  echo "AVX-512 (x86-64-v4) kernels compiled; this machine cannot run them"
+fi
