@@ -175,8 +175,7 @@ inline constexpr auto inference_plan = detail::make_inference_plan<N>(Rows);
 template <NetType N>
 inline constexpr auto model_plan = inference_plan<N, prediction_rows>;
 
-// Floats between one sample and the next in the gathered input batch: the first layer reads
-// unpadded rows if it can (a product), else padded ones.
+// layers::batch_input_stride of the Net.
 template <NetType N>
 inline constexpr std::size_t input_batch_stride = layers::batch_input_stride(N::input_shape, N::traits[0]);
 
