@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 
 #include "extent.hpp"
 #include "inference_kernels.hpp"
@@ -53,7 +52,6 @@ template <std::size_t Rows, Extent N, Extent Stride>
 // zeros, onto the lower; then x_i + x_(i+4); then (s_0 + s_1) + (s_2 + s_3)), and every other
 // step is softmax_row's, so each row's result is softmax_row's bit for bit. The rows' padding
 // comes out as zeros.
-
 template <Extent N, Extent Stride>
 [[gnu::always_inline]] inline void softmax_narrow_block(N n, Stride stride, float* y) {
   const std::size_t row_floats = stride, classes = n;
@@ -63,7 +61,7 @@ template <Extent N, Extent Stride>
   floats largest = e[0];
   CTNN_UNROLL for (std::size_t c = 1; c < classes; ++c) largest = xsimd::select(largest < e[c], e[c], largest);
   CTNN_UNROLL for (std::size_t c = 0; c < classes; ++c) e[c] = xsimd::exp(e[c] - largest);
-  floats quarter[4];  // x_i + x_(i+4), for the i < n that have one
+  floats quarter[4];  // x_i + x_(i+4) where there is an x_(i+4), x_i where not, zero past n
   CTNN_UNROLL for (std::size_t i = 0; i < 4; ++i)
     quarter[i] = i >= classes ? floats(0.0f) : i + 4 < classes ? e[i] + e[i + 4] : e[i];
   const floats low = classes > 1 ? quarter[0] + quarter[1] : quarter[0];
