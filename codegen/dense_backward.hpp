@@ -114,8 +114,8 @@ constexpr Product kernel_gradient_product(std::size_t inputs, std::size_t output
 // dW = X^T dZ (+ regulariser gradient), each vector handed to `sink` (see StoreGradient).
 // x: rows x inputs, row stride shape.input_stride (kernel_gradient_product). Shared by several
 // processes, this one computes the rows of dW its share names.
-template <class Shape, class R, class Sink>
-void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::size_t rows, const float* delta,
+template <class Shape, class R, Extent Rows, class Sink>
+void kernel_gradient(Shape shape, const R& regularizer, const float* x, Rows rows, const float* delta,
                      const float* kernel, Sink&& sink, std::size_t threads = 1, ProcessShare share = {}) {
   const auto stride = shape.stride();
   const bool regularized = regularizes(regularizer);
@@ -134,7 +134,8 @@ void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::siz
   const auto narrow = [&](auto outputs) {
     product.parallel(threads, [&](std::size_t from, std::size_t to) {
       const std::size_t first = mine.begin + from;
-      narrow_product(to - from, outputs, rows, shape.input_stride, stride, x + first, delta, gradient_part(first * row_floats));
+      narrow_product(to - from, outputs, std::size_t(rows), shape.input_stride, stride, x + first, delta,
+                     gradient_part(first * row_floats));
     });
   };
   if constexpr (is_fixed<decltype(shape.inputs)> && is_fixed<decltype(shape.outputs)>) {
@@ -159,8 +160,8 @@ void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::siz
       });
 }
 
-template <class Shape, class R>
-void kernel_gradient(Shape shape, const R& regularizer, const float* x, std::size_t rows, const float* delta,
+template <class Shape, class R, Extent Rows>
+void kernel_gradient(Shape shape, const R& regularizer, const float* x, Rows rows, const float* delta,
                      const float* kernel, float* gradient, std::size_t threads = 1) {
   kernel_gradient(shape, regularizer, x, rows, delta, kernel, StoreGradient{gradient}, threads);
 }

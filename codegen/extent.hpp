@@ -20,8 +20,22 @@ inline constexpr bool is_fixed = false;
 template <std::size_t V>
 inline constexpr bool is_fixed<fixed<V>> = true;
 
+// A size known only at run time but never above Max (a training step's rows: at most its batch size),
+// so that a kernel can settle at compile time a choice that holds for every size up to Max.
+template <std::size_t Max>
+struct at_most {
+  static constexpr std::size_t max = Max;
+  std::size_t value;
+  constexpr operator std::size_t() const { return value; }
+};
+
 template <class T>
-concept Extent = std::same_as<T, std::size_t> || is_fixed<T>;
+inline constexpr bool is_bounded = false;
+template <std::size_t Max>
+inline constexpr bool is_bounded<at_most<Max>> = true;
+
+template <class T>
+concept Extent = std::same_as<T, std::size_t> || is_fixed<T> || is_bounded<T>;
 
 // padded(n) of an extent, still fixed when n is.
 template <Extent E>

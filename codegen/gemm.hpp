@@ -334,8 +334,14 @@ template <AOrder Order, Extent N, Extent K, Extent LDA, Extent LDB, class Epilog
       if constexpr (is_fixed<K> && is_fixed<LDA>) {
         return std::bool_constant<packs_a(K::value, LDA::value)>{};
       } else if constexpr (is_fixed<LDA>) {
-        if constexpr (!a_stride_costs(LDA::value)) return std::false_type{};  // compiled one way only
-        else return packs_a(k, lda);
+        if constexpr (!a_stride_costs(LDA::value)) {
+          return std::false_type{};  // compiled one way only
+        } else if constexpr (is_bounded<K>) {
+          if constexpr (packs_a(K::max, LDA::value)) return std::true_type{};  // and so every smaller depth
+          else return packs_a(k, lda);
+        } else {
+          return packs_a(k, lda);
+        }
       } else {
         return packs_a(k, lda);
       }

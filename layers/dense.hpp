@@ -13,6 +13,7 @@
 #include "../dsl/architecture.hpp"
 #include "../dsl/format.hpp"
 #include "exported_code.hpp"
+#include "pass_helpers.hpp"
 #include "protocol.hpp"
 
 namespace ctnn::layers {
@@ -109,7 +110,7 @@ struct Dense {
     // W^T is packed before the kernel's sink may update W: the input gradient needs the old weights.
     if (io.input_gradient) codegen::transpose_kernel(shape, kernel, transposed);
     codegen::bias_gradient(shape.stride(), io.output_gradient, io.rows, io.sink_for(bias_of(io)), io.share);
-    codegen::kernel_gradient(shape, regularizer, io.input, io.rows, io.output_gradient, kernel,
+    codegen::kernel_gradient(shape, regularizer, io.input, batch_rows(io), io.output_gradient, kernel,
                              io.sink_for(io.parameters), io.threads, io.share);
     if (io.input_gradient)
       io.with_epilogue([&](const auto& epilogue) {

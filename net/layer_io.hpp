@@ -27,10 +27,12 @@ struct ConstantShape {
   static std::string text() { return S.text(); }
 };
 
-// Layer I of Net N, reading rows of type Rows (std::size_t, or fixed<1> for one sample known as such).
-template <NetType N, std::size_t I, class Rows, std::size_t InputStride>
+// Layer I of Net N, reading rows of type Rows (std::size_t, or fixed<1> for one sample known as such),
+// at most MaxRows of them where the driver knows a bound (a training step's batch size; 0: none).
+template <NetType N, std::size_t I, class Rows, std::size_t InputStride, std::size_t MaxRows = 0>
 struct LayerIo {
   static constexpr const auto& layer = std::get<I>(N::kinds);
+  static constexpr std::size_t max_rows = MaxRows;
 
   Rows rows{};
   std::size_t threads = 1;

@@ -216,7 +216,7 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
         scratch_buffers[k] = nullptr;
       }
     }
-    return net::LayerIo<N, I, std::size_t, input_stride>{
+    return net::LayerIo<N, I, std::size_t, input_stride, Batch>{
         .rows = rows,
         .threads = model_.threads(),
         .input = I == 0 ? buffer(BufferRole::input_batch) : output_data(I - 1),

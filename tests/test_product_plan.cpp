@@ -266,8 +266,9 @@ TEST_CASE("the product table names every product with its share of the step") {
 
 // Whichever way the plan reads A and B (in place, or A packed into panels with AVX2's tile), every
 // sum of a kernel gradient runs over the batch in order: each result is the chain of fused
-// multiply-adds over the rows, bit for bit.
-template <std::size_t In, std::size_t Out>
+// multiply-adds over the rows, bit for bit. MaxRows > 0: the rows come with that bound, as a Net's
+// training step passes them (codegen::at_most), which may settle the way A is read at compile time.
+template <std::size_t In, std::size_t Out, std::size_t MaxRows = 0>
 void check_kernel_gradient(std::size_t rows, std::size_t threads, bool fixed_shape) {
   constexpr std::size_t stride = simd::padded(Out), in_stride = simd::padded(In);
   Arena x(rows * in_stride * sizeof(float)), dz(rows * stride * sizeof(float)), w(In * stride * sizeof(float)),
@@ -280,7 +281,12 @@ void check_kernel_gradient(std::size_t rows, std::size_t threads, bool fixed_sha
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t c = 0; c < stride; ++c) deltas[r * stride + c] = c < Out ? normal(random) : 0.0f;
   std::fill_n(kernel, In * stride, 0.0f);
-  const auto run = [&](auto shape) { codegen::kernel_gradient(shape, NoRegularizer{}, xs, rows, deltas, kernel, gradient, threads); };
+  const auto run = [&](auto shape) {
+    if constexpr (MaxRows > 0)
+      codegen::kernel_gradient(shape, NoRegularizer{}, xs, codegen::at_most<MaxRows>{rows}, deltas, kernel, gradient, threads);
+    else
+      codegen::kernel_gradient(shape, NoRegularizer{}, xs, rows, deltas, kernel, gradient, threads);
+  };
   if (fixed_shape) run(codegen::DenseShape{codegen::fixed<In>{}, codegen::fixed<Out>{}, codegen::fixed<in_stride>{}});
   else run(codegen::DenseShape{In, Out, in_stride});
   std::size_t different = 0;
@@ -293,7 +299,8 @@ void check_kernel_gradient(std::size_t rows, std::size_t threads, bool fixed_sha
   std::size_t nonzero_padding = 0;  // +0.0f in every padding column, as the optimisers expect
   for (std::size_t i = 0; i < In; ++i)
     for (std::size_t o = Out; o < stride; ++o) nonzero_padding += std::bit_cast<std::uint32_t>(gradient[i * stride + o]) != 0;
-  INFO(In << " x " << Out << ", " << rows << " rows, " << threads << " threads, shape fixed: " << fixed_shape);
+  INFO(In << " x " << Out << ", " << rows << " rows (at most " << MaxRows << "), " << threads << " threads, shape fixed: "
+          << fixed_shape);
   CHECK(different == 0);
   CHECK(nonzero_padding == 0);
 }
@@ -306,6 +313,11 @@ TEST_CASE("a kernel gradient is each sum over the batch in order, however the pl
       check_kernel_gradient<784, 400>(200, threads, fixed_shape);
       check_kernel_gradient<784, 400>(37, threads, fixed_shape);
       check_kernel_gradient<514, 20>(13, threads, fixed_shape);  // rows of 528 floats, a remainder tile of 4 rows
+      // Bounded rows: within the panels' reach (AVX2: X^T packed, compiled that way only), or beyond it.
+      check_kernel_gradient<784, 400, 200>(200, threads, fixed_shape);
+      check_kernel_gradient<784, 400, 200>(37, threads, fixed_shape);
+      check_kernel_gradient<784, 16, 4096>(1100, threads, fixed_shape);
+      check_kernel_gradient<784, 16, 4096>(200, threads, fixed_shape);
     }
 }
 
