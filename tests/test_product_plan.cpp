@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "multiply_add.hpp"
+
 using namespace ctnn;
 
 namespace {
@@ -132,10 +134,10 @@ TEST_CASE("the seed network's products, worked out by hand") {
 
   // The wide network's first kernel, rows of 1024 floats (4 KiB) in 3 MiB: read from packed strips,
   // in blocks of k of 48 KiB strips of AVX2's 2 vectors (768 rows: 768 + 16) or 24 KiB strips of
-  // AVX-512's 3 vectors (128 rows: 6 x 128 + 16).
+  // AVX-512's 3 vectors (128 rows: 6 x 128 + 16); SSE's 2 vectors of 4 floats take 1536 rows, all 784.
   const auto wide = WideNet::product_plan(200, 1);
   CHECK(wide[0][0].packs_b);
-  CHECK(wide[0][0].k_blocks == (codegen::tile_hides_strided_b ? 7 : 2));
+  CHECK(wide[0][0].k_blocks == (codegen::tile_hides_strided_b ? 7 : simd::lanes == 8 ? 2 : 1));
   // The seed's, rows of 400 floats (1600 bytes): only AVX2's tile needs them packed, and it does not
   // take rows under 2 KiB apart either.
   CHECK_FALSE(one[0][0].packs_b);
@@ -265,8 +267,8 @@ TEST_CASE("the product table names every product with its share of the step") {
 }
 
 // Whichever way the plan reads A and B (in place, or A packed into panels with AVX2's tile), every
-// sum of a kernel gradient runs over the batch in order: each result is the chain of fused
-// multiply-adds over the rows, bit for bit. MaxRows > 0: the rows come with that bound, as a Net's
+// sum of a kernel gradient runs over the batch in order: each result is the chain of the target's
+// multiply-adds over the rows (fused where it has FMA), bit for bit. MaxRows > 0: the rows come with that bound, as a Net's
 // training step passes them (codegen::at_most), which may settle the way A is read at compile time.
 template <std::size_t In, std::size_t Out, std::size_t MaxRows = 0>
 void check_kernel_gradient(std::size_t rows, std::size_t threads, bool fixed_shape) {
@@ -293,7 +295,8 @@ void check_kernel_gradient(std::size_t rows, std::size_t threads, bool fixed_sha
   for (std::size_t i = 0; i < In; ++i)
     for (std::size_t o = 0; o < Out; ++o) {
       float sum = 0.0f;
-      for (std::size_t r = 0; r < rows; ++r) sum = std::fma(xs[r * in_stride + i], deltas[r * stride + o], sum);
+      for (std::size_t r = 0; r < rows; ++r)
+        sum = testing::target_multiply_add(xs[r * in_stride + i], deltas[r * stride + o], sum);
       different += std::memcmp(&sum, &gradient[i * stride + o], sizeof(float)) != 0;
     }
   std::size_t nonzero_padding = 0;  // +0.0f in every padding column, as the optimisers expect

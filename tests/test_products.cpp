@@ -8,6 +8,8 @@
 #include <cstring>
 #include <random>
 
+#include "multiply_add.hpp"
+
 using namespace ctnn;
 
 namespace {
@@ -125,13 +127,15 @@ void check_dense_products(In inputs, Out outputs, std::size_t rows, std::size_t 
   for (std::size_t r = 0; r < rows; ++r) {
     for (std::size_t o = 0; o < n_out; ++o) {
       float sum = 0.0f;
-      for (std::size_t i = 0; i < n_in; ++i) sum = std::fma(x.data()[r * in_stride + i], kernel.data()[i * stride + o], sum);
+      for (std::size_t i = 0; i < n_in; ++i)
+        sum = testing::target_multiply_add(x.data()[r * in_stride + i], kernel.data()[i * stride + o], sum);
       sum += bias.data()[o];
       forward_differing += y.data()[r * stride + o] != (sum < 0.0f ? 0.0f : sum);
     }
     for (std::size_t i = 0; i < n_in; ++i) {
       float sum = 0.0f;
-      for (std::size_t o = 0; o < n_out; ++o) sum = std::fma(delta.data()[r * stride + o], kernel.data()[i * stride + o], sum);
+      for (std::size_t o = 0; o < n_out; ++o)
+        sum = testing::target_multiply_add(delta.data()[r * stride + o], kernel.data()[i * stride + o], sum);
       gradient_differing += dx.data()[r * in_stride + i] != sum;
     }
   }
