@@ -20,6 +20,7 @@ ShardedBatches::ShardedBatches(const DatasetView& shard, Collective& collective,
   shard_starts_.push_back(shard.whole_count);
   label_counts_.resize(share.ranks);
   image_counts_.resize(share.ranks);
+  next_position_.resize(share.ranks);
 }
 
 ShardedBatches::Batch ShardedBatches::gather(std::span<const std::uint32_t> rows) {
@@ -33,10 +34,9 @@ ShardedBatches::Batch ShardedBatches::gather(std::span<const std::uint32_t> rows
     ++label_counts_[owners_[i]];
   }
   // Each process's rows lie together, in rank order, each in the batch's order.
-  std::vector<std::size_t> next(label_counts_.size());
-  for (std::size_t r = 0, start = 0; r < next.size(); start += label_counts_[r], ++r) next[r] = start;
+  for (std::size_t r = 0, start = 0; r < next_position_.size(); start += label_counts_[r], ++r) next_position_[r] = start;
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    const std::size_t at = next[owners_[i]]++;
+    const std::size_t at = next_position_[owners_[i]]++;
     positions_[i] = std::uint32_t(at);
     if (owners_[i] != rank) continue;
     const std::size_t local = rows[i] - shard_.first_row;

@@ -33,6 +33,7 @@ class ShardedBatches {
   std::vector<std::uint8_t> label_bytes_;
   std::vector<std::uint32_t> positions_;
   std::vector<std::size_t> owners_, label_counts_, image_counts_;
+  std::vector<std::size_t> next_position_;  // per process, while a batch is sorted by owner
 };
 
 }  // namespace ctnn::detail
