@@ -68,9 +68,11 @@ void ThreadPool::run(std::size_t parts, void* context, void (*invoke)(void*, std
     for (std::size_t part = 0; part < parts; ++part) invoke(context, part);
     return;
   }
+  // A thread added now waits for the generation after this one: starting from 0 instead, it took the
+  // current generation of a pool used before for a new job and ran the previous run's (gone) job.
   while (threads_.size() + 1 < parts) {
     const std::size_t index = threads_.size() + 1;
-    threads_.emplace_back([this, index] { work(index); });
+    threads_.emplace_back([this, index, seen = generation_.load(std::memory_order_relaxed)] { work(index, seen); });
   }
   job_ = context;
   invoke_ = invoke;
@@ -87,8 +89,7 @@ void ThreadPool::run(std::size_t parts, void* context, void (*invoke)(void*, std
     if (spinner.tired()) pending_.wait(left, std::memory_order_acquire);
 }
 
-void ThreadPool::work(std::size_t index) {
-  std::uint64_t seen = 0;
+void ThreadPool::work(std::size_t index, std::uint64_t seen) {
   for (;;) {
     std::uint64_t now = generation_.load(std::memory_order_acquire);
     for (Spinner spinner; now == seen; now = generation_.load(std::memory_order_acquire))

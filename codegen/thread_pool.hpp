@@ -44,7 +44,7 @@ class ThreadPool {
 
  private:
   class Spinner;  // how a thread waits for work
-  void work(std::size_t index);
+  void work(std::size_t index, std::uint64_t seen);
 
   std::vector<std::thread> threads_;
   std::mutex busy_;
