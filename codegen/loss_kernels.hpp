@@ -3,7 +3,6 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <variant>
@@ -22,12 +21,22 @@ struct LossSums {
   std::size_t correct = 0;  // samples whose most probable class is the label
 };
 
-// -log p of one class, p clipped to [1e-7, 1 - 1e-7] as Keras does, so that a confident mistake
-// costs at most -log(1e-7) instead of infinity.
-inline double cross_entropy(float probability) {
+using doubles = xsimd::batch<double, floats::arch_type>;
+
+// p clipped to [1e-7, 1 - 1e-7] as Keras does, so that a confident mistake costs at most -log(1e-7)
+// instead of infinity.
+inline double clipped_probability(float probability) {
   constexpr float epsilon = 1e-7f;
-  return -std::log(double(std::clamp(probability, epsilon, 1.0f - epsilon)));
+  return double(std::clamp(probability, epsilon, 1.0f - epsilon));
 }
+
+// -log p of clipped probabilities, a vector of samples at a time (the training step's losses, one
+// libm call per sample before). Every loss of ctnn goes through it, the one-sample cross_entropy
+// below included, so that a sample's loss has the same bits whichever path computes it.
+inline doubles cross_entropies(doubles clipped) { return -xsimd::log(clipped); }
+
+// -log p of one class, p clipped.
+inline double cross_entropy(float probability) { return cross_entropies(doubles(clipped_probability(probability))).get(0); }
 
 // Whether the most probable of n classes (the first, on ties) is the label: max_element's
 // comparisons, as selects rather than branches that a batch's rows would mispredict.
@@ -86,15 +95,23 @@ LossSums loss_delta(const Loss& loss, N classes, Stride stride, const float* pro
   LossSums sums;
   if (!squared_error && smoothing == 0.0) {  // the losses users train with, without a dispatch per row
     const float label_weight = float(1.0 / double(rows));
-    for (std::size_t r = 0; r < rows; ++r) {
-      const float* p = probabilities + r * row_floats;
-      float* d = delta + r * row_floats;
-      const auto label = static_cast<std::size_t>(labels[r]);
-      sums.loss += cross_entropy(p[label]);
-      sums.correct += predicts(p, classes, label);
-      CTNN_UNROLL for (std::size_t c = 0; c < row_floats; c += lanes)
-        (floats::load_aligned(p + c) * inverse_rows).store_aligned(d + c);
-      d[label] -= label_weight;
+    alignas(64) double losses[doubles::size];
+    for (std::size_t first = 0; first < rows; first += doubles::size) {
+      const std::size_t count = std::min(doubles::size, rows - first);
+      for (std::size_t i = 0; i < doubles::size; ++i)
+        losses[i] = i < count ? clipped_probability(probabilities[(first + i) * row_floats + std::size_t(labels[first + i])]) : 1.0;
+      cross_entropies(doubles::load_aligned(losses)).store_aligned(losses);
+      for (std::size_t i = 0; i < count; ++i) {
+        const std::size_t r = first + i;
+        const float* p = probabilities + r * row_floats;
+        float* d = delta + r * row_floats;
+        const auto label = static_cast<std::size_t>(labels[r]);
+        sums.loss += losses[i];  // in row order, as the batch's sum always was
+        sums.correct += predicts(p, classes, label);
+        CTNN_UNROLL for (std::size_t c = 0; c < row_floats; c += lanes)
+          (floats::load_aligned(p + c) * inverse_rows).store_aligned(d + c);
+        d[label] -= label_weight;
+      }
     }
     return sums;
   }
