@@ -146,7 +146,7 @@ struct Conv2D {
     const codegen::DenseShape shape{g.taps(), filters, g.taps()};
     if (io.input_gradient) {  // before the sink updates W
       if (stride == 1) codegen::turn_kernel(g, io.parameters, gradient_kernel);
-      else codegen::transpose_kernel(shape, io.parameters, gradient_kernel);
+      else codegen::transpose_kernel(shape, io.parameters, gradient_kernel, io.threads);
     }
     if (output_rows_padded()) padded_gradient = io.output_gradient;
     else codegen::pad_pixels(io.output_gradient, io.rows, io.output_stride, pixels, filters, padded_gradient, io.threads);

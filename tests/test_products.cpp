@@ -4,9 +4,11 @@
 #include <catch2/catch.hpp>
 #include <ctnn/ctnn.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include "multiply_add.hpp"
 
@@ -120,7 +122,7 @@ void check_dense_products(In inputs, Out outputs, std::size_t rows, std::size_t 
     for (std::size_t o = 0; o < n_out; ++o) delta.data()[r * stride + o] = normal(random);
 
   codegen::dense_forward<ReLU>(shape, x.data(), rows, kernel.data(), bias.data(), y.data(), threads);
-  codegen::transpose_kernel(shape, kernel.data(), transposed.data());
+  codegen::transpose_kernel(shape, kernel.data(), transposed.data(), threads);
   codegen::input_gradient(shape, delta.data(), rows, transposed.data(), [](std::size_t, simd::floats g) { return g; },
                           dx.data(), threads);
   std::size_t forward_differing = 0, gradient_differing = 0;
@@ -145,6 +147,29 @@ void check_dense_products(In inputs, Out outputs, std::size_t rows, std::size_t 
 }
 
 }  // namespace
+
+// W^T as the input gradient reads it, written over NaNs: every element the definition's, the padding
+// of each row zero, for widths that leave a partial block of 16 columns and for any thread count.
+TEST_CASE("transpose_kernel packs W^T with zero padding, on any number of threads") {
+  for (const auto& [inputs, outputs] : {std::pair<std::size_t, std::size_t>{5408, 128}, {50, 37}, {3, 1}, {400, 20}}) {
+    for (const std::size_t threads : {1u, 2u, 3u}) {
+      const codegen::DenseShape shape{inputs, outputs, codegen::padded(inputs)};
+      const std::size_t stride = shape.stride(), packed_stride = shape.padded_inputs();
+      Buffers kernel(inputs * stride), transposed(outputs * packed_stride);
+      for (std::size_t i = 0; i < inputs * stride; ++i) kernel.data()[i] = float(i % 1000) - 500.0f;
+      std::fill(transposed.data(), transposed.data() + outputs * packed_stride, std::nanf(""));
+      codegen::transpose_kernel(shape, kernel.data(), transposed.data(), threads);
+      std::size_t wrong = 0;
+      for (std::size_t o = 0; o < outputs; ++o)
+        for (std::size_t i = 0; i < packed_stride; ++i) {
+          const float expected = i < inputs ? kernel.data()[i * stride + o] : 0.0f;
+          wrong += !(transposed.data()[o * packed_stride + i] == expected);
+        }
+      INFO(inputs << " x " << outputs << " on " << threads << " threads");
+      CHECK(wrong == 0);
+    }
+  }
+}
 
 // Large kernels with rows 2 KiB apart go through packed strips of B, a block of k at a time, where the
 // register tile is AVX2's (codegen/gemm.hpp, packs_b); the others straight from B. Shapes on both
