@@ -222,7 +222,7 @@ constexpr auto make_training_plan() {
 template <NetType N, std::size_t Batch>
 inline constexpr auto training_plan = detail::make_training_plan<N, Batch>();
 
-// The plan as a table: one line per buffer (name, offset, bytes) and the total.
+// The plan as a table: one line per buffer that takes room (name, offset, bytes) and the total.
 template <std::size_t Capacity>
 std::string format_plan(const MemoryPlan<Capacity>& plan) {
   std::string text;
@@ -231,6 +231,7 @@ std::string format_plan(const MemoryPlan<Capacity>& plan) {
   text += line;
   for (std::size_t i = 0; i < plan.count; ++i) {
     const PlannedBuffer& b = plan.buffers[i];
+    if (b.bytes == 0) continue;  // a layer without parameters, scratch its shapes do not need: no room taken
     std::string name = b.layer == no_layer ? std::string() : "layer " + std::to_string(b.layer) + " ";
     name += role_name(b.role);
     if (!b.name.empty()) name.append(" (").append(b.name).append(")");

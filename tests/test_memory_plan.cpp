@@ -76,6 +76,17 @@ TEST_CASE("the plan prints every buffer and the total") {
   CHECK(table.find("layer 0 parameters (Dense)") != std::string::npos);
   CHECK(table.find("gradient ping-pong") != std::string::npos);
   CHECK(table.find(std::to_string(training_plan<SeedNet, 200>.bytes)) != std::string::npos);
+  // MaxPooling2D and Flatten have no parameters, and a valid convolution of stride 1 needs no padded
+  // copy of its input: the plan holds those buffers with no bytes, the table leaves them out.
+  using Convolutional = Net<Input<8, 8, 1>, Conv2D<4, 3, 3, ReLU>, MaxPool2D<2>, Flatten, Dense<inferred, 5, ReLU>, Softmax<3>>;
+  const auto& plan = training_plan<Convolutional, 4>;
+  CHECK(plan.find(BufferRole::parameters, 1).bytes == 0);
+  const std::string convolutional = format_plan(plan);
+  CHECK(convolutional.find("layer 0 parameters (Conv2D)") != std::string::npos);
+  CHECK(convolutional.find("MaxPooling2D)") != std::string::npos);  // its output and argmax
+  CHECK(convolutional.find("parameters (MaxPooling2D)") == std::string::npos);
+  CHECK(convolutional.find("parameters (Flatten)") == std::string::npos);
+  CHECK(convolutional.find("padded input") == std::string::npos);
 }
 
 TEST_CASE("the single-sample inference plan is the parameters and one ping-pong row") {
