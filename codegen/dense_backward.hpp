@@ -172,29 +172,15 @@ void kernel_gradient(Shape shape, const R& regularizer, const float* x, Rows row
 // columns of W at a time down all its rows: each row of W gives one cache line, and the sixteen rows
 // of W^T being written advance together. In blocks of 16 rows of W, a column of the block per row of
 // W^T, CNN A's 5408 x 128 Dense kernel took 0.55-1.5 ms instead of 0.35-0.39 (one thread, AMD Zen 3):
-// up to a tenth of its training step, all of it on one thread.
-inline constexpr std::size_t transpose_columns = 16;
+// up to a tenth of its training step, all of it on one thread. The copy is bound by memory, so it is
+// compiled once, in the library (dense_backward.cpp), for sizes known at run time: with a Net's fixed
+// sizes every layer unrolled a copy of its own (examples/train_seed.cpp: 16 KiB more code).
+// The strides come from the caller, whose vector width sets the padding.
+void transpose_kernel(std::size_t inputs, std::size_t outputs, std::size_t stride, std::size_t packed_stride,
+                      const float* kernel, float* packed, std::size_t threads);
 template <class Shape>
 void transpose_kernel(Shape shape, const float* kernel, float* packed, std::size_t threads = 1) {
-  const std::size_t stride = shape.stride(), packed_stride = shape.padded_inputs();
-  const std::size_t inputs = shape.inputs, outputs = shape.outputs;
-  parallel_ranges(threads, outputs, transpose_columns, rows_worth_a_thread(inputs), [&](std::size_t first, std::size_t end) {
-    for (std::size_t o0 = first; o0 < end; o0 += transpose_columns) {
-      const std::size_t width = std::min(transpose_columns, end - o0);
-      float* const rows = packed + o0 * packed_stride;
-      if (width == transpose_columns) {
-        for (std::size_t i = 0; i < inputs; ++i) {
-          const float* columns = kernel + i * stride + o0;
-          CTNN_UNROLL for (std::size_t o = 0; o < transpose_columns; ++o) rows[o * packed_stride + i] = columns[o];
-        }
-      } else {
-        for (std::size_t i = 0; i < inputs; ++i)
-          for (std::size_t o = 0; o < width; ++o) rows[o * packed_stride + i] = kernel[i * stride + o0 + o];
-      }
-      for (std::size_t o = 0; o < width; ++o)
-        std::fill(rows + o * packed_stride + inputs, rows + (o + 1) * packed_stride, 0.0f);
-    }
-  });
+  transpose_kernel(shape.inputs, shape.outputs, shape.stride(), shape.padded_inputs(), kernel, packed, threads);
 }
 
 // The activity penalty c * sum(|a|) of a layer's outputs over the batch (real columns only: the

@@ -21,22 +21,17 @@ struct LossSums {
   std::size_t correct = 0;  // samples whose most probable class is the label
 };
 
-using doubles = xsimd::batch<double, floats::arch_type>;
+// -log p of the label's class for each of `rows` rows (row_floats apart), p clipped to [1e-7, 1 - 1e-7]
+// as Keras does, so that a confident mistake costs at most -log(1e-7) instead of infinity. A vector
+// of rows at a time with xsimd's log of doubles (a libm call per row before: 9k of the micro network's
+// ~71k instructions a step), compiled once in the library (loss_kernels.cpp) rather than inlined into
+// every network's training step.
+void label_cross_entropies(const float* probabilities, std::size_t row_floats, const std::int32_t* labels, std::size_t rows,
+                           double* losses);
 
-// p clipped to [1e-7, 1 - 1e-7] as Keras does, so that a confident mistake costs at most -log(1e-7)
-// instead of infinity.
-inline double clipped_probability(float probability) {
-  constexpr float epsilon = 1e-7f;
-  return double(std::clamp(probability, epsilon, 1.0f - epsilon));
-}
-
-// -log p of clipped probabilities, a vector of samples at a time (the training step's losses, one
-// libm call per sample before). Every loss of ctnn goes through it, the one-sample cross_entropy
-// below included, so that a sample's loss has the same bits whichever path computes it.
-inline doubles cross_entropies(doubles clipped) { return -xsimd::log(clipped); }
-
-// -log p of one class, p clipped.
-inline double cross_entropy(float probability) { return cross_entropies(doubles(clipped_probability(probability))).get(0); }
+// -log p of one class, p clipped: the same logarithm, so that a sample's loss has the same bits
+// whichever path computes it (a training step, evaluate, label smoothing).
+double cross_entropy(float probability);
 
 // Whether the most probable of n classes (the first, on ties) is the label: max_element's
 // comparisons, as selects rather than branches that a batch's rows would mispredict.
@@ -95,12 +90,11 @@ LossSums loss_delta(const Loss& loss, N classes, Stride stride, const float* pro
   LossSums sums;
   if (!squared_error && smoothing == 0.0) {  // the losses users train with, without a dispatch per row
     const float label_weight = float(1.0 / double(rows));
-    alignas(64) double losses[doubles::size];
-    for (std::size_t first = 0; first < rows; first += doubles::size) {
-      const std::size_t count = std::min(doubles::size, rows - first);
-      for (std::size_t i = 0; i < doubles::size; ++i)
-        losses[i] = i < count ? clipped_probability(probabilities[(first + i) * row_floats + std::size_t(labels[first + i])]) : 1.0;
-      cross_entropies(doubles::load_aligned(losses)).store_aligned(losses);
+    constexpr std::size_t chunk = 64;  // rows whose losses are taken at once
+    double losses[chunk];
+    for (std::size_t first = 0; first < rows; first += chunk) {
+      const std::size_t count = std::min(chunk, rows - first);
+      label_cross_entropies(probabilities + first * row_floats, row_floats, labels + first, count, losses);
       for (std::size_t i = 0; i < count; ++i) {
         const std::size_t r = first + i;
         const float* p = probabilities + r * row_floats;
