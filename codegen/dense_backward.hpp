@@ -41,17 +41,23 @@ void column_sums(const float* delta, std::size_t row_floats, std::size_t rows, s
 }  // namespace detail
 
 // db = column sums of dZ over the batch: up to 8 vectors of columns per pass over the rows (a
-// convolution's batch has tens of thousands of rows), each column summed in row order. Shared by
-// several processes, the bias, one row, is the last one's (process_share.hpp: rows of each tensor).
+// convolution's batch has tens of thousands of rows), each column summed in row order, so any split
+// of the columns over threads gives the same sums; the split is in whole cache lines of a row, which
+// each thread then reads alone. Shared by several processes, the bias, one row, is the last one's
+// (process_share.hpp: rows of each tensor).
 template <Extent Stride, class Sink>
-void bias_gradient(Stride stride, const float* delta, std::size_t rows, Sink&& sink, ProcessShare share = {}) {
+void bias_gradient(Stride stride, const float* delta, std::size_t rows, Sink&& sink, ProcessShare share = {},
+                   std::size_t threads = 1) {
   if (share.rows(1).size() == 0) return;
   const std::size_t row_floats = stride;
-  std::size_t c = 0;
-  for (; c + 8 * lanes <= row_floats; c += 8 * lanes) detail::column_sums<8>(delta, row_floats, rows, c, sink);
-  if (c + 4 * lanes <= row_floats) detail::column_sums<4>(delta, row_floats, rows, c, sink), c += 4 * lanes;
-  if (c + 2 * lanes <= row_floats) detail::column_sums<2>(delta, row_floats, rows, c, sink), c += 2 * lanes;
-  if (c < row_floats) detail::column_sums<1>(delta, row_floats, rows, c, sink);
+  constexpr std::size_t line_floats = std::max<std::size_t>(lanes, 64 / sizeof(float));
+  parallel_ranges(threads, row_floats, line_floats, rows_worth_a_thread(rows), [&](std::size_t begin, std::size_t end) {
+    std::size_t c = begin;
+    for (; c + 8 * lanes <= end; c += 8 * lanes) detail::column_sums<8>(delta, row_floats, rows, c, sink);
+    if (c + 4 * lanes <= end) detail::column_sums<4>(delta, row_floats, rows, c, sink), c += 4 * lanes;
+    if (c + 2 * lanes <= end) detail::column_sums<2>(delta, row_floats, rows, c, sink), c += 2 * lanes;
+    if (c < end) detail::column_sums<1>(delta, row_floats, rows, c, sink);
+  });
 }
 template <Extent Stride>
 void bias_gradient(Stride stride, const float* delta, std::size_t rows, float* gradient) {

@@ -303,33 +303,34 @@ inline void store_first_lanes(floats v, float* out, std::size_t count) {
 inline constexpr std::size_t zero_tap_channels = 512;
 alignas(64) inline constexpr float zero_taps[zero_tap_channels] = {};
 
-// Whether output pixels [p0, p0 + rows) all read windows that lie wholly inside the image.
-inline bool conv_windows_inside(const ConvGeometry& g, std::size_t p0, std::size_t rows) {
-  for (std::size_t p = p0; p < p0 + rows; ++p) {
-    const std::size_t top = p / g.out_width * g.stride, left = p % g.out_width * g.stride;
-    if (top < g.pad_top || left < g.pad_left || top - g.pad_top + g.kernel_height > g.in_height ||
-        left - g.pad_left + g.kernel_width > g.in_width)
-      return false;
-  }
-  return true;
-}
-
 // Output pixels [p0, p0 + Rows) of one sample against filter vectors [v0, v0 + Vectors). The
 // kernel is taps x kernel_stride floats (kernel_stride >= padded(filters)), then comes the bias.
-// Inside: every window lies inside the image (conv_windows_inside), so a tap is at one offset
-// from each window's first input; otherwise each tap of each pixel is tested for the padding.
-template <std::size_t Rows, std::size_t Vectors, bool Inside, class Activation>
+// Each pixel's window is found from the previous one's (one division per tile, not two per pixel).
+// all_inside says that every window of the image lies inside it (no padding is read), which spares
+// the test per tile. When every window lies inside the image, a tap is at one offset from each window's first input,
+// and the taps are one loop: the accumulators stay in registers across the kernel's rows, which a
+// loop per kernel row did not allow (they went to memory and back after every row: for a first
+// layer of one channel, a row is three taps). Otherwise each tap of each pixel is tested for the
+// padding. Either way each sum takes the taps in the kernel's order, (kh, kw, c).
+template <std::size_t Rows, std::size_t Vectors, class Activation>
 void conv_tile(const ConvGeometry& g, std::size_t kernel_stride, const float* x, const float* kernel, const float* bias,
-               float* y, std::size_t p0, std::size_t v0, Activation activation) {
+               float* y, std::size_t p0, std::size_t v0, bool all_inside, Activation activation) {
   const std::size_t channels = g.channels;
   floats acc[Rows][Vectors];
   for (std::size_t r = 0; r < Rows; ++r)
     for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = floats(0.0f);
   std::size_t window_row[Rows], window_column[Rows];  // each output pixel's window, in padded coordinates
-  for (std::size_t r = 0; r < Rows; ++r) {
-    window_row[r] = (p0 + r) / g.out_width * g.stride;
-    window_column[r] = (p0 + r) % g.out_width * g.stride;
+  bool inside = true;
+  for (std::size_t r = 0, out_row = p0 / g.out_width, out_column = p0 % g.out_width; r < Rows; ++r) {
+    window_row[r] = out_row * g.stride;
+    window_column[r] = out_column * g.stride;
+    if (++out_column == g.out_width) out_column = 0, ++out_row;
   }
+  if (!all_inside)
+    for (std::size_t r = 0; r < Rows; ++r)
+      inside = inside && (window_row[r] >= g.pad_top && window_column[r] >= g.pad_left &&
+                          window_row[r] - g.pad_top + g.kernel_height <= g.in_height &&
+                          window_column[r] - g.pad_left + g.kernel_width <= g.in_width);
   const auto accumulate = [&](const float* const* taps, const float* w, std::size_t count) {
     for (std::size_t c = 0; c < count; ++c, w += kernel_stride) {
       floats b[Vectors];
@@ -340,17 +341,26 @@ void conv_tile(const ConvGeometry& g, std::size_t kernel_stride, const float* x,
       }
     }
   };
-  if constexpr (Inside) {
+  if (inside) {
     const float* window[Rows];
     for (std::size_t r = 0; r < Rows; ++r)
-      window[r] = x + ((window_row[r] - g.pad_top) * g.in_width + (window_column[r] - g.pad_left)) * channels;
-    // A kernel row's taps (kw, c) are one run of floats in the image, as they are in the kernel.
-    const std::size_t run = g.kernel_width * channels;
+      window[r] = r > 0 && window_row[r] == window_row[r - 1]
+                      ? window[r - 1] + g.stride * channels
+                      : x + ((window_row[r] - g.pad_top) * g.in_width + (window_column[r] - g.pad_left)) * channels;
+    // A kernel row's taps (kw, c) are one run of floats in the image, as they are in the kernel; the
+    // next row's run starts `skip` floats after this one's end.
+    const std::size_t run = g.kernel_width * channels, skip = (g.in_width - g.kernel_width) * channels;
     const float* w = kernel + v0 * lanes;
-    for (std::size_t kh = 0; kh < g.kernel_height; ++kh, w += run * kernel_stride) {
-      const float* taps[Rows];
-      for (std::size_t r = 0; r < Rows; ++r) taps[r] = window[r] + kh * g.in_width * channels;
-      accumulate(taps, w, run);
+    std::size_t offset = 0, left_in_run = run;
+    for (std::size_t t = g.taps(); t > 0; --t, w += kernel_stride) {
+      floats b[Vectors];
+      for (std::size_t j = 0; j < Vectors; ++j) b[j] = floats::load_aligned(w + j * lanes);
+      for (std::size_t r = 0; r < Rows; ++r) {
+        const floats a(window[r][offset]);
+        for (std::size_t j = 0; j < Vectors; ++j) acc[r][j] = fma(a, b[j], acc[r][j]);
+      }
+      ++offset;
+      if (--left_in_run == 0) left_in_run = run, offset += skip;
     }
   } else {
     for (std::size_t kh = 0; kh < g.kernel_height; ++kh)
@@ -368,8 +378,11 @@ void conv_tile(const ConvGeometry& g, std::size_t kernel_stride, const float* x,
   for (std::size_t j = 0; j < Vectors; ++j) {
     const std::size_t f = (v0 + j) * lanes;
     const floats bias_vector = floats::load_aligned(bias + f);
-    for (std::size_t r = 0; r < Rows; ++r)
-      store_first_lanes(activation(acc[r][j] + bias_vector), y + (p0 + r) * g.filters + f, std::min(lanes, g.filters - f));
+    float* out = y + p0 * g.filters + f;
+    if (f + lanes <= g.filters)
+      for (std::size_t r = 0; r < Rows; ++r) activation(acc[r][j] + bias_vector).store_unaligned(out + r * g.filters);
+    else
+      for (std::size_t r = 0; r < Rows; ++r) store_first_lanes(activation(acc[r][j] + bias_vector), out + r * g.filters, g.filters - f);
   }
 }
 
@@ -382,13 +395,13 @@ template <class Activation>
 void conv_image(const ConvGeometry& g, std::size_t kernel_stride, const float* x, const float* kernel, const float* bias,
                 float* y, Activation activation) {
   const std::size_t vectors = g.padded_filters() / lanes, pixels = g.out_pixels();
+  const bool all_inside = g.pad_top == 0 && g.pad_left == 0 && (g.out_height - 1) * g.stride + g.kernel_height <= g.in_height &&
+                          (g.out_width - 1) * g.stride + g.kernel_width <= g.in_width;
   for (std::size_t v0 = 0, width = 0; v0 < vectors; v0 += width) {
     width = vectors - v0 == conv_tile_vectors + 1 && conv_tile_vectors > 2 ? 2 : std::min(conv_tile_vectors, vectors - v0);
     const auto columns = [&]<std::size_t Rows>(std::size_t p0) {
-      const bool inside = conv_windows_inside(g, p0, Rows);
       const auto tile = [&]<std::size_t Vectors>() {
-        if (inside) conv_tile<Rows, Vectors, true>(g, kernel_stride, x, kernel, bias, y, p0, v0, activation);
-        else conv_tile<Rows, Vectors, false>(g, kernel_stride, x, kernel, bias, y, p0, v0, activation);
+        conv_tile<Rows, Vectors>(g, kernel_stride, x, kernel, bias, y, p0, v0, all_inside, activation);
       };
       if (width == conv_tile_vectors) tile.template operator()<conv_tile_vectors>();
       else if constexpr (conv_tile_vectors > 2) {

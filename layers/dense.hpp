@@ -109,7 +109,7 @@ struct Dense {
     float* transposed = io.scratch[0];
     // W^T is packed before the kernel's sink may update W: the input gradient needs the old weights.
     if (io.input_gradient) codegen::transpose_kernel(shape, kernel, transposed, io.threads);
-    codegen::bias_gradient(shape.stride(), io.output_gradient, io.rows, io.sink_for(bias_of(io)), io.share);
+    codegen::bias_gradient(shape.stride(), io.output_gradient, io.rows, io.sink_for(bias_of(io)), io.share, io.threads);
     codegen::kernel_gradient(shape, regularizer, io.input, batch_rows(io), io.output_gradient, kernel,
                              io.sink_for(io.parameters), io.threads, io.share);
     if (io.input_gradient)
