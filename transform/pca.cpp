@@ -1,6 +1,12 @@
 #include "pca.hpp"
 
+// GCC 12 reports false uninitialized uses in AVX-512 intrinsics (their "undefined" pass-through
+// operands) where Eigen's AVX-512 transposes are inlined below -O3, as codegen/simd.hpp says of xsimd.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <Eigen/Dense>
+#pragma GCC diagnostic pop
 #include <algorithm>
 #include <cmath>
 #include <map>
