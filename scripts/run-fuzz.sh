@@ -36,7 +36,7 @@ if [ "$sanitize" = 1 ]; then export AFL_USE_ASAN=1 AFL_USE_UBSAN=1; fi
 # -O1, as the sanitizers' documentation advises, instead of AFL++'s -O3 -funroll-loops: the library's
 # kernels compile in about half the time, and a loader's speed is not what fuzzing measures.
 export AFL_DONT_OPTIMIZE=1
-CC=afl-clang-fast CXX=afl-clang-fast++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS=-O1 -DCMAKE_CXX_FLAGS=-O1 \
+CC=afl-clang-fast CXX=afl-clang-fast++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 \
   -DCTNN_BUILD_TESTS=OFF -DCTNN_BUILD_EXAMPLES=OFF -DCTNN_BUILD_FUZZERS=ON > /dev/null
 cmake --build "$build" --parallel "$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}") > "$build/build.log" 2>&1 ||
   { tail -40 "$build/build.log"; exit 1; }
