@@ -25,7 +25,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 CTNN_EXTRA_PACKAGES="afl++ clang" bash scripts/install-deps.sh
-[ ${#targets[@]} -gt 0 ] || targets=(idx model_file training_state npy zip npz spec pgm flags)
+build_targets=()
+for target in "${targets[@]}"; do build_targets+=("fuzz_$target"); done
+# All of them by default, as one target (ctnn_fuzzers) that builds them side by side.
+[ ${#targets[@]} -gt 0 ] || targets=(idx model_file training_state npy zip npz spec pgm flags) build_targets=(ctnn_fuzzers)
 
 build=build-fuzz
 [ "$sanitize" = 1 ] || build=build-fuzz-plain
@@ -38,7 +41,7 @@ if [ "$sanitize" = 1 ]; then export AFL_USE_ASAN=1 AFL_USE_UBSAN=1; fi
 export AFL_DONT_OPTIMIZE=1
 CC=afl-clang-fast CXX=afl-clang-fast++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 \
   -DCTNN_BUILD_TESTS=OFF -DCTNN_BUILD_EXAMPLES=OFF -DCTNN_BUILD_FUZZERS=ON > /dev/null
-cmake --build "$build" --parallel "$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}") > "$build/build.log" 2>&1 ||
+cmake --build "$build" --parallel "$(nproc)" --target "${build_targets[@]}" > "$build/build.log" 2>&1 ||
   { tail -40 "$build/build.log"; exit 1; }
 unset AFL_USE_ASAN AFL_USE_UBSAN AFL_DONT_OPTIMIZE
 
