@@ -44,13 +44,9 @@ constexpr ConvGeometry padded_geometry(const ConvGeometry& g) {
   p.pad_top = p.pad_left = 0;
   return p;
 }
-constexpr bool reads_padding(const ConvGeometry& g) {
-  return g.pad_top != 0 || g.pad_left != 0 || (g.out_height - 1) * g.stride + g.kernel_height > g.in_height ||
-         (g.out_width - 1) * g.stride + g.kernel_width > g.in_width;
-}
 // Floats of one sample's padded copy (zero when the convolution reads no padding: it needs none).
 constexpr std::size_t padded_image_floats(const ConvGeometry& g) {
-  if (!reads_padding(g)) return 0;
+  if (!g.reads_padding()) return 0;
   return ((g.out_height - 1) * g.stride + g.kernel_height) * ((g.out_width - 1) * g.stride + g.kernel_width) * g.channels;
 }
 
@@ -206,7 +202,7 @@ struct RunningSumEpilogue {
 
 // The geometry by which conv2d_kernel_gradient reads each sample: its padded copy when g reads
 // padding (forward wrote it), else the input itself. Either way no window leaves the image.
-constexpr ConvGeometry unpadded_geometry(const ConvGeometry& g) { return reads_padding(g) ? padded_geometry(g) : g; }
+constexpr ConvGeometry unpadded_geometry(const ConvGeometry& g) { return g.reads_padding() ? padded_geometry(g) : g; }
 
 // Rows of the im2col per block, and the floats of the panels of one block.
 constexpr std::size_t kernel_gradient_block(const ConvGeometry& g) {

@@ -45,7 +45,13 @@ class TrainingStep {
     std::size_t step_floats = 0, widest = 0;
     scratch_.resize(depth);
     for (std::size_t i = 0; i < depth; ++i) {
-      outputs_.emplace_back(batch_size * network.output_stride(i) * sizeof(float));
+      // A layer that passes its input through in training writes nowhere (its output is its input's).
+      const bool passes_through = network.traits(i).identity_in_training;
+      if (passes_through && (i == 0 ? input_stride_ : network.output_stride(i - 1)) != network.output_stride(i))
+        throw Error("engine::TrainingStep: layer " + std::to_string(i) + " (" + std::string(network.layer(i).keras_type()) +
+                    ") passes its input through in training but lays its rows out otherwise");
+      output_owner_.push_back(layers::training_output_owner(i, [&](std::size_t j) { return network.traits(j); }));
+      outputs_.emplace_back(passes_through ? 0 : batch_size * network.output_stride(i) * sizeof(float));
       widest = std::max(widest, network.output_stride(i));
       std::size_t layer_step_floats = 0;
       for (const layers::Scratch& s : network.layer(i).scratch(network.input_shape(i))) {
@@ -166,7 +172,8 @@ class TrainingStep {
   }
   // Layer i's outputs in the last step (rows x padded outputs), and its scratch buffer k.
   MatrixView<const float> output(std::size_t i, std::size_t rows) {
-    return {in_arena(outputs_.at(i).data(), 0), rows, network_.output_shape(i).elements(), network_.output_stride(i)};
+    output_owner_.at(i);  // std::out_of_range past the last layer
+    return {output_data(i), rows, network_.output_shape(i).elements(), network_.output_stride(i)};
   }
   const float* scratch(std::size_t i, std::size_t k) const { return scratch_.at(i).at(k); }
 
@@ -255,7 +262,10 @@ class TrainingStep {
       throw Error("engine::TrainingStep: a batch of " + std::to_string(rows) + " rows does not fit; this step takes 1 to " +
                   std::to_string(batch_));
   }
-  float* output_data(std::size_t i) { return in_arena(outputs_[i].data(), 0); }
+  float* output_data(std::size_t i) {
+    const std::size_t owner = output_owner_[i];
+    return in_arena(owner == layers::training_input_batch ? input_.data() : outputs_[owner].data(), 0);
+  }
   float* gradient(std::size_t i) { return in_arena(gradient_buffers_[gradient_slot_[i]].data(), 0); }
   float* gradient_data() { return in_arena(gradients_.data(), 0); }
 
@@ -267,7 +277,7 @@ class TrainingStep {
   std::vector<Arena> outputs_, kept_;
   std::vector<std::vector<float*>> scratch_;
   Arena gradient_buffers_[2]{Arena(0), Arena(0)};
-  std::vector<std::size_t> gradient_slot_, random_streams_;
+  std::vector<std::size_t> gradient_slot_, random_streams_, output_owner_;  // output_owner_: layers::training_output_owner
   std::vector<bool> wants_input_gradient_;
   struct BackwardPlan {
     FusedSteps fused;                // applied by the layer's kernel

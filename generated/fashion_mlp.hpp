@@ -252,6 +252,11 @@ struct ConvGeometry {
   constexpr std::size_t out_pixels() const { return out_height * out_width; }
   constexpr std::size_t taps() const { return kernel_height * kernel_width * channels; }  // the kernel's rows
   constexpr std::size_t padded_filters() const { return padded(filters); }
+  // Whether some output pixel's window reaches into the padding around the image.
+  constexpr bool reads_padding() const {
+    return pad_top != 0 || pad_left != 0 || (out_height - 1) * stride + kernel_height > in_height ||
+           (out_width - 1) * stride + kernel_width > in_width;
+  }
 
   // The input pixel that tap (kh, kw) of output pixel p reads, or in_pixels() when it falls in the padding.
   constexpr std::size_t input_pixel(std::size_t p, std::size_t kh, std::size_t kw) const {
@@ -395,8 +400,7 @@ template <class Activation>
 void conv_image(const ConvGeometry& g, std::size_t kernel_stride, const float* x, const float* kernel, const float* bias,
                 float* y, Activation activation) {
   const std::size_t vectors = g.padded_filters() / lanes, pixels = g.out_pixels();
-  const bool all_inside = g.pad_top == 0 && g.pad_left == 0 && (g.out_height - 1) * g.stride + g.kernel_height <= g.in_height &&
-                          (g.out_width - 1) * g.stride + g.kernel_width <= g.in_width;
+  const bool all_inside = !g.reads_padding();
   for (std::size_t v0 = 0, width = 0; v0 < vectors; v0 += width) {
     width = vectors - v0 == conv_tile_vectors + 1 && conv_tile_vectors > 2 ? 2 : std::min(conv_tile_vectors, vectors - v0);
     const auto columns = [&]<std::size_t Rows>(std::size_t p0) {

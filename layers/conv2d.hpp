@@ -151,7 +151,7 @@ struct Conv2D {
     if (output_rows_padded()) padded_gradient = io.output_gradient;
     else codegen::pad_pixels(io.output_gradient, io.rows, io.output_stride, pixels, filters, padded_gradient, io.threads);
     codegen::bias_gradient(shape.stride(), padded_gradient, rows, io.sink_for(bias_of(io, g)), io.share, io.threads);
-    const bool padded = codegen::reads_padding(g);  // forward kept the padded copies
+    const bool padded = g.reads_padding();  // forward kept the padded copies
     if (padded && !io.share.whole())  // of this process's samples only: dW reads every sample's
       for (std::size_t s = 0; s < io.rows; ++s)
         codegen::pad_image(g, io.input + s * io.input_stride, padded_input + s * codegen::padded_image_floats(g));

@@ -47,6 +47,17 @@ constexpr bool passes_gradient(std::size_t i, TensorsOf&& tensors_of) {
   return false;
 }
 
+// Whose buffer holds layer i's outputs in training: the nearest layer j <= i that does not pass its
+// input through (identity_in_training), or the gathered input batch (training_input_batch) when
+// there is none. traits_of(j): layer j's traits.
+inline constexpr std::size_t training_input_batch = static_cast<std::size_t>(-1);
+template <class TraitsOf>
+constexpr std::size_t training_output_owner(std::size_t i, TraitsOf&& traits_of) {
+  for (std::size_t j = i + 1; j-- > 0;)
+    if (!traits_of(j).identity_in_training) return j;
+  return training_input_batch;
+}
+
 // Floats between one sample and the next in a gathered input batch: the first layer reads
 // unpadded rows if it can (a product), else padded ones.
 constexpr std::size_t batch_input_stride(const Shape& input, const LayerTraits& first) {

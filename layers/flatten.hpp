@@ -1,10 +1,9 @@
 // Flatten: Keras's Flatten(), an image (height x width x channels) read as one vector of features,
-// in the same order (channels last). Rows are stored that way already, so inference passes the
-// input through and the gradient goes back unchanged; training copies the input into the output
-// the layer above reads.
+// in the same order (channels last). Rows are stored that way already, and padded alike, so the
+// layer computes nothing: in inference and in training its output is its input's buffer, and the
+// gradient goes back unchanged.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <string>
 
@@ -18,7 +17,9 @@ struct Flatten {
   constexpr Shape output_shape(const Shape& input) const { return Shape(input.elements()); }
   constexpr Tensors parameters(const Shape&) const { return {}; }
   constexpr ScratchList scratch(const Shape&) const { return {}; }
-  constexpr LayerTraits traits() const { return {.elementwise_backward = true, .identity_in_inference = true}; }
+  constexpr LayerTraits traits() const {
+    return {.elementwise_backward = true, .identity_in_inference = true, .identity_in_training = true};
+  }
   constexpr BackwardSteps backward_steps() const { return {}; }
 
   std::string spec() const { return "flatten"; }
@@ -27,13 +28,7 @@ struct Flatten {
   template <class Io>
   void forward_inference(const Io&) const {}
   template <class Io>
-  void forward_training(const Io& io) const {
-    const std::size_t features = io.input_shape.elements(), rows = io.rows;
-    for (std::size_t r = 0; r < rows; ++r) {
-      float* out = std::copy_n(io.input + r * io.input_stride, features, io.output + r * io.output_stride);
-      std::fill(out, io.output + (r + 1) * io.output_stride, 0.0f);
-    }
-  }
+  void forward_training(const Io&) const {}
 };
 
 }  // namespace ctnn::layers

@@ -133,6 +133,9 @@ using Products = FixedList<codegen::Product, max_products>;
 struct LayerTraits {
   bool elementwise_backward = false;    // its backward is its steps alone: it has no backward()
   bool identity_in_inference = false;   // inference passes its input through (Dropout)
+  // Training passes its input through as well (Flatten): its output is its input's buffer, which the
+  // drivers give it instead of one of its own; its rows must be laid out as its input's.
+  bool identity_in_training = false;
   bool in_place_inference = false;      // inference may write over its input (BatchNorm)
   bool in_place_backward = false;       // backward writes its input's gradient over its output's
   bool reads_unpadded_input = false;    // forward reads rows of elements() floats as well as padded ones

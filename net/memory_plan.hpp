@@ -203,7 +203,9 @@ constexpr auto make_training_plan() {
   plan.add(BufferRole::labels, no_layer, Batch * sizeof(std::int32_t));
   std::size_t step_floats = 0;
   for (std::size_t i = 0; i < N::layer_count; ++i) {
-    plan.add(BufferRole::output, i, Batch * N::output_stride(i) * sizeof(float), N::keras_types[i]);
+    // A layer that passes its input through in training writes nowhere (its output is its input's).
+    if (!N::traits[i].identity_in_training)
+      plan.add(BufferRole::output, i, Batch * N::output_stride(i) * sizeof(float), N::keras_types[i]);
     for (std::size_t k = 0; k < N::scratch[i].size(); ++k) {
       const layers::Scratch& s = N::scratch[i][k];
       if (s.lifetime == layers::Lifetime::kept)

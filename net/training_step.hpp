@@ -23,6 +23,7 @@
 #include "../codegen/process_share.hpp"
 #include "../error.hpp"
 #include "../layers/backward_chain.hpp"
+#include "../layers/derived.hpp"
 #include "../layers/parameter_shares.hpp"
 #include "layer_io.hpp"
 #include "memory_plan.hpp"
@@ -39,6 +40,15 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
   static constexpr auto& plan = training_plan<N, Batch>;
   using P = PingPong<N>;
   static constexpr std::size_t count = N::layer_count, last = count - 1;
+  // A layer that passes its input through in training reads and writes its input's buffer.
+  static_assert(
+      [] {
+        for (std::size_t i = 0; i < count; ++i)
+          if (N::traits[i].identity_in_training && (i == 0 ? input_batch_stride<N> : N::output_stride(i - 1)) != N::output_stride(i))
+            return false;
+        return true;
+      }(),
+      "ctnn: a layer that passes its input through in training (identity_in_training) must keep its rows' layout");
 
  public:
   static constexpr std::size_t batch_size() { return Batch; }
@@ -233,7 +243,10 @@ class TrainingStep : public codegen::GradientSinks<TrainingStep<N, Batch>> {
     return in_arena(model_.arena(), plan.offset(role, layer, index));
   }
   std::int32_t* label_buffer() { return in_arena<std::int32_t>(model_.arena(), plan.offset(BufferRole::labels)); }
-  float* output_data(std::size_t i) { return buffer(BufferRole::output, i); }
+  float* output_data(std::size_t i) {
+    const std::size_t owner = layers::training_output_owner(i, [](std::size_t j) { return N::traits[j]; });
+    return owner == layers::training_input_batch ? buffer(BufferRole::input_batch) : buffer(BufferRole::output, owner);
+  }
   static constexpr bool has_step_scratch = [] {
     for (std::size_t b = 0; b < plan.count; ++b)
       if (plan.buffers[b].role == BufferRole::step_scratch) return true;

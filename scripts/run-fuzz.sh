@@ -25,10 +25,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 CTNN_EXTRA_PACKAGES="afl++ clang" bash scripts/install-deps.sh
-build_targets=()
-for target in "${targets[@]}"; do build_targets+=("fuzz_$target"); done
-# All of them by default, as one target (ctnn_fuzzers) that builds them side by side.
-[ ${#targets[@]} -gt 0 ] || targets=(idx model_file training_state npy zip npz spec pgm flags) build_targets=(ctnn_fuzzers)
+build_targets=(ctnn_fuzzers)  # all of them by default, side by side
+if [ ${#targets[@]} -gt 0 ]; then
+  build_targets=()
+  for target in "${targets[@]}"; do build_targets+=("fuzz_$target"); done
+fi
 
 build=build-fuzz
 [ "$sanitize" = 1 ] || build=build-fuzz-plain
@@ -43,6 +44,8 @@ CC=afl-clang-fast CXX=afl-clang-fast++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE
   -DCTNN_BUILD_TESTS=OFF -DCTNN_BUILD_EXAMPLES=OFF -DCTNN_BUILD_FUZZERS=ON > /dev/null
 cmake --build "$build" --parallel "$(nproc)" --target "${build_targets[@]}" > "$build/build.log" 2>&1 ||
   { tail -40 "$build/build.log"; exit 1; }
+# The targets fuzz/CMakeLists.txt lists, unless some were named.
+[ ${#targets[@]} -gt 0 ] || mapfile -t targets < "$build/fuzz/targets.txt"
 unset AFL_USE_ASAN AFL_USE_UBSAN AFL_DONT_OPTIMIZE
 
 # As root in a container: no core-dump handler to wait for, no CPU frequency to read, no core to pin.

@@ -89,6 +89,43 @@ TEST_CASE("the plan prints every buffer and the total") {
   CHECK(convolutional.find("padded input") == std::string::npos);
 }
 
+TEST_CASE("Flatten takes no training buffer: its outputs are its input's, on both backends") {
+  // Flatten after a layer (MaxPooling2D) and as the first layer (its input is the gathered batch).
+  using Pooled = Net<Input<4, 4, 3>, MaxPool2D<2>, Flatten, Dense<inferred, 5, ReLU>, Softmax<2>>;
+  using First = Net<Input<3, 4, 2>, Flatten, Dense<inferred, 6, Tanh>, Softmax<3>>;
+  CHECK(format_plan(training_plan<Pooled, 4>).find("output (Flatten)") == std::string::npos);
+  CHECK(format_plan(training_plan<Pooled, 4>).find("output (MaxPooling2D)") != std::string::npos);
+
+  std::vector<float> images(6 * 48);
+  for (std::size_t i = 0; i < images.size(); ++i) images[i] = float(i % 11) * 0.1f - 0.4f;
+  const std::vector<std::uint8_t> labels{0, 1, 1, 0, 1, 0};
+  const std::vector<std::uint32_t> order{5, 2, 0, 3};
+  const auto check = [&](auto& step, std::size_t features) {
+    step.load_batch(images.data(), labels.data(), order);
+    step.compute_gradients(order.size());
+    const MatrixView<const float> flattened = step.output(features == 48 ? 1 : 0, order.size());
+    if (features == 48) {
+      CHECK(flattened.data == step.output(0, order.size()).data);  // the pooled maps themselves
+      CHECK(flattened.cols == 12);
+    } else {
+      for (std::size_t r = 0; r < order.size(); ++r)  // the gathered samples themselves
+        for (std::size_t c = 0; c < features; ++c) CHECK(flattened(r, c) == images[order[r] * features + c]);
+    }
+  };
+  Model<Pooled> pooled{Seed{1}};
+  auto pooled_step = training_step<4>(pooled);
+  check(pooled_step, 48);
+  engine::Network pooled_network{Pooled::spec(), Seed{1}};
+  auto pooled_engine_step = training_step<4>(pooled_network);
+  check(pooled_engine_step, 48);
+  Model<First> first{Seed{1}};
+  auto first_step = training_step<4>(first);
+  check(first_step, 24);
+  engine::Network first_network{First::spec(), Seed{1}};
+  auto first_engine_step = training_step<4>(first_network);
+  check(first_engine_step, 24);
+}
+
 TEST_CASE("the single-sample inference plan is the parameters and one ping-pong row") {
   constexpr auto& single = inference_plan<SeedNet, 1>;
   CHECK(single.count == SeedNet::layer_count + 1);

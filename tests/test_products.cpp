@@ -84,7 +84,7 @@ TEST_CASE("a convolution's kernel gradient, packed a block of rows at a time, is
       }
 
     // The samples as conv2d_kernel_gradient reads them: their padded copies when g reads padding.
-    const bool padded = codegen::reads_padding(g);
+    const bool padded = g.reads_padding();
     const std::size_t image_stride = padded ? codegen::padded_image_floats(g) : in_stride;
     Buffers images(samples * image_stride);
     if (padded)
