@@ -44,6 +44,9 @@ TEST_CASE("a convolution's kernel gradient, packed a block of rows at a time, is
       {"5x5 valid, stride 2, on 11x9x8, 37 filters", {11, 9, 8, 4, 3, 37, 5, 5, 2, 0, 0}},
       {"3x3 same, stride 2, on 6x6x16, 5 filters", {6, 6, 16, 3, 3, 5, 3, 3, 2, 0, 0}},
       {"1x1 on 4x4x1, 3 filters", {4, 4, 1, 4, 4, 3, 1, 1, 1, 0, 0}},
+      // Panels of taps from neighbouring pixels of one kernel row (6 taps a row with AVX2, 16 with AVX-512).
+      {"3x3 valid on 6x5x2, 4 filters", {6, 5, 2, 4, 3, 4, 3, 3, 1, 0, 0}},
+      {"2x4 valid on 5x6x4, 6 filters", {5, 6, 4, 4, 3, 6, 2, 4, 1, 0, 0}},
   };
   for (const Case& test : cases) {
     const codegen::ConvGeometry& g = test.g;
